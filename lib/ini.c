@@ -1,0 +1,205 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * INI tokenizer for leco.ini / the original leco widget.ini (see doc/config.md):
+ *  - "[section]" headers, "key = value" lines (the key ends at the first '='),
+ *    '#' or ';' as the first non-blank character makes a comment line;
+ *  - inline comment: whitespace, '#', whitespace, to the end of the line;
+ *  - indented non-empty lines right after a key line continue its value,
+ *    joined with one space.
+ * It knows nothing of what sections and keys mean: lib/config.c does.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rules.h"
+
+static bool is_ws(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v';
+}
+
+/* End of [s, e) once an inline comment (ws '#' ws-or-end... see below) is cut off.
+ * The '#' must have whitespace before it (inside [s, e)) and whitespace after it;
+ * "a#b" and a final "x #" keep their '#'. */
+static const char *strip_comment(const char *s, const char *e)
+{
+	for (const char *p = s + 1; p + 1 < e; p++)
+		if (*p == '#' && is_ws(p[-1]) && is_ws(p[1]))
+			return p - 1;
+	return e;
+}
+
+static void trim(const char **s, const char **e)
+{
+	while (*s < *e && is_ws(**s))
+		(*s)++;
+	while (*e > *s && is_ws((*e)[-1]))
+		(*e)--;
+}
+
+struct ini_state {
+	struct ini_item it;
+	char *key, *val;
+	size_t key_cap, val_cap;
+	char *sec;
+	size_t sec_cap;
+	bool pending;
+};
+
+static int grow(char **buf, size_t *cap, size_t need)
+{
+	if (need <= *cap)
+		return 0;
+	size_t n = *cap ? *cap : 64;
+	while (n < need)
+		n *= 2;
+	char *p = realloc(*buf, n);
+	if (!p)
+		return -ENOMEM;
+	*buf = p;
+	*cap = n;
+	return 0;
+}
+
+static int flush(struct ini_state *st, ini_cb cb, void *ctx)
+{
+	if (!st->pending)
+		return 0;
+	st->pending = false;
+	st->it.value = st->val;
+	return cb(ctx, &st->it);
+}
+
+int ini_parse(const char *text, size_t len, ini_cb cb, void *ctx, unsigned int *bad_line)
+{
+	struct ini_state st = {0};
+	const char *p = text, *end = text + len;
+	unsigned int lineno = 0;
+	int err = 0;
+
+	if (grow(&st.val, &st.val_cap, 1) || grow(&st.key, &st.key_cap, 1)) {
+		err = -ENOMEM;
+		goto out;
+	}
+	while (p < end) {
+		const char *nl = memchr(p, '\n', end - p);
+		const char *ls = p, *le = nl ? nl : end;
+
+		p = nl ? nl + 1 : end;
+		lineno++;
+		if (memchr(ls, '\0', le - ls)) {
+			if (bad_line)
+				*bad_line = lineno;
+			err = -EINVAL;
+			goto out;
+		}
+		if (le > ls && le[-1] == '\r')
+			le--;
+
+		const char *s = ls, *e = le;
+		trim(&s, &e);
+		if (s == e || *s == '#' || *s == ';') {
+			/* blank or comment line: ends a continuation */
+			if ((err = flush(&st, cb, ctx)))
+				goto out;
+			continue;
+		}
+		if (s > ls && st.pending) {
+			/* continuation of the previous key's value */
+			e = strip_comment(s, e);
+			trim(&s, &e);
+			size_t add = e - s, cur = st.it.value_len;
+			if (add == 0)
+				continue;
+			if ((err = grow(&st.val, &st.val_cap, cur + add + 2)))
+				goto out;
+			if (cur)
+				st.val[cur++] = ' ';
+			if (st.it.nsegs < INI_SEGS_MAX)
+				st.it.segs[st.it.nsegs++] = (struct ini_seg){
+					.off = cur, .line = lineno, .col = (unsigned)(s - ls) + 1};
+			memcpy(st.val + cur, s, add);
+			st.it.value_len = cur + add;
+			st.val[st.it.value_len] = '\0';
+			continue;
+		}
+		if ((err = flush(&st, cb, ctx)))
+			goto out;
+
+		const char *eq = memchr(s, '=', e - s);
+		if (!eq) {
+			const char *ce = strip_comment(s, e), *cs = s;
+			trim(&cs, &ce);
+			if (ce - cs >= 2 && *cs == '[' && ce[-1] == ']') {
+				/* [section] */
+				const char *ns = cs + 1, *ne = ce - 1;
+				trim(&ns, &ne);
+				if ((err = grow(&st.sec, &st.sec_cap, ne - ns + 1)))
+					goto out;
+				memcpy(st.sec, ns, ne - ns);
+				st.sec[ne - ns] = '\0';
+				struct ini_item h = {.section = st.sec,
+						     .section_line = lineno,
+						     .line = lineno,
+						     .key_col = (unsigned)(cs - ls) + 1};
+				st.it.section = st.sec;
+				st.it.section_line = lineno;
+				if ((err = cb(ctx, &h)))
+					goto out;
+				continue;
+			}
+			s = cs;
+			e = ce;
+		}
+
+		/* key line */
+		const char *ks = s, *ke = eq ? eq : e;
+		trim(&ks, &ke);
+		if ((err = grow(&st.key, &st.key_cap, ke - ks + 1)))
+			goto out;
+		memcpy(st.key, ks, ke - ks);
+		st.key[ke - ks] = '\0';
+
+		const char *vs = eq ? eq + 1 : e, *ve = e;
+		if (eq)
+			ve = strip_comment(vs, ve);
+		trim(&vs, &ve);
+		if ((err = grow(&st.val, &st.val_cap, ve - vs + 1)))
+			goto out;
+		memcpy(st.val, vs, ve - vs);
+		st.val[ve - vs] = '\0';
+
+		st.it.key = st.key;
+		st.it.key_len = ke - ks;
+		st.it.line = lineno;
+		st.it.key_col = (unsigned)(ks - ls) + 1;
+		st.it.has_eq = eq != NULL;
+		st.it.value_len = ve - vs;
+		st.it.segs[0] = (struct ini_seg){.off = 0, .line = lineno, .col = (unsigned)(vs - ls) + 1};
+		st.it.nsegs = 1;
+		st.pending = true;
+	}
+	err = flush(&st, cb, ctx);
+out:
+	free(st.key);
+	free(st.val);
+	free(st.sec);
+	return err;
+}
+
+void ini_value_pos(const struct ini_item *it, size_t off, unsigned int *line, unsigned int *col)
+{
+	size_t i = 0;
+
+	for (size_t j = 1; j < it->nsegs; j++)
+		if (it->segs[j].off <= off)
+			i = j;
+	if (!it->nsegs) {
+		*line = it->line;
+		*col = 0;
+		return;
+	}
+	*line = it->segs[i].line;
+	*col = it->segs[i].col + (unsigned int)(off - it->segs[i].off);
+}
