@@ -1,0 +1,213 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * leco rx-test -c CONFIG [--json] [-q] [LINE...]: what the [rx-group] and
+ * [rx-proc] rules of CONFIG do to each LINE (or to each line of stdin when no
+ * LINE is given). The counterpart of the original widget's -r/--rx-test.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "leco.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: leco rx-test -c CONFIG [--json] [-q] [LINE...]\n"
+		   "  Show what the [rx-group] and [rx-proc] rules of CONFIG do to each LINE\n"
+		   "  (lines are read from stdin when none are given).\n"
+		   "  -c, --config FILE  leco.ini or an original leco widget.ini\n"
+		   "  --json             one JSON object per line: "
+		   "{\"input\",\"output\",\"changed\",\"grouped\",\"group\",\"dropped\"}\n"
+		   "  -q, --quiet        do not print the config's notices (ignored keys)\n");
+}
+
+/* Length of a valid UTF-8 sequence at s (0 if invalid or truncated). */
+static size_t utf8_len(const unsigned char *s, size_t n)
+{
+	unsigned char c = s[0];
+	size_t k;
+	unsigned int cp;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		k = 2, cp = c & 0x1f;
+	else if (c >= 0xe0 && c <= 0xef)
+		k = 3, cp = c & 0x0f;
+	else if (c >= 0xf0 && c <= 0xf4)
+		k = 4, cp = c & 0x07;
+	else
+		return 0;
+	if (k > n)
+		return 0;
+	for (size_t i = 1; i < k; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	if ((k == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+	    (k == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+		return 0;
+	return k;
+}
+
+/* A JSON string: control characters as \u00XX, invalid UTF-8 bytes as U+FFFD. */
+static void put_json(FILE *f, const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	fputc('"', f);
+	for (size_t i = 0; i < n;) {
+		unsigned char c = p[i];
+		if (c == '"' || c == '\\') {
+			fputc('\\', f);
+			fputc(c, f);
+			i++;
+		} else if (c == '\n') {
+			fputs("\\n", f), i++;
+		} else if (c == '\t') {
+			fputs("\\t", f), i++;
+		} else if (c == '\r') {
+			fputs("\\r", f), i++;
+		} else if (c < 0x20 || c == 0x7f) {
+			fprintf(f, "\\u%04x", c), i++;
+		} else {
+			size_t k = utf8_len(p + i, n - i);
+			if (!k) {
+				fputs("\\ufffd", f), i++;
+			} else {
+				fwrite(p + i, 1, k, f);
+				i += k;
+			}
+		}
+	}
+	fputc('"', f);
+}
+
+/* Text for a terminal: control characters and invalid UTF-8 bytes as \xNN. */
+static void put_text(FILE *f, const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	for (size_t i = 0; i < n;) {
+		size_t k = utf8_len(p + i, n - i);
+		if (!k || p[i] < 0x20 || p[i] == 0x7f || p[i] == '\\') {
+			if (p[i] == '\\')
+				fputs("\\\\", f);
+			else
+				fprintf(f, "\\x%02x", p[i]);
+			i++;
+		} else {
+			fwrite(p + i, 1, k, f);
+			i += k;
+		}
+	}
+}
+
+static int show(struct leco_config *cfg, const char *line, size_t len, bool json)
+{
+	struct leco_rx_result res;
+	int r = leco_config_apply(cfg, line, len, &res);
+
+	if (r < 0) {
+		cli_err("rx-test: cannot apply the rules to a %zu-byte line: %s", len, strerror(-r));
+		return 2;
+	}
+	if (json) {
+		fputs("{\"input\":", stdout);
+		put_json(stdout, line, len);
+		fputs(",\"output\":", stdout);
+		put_json(stdout, res.text, strlen(res.text));
+		printf(",\"changed\":%s,\"grouped\":%s,\"group\":", res.changed ? "true" : "false",
+		       res.grouped ? "true" : "false");
+		if (res.group)
+			put_json(stdout, res.group, strlen(res.group));
+		else
+			fputs("null", stdout);
+		printf(",\"dropped\":%s}\n", res.dropped ? "true" : "false");
+		return 0;
+	}
+	fputs("input:   ", stdout);
+	put_text(stdout, line, len);
+	fputs("\noutput:  ", stdout);
+	put_text(stdout, res.text, strlen(res.text));
+	printf("\nchanged: %s  grouped: %s  dropped: %s\n", res.changed ? "yes" : "no",
+	       res.grouped ? "yes" : "no", res.dropped ? "yes" : "no");
+	if (res.group) {
+		fputs("group:   [", stdout);
+		put_text(stdout, res.group, strlen(res.group));
+		fputs("]\n", stdout);
+	}
+	return 0;
+}
+
+int cmd_rx_test(int argc, char **argv)
+{
+	const char *config = NULL;
+	bool json = false, quiet = false;
+	int i, rc = 0;
+
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (!strcmp(a, "--")) {
+			i++;
+			break;
+		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			usage(stdout);
+			return 0;
+		} else if (!strcmp(a, "--json")) {
+			json = true;
+		} else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
+			quiet = true;
+		} else if (!strcmp(a, "-c") || !strcmp(a, "--config")) {
+			if (++i >= argc)
+				return cli_err("rx-test: %s needs a file name", a);
+			config = argv[i];
+		} else if (!strncmp(a, "--config=", 9)) {
+			config = a + 9;
+		} else if (a[0] == '-' && a[1]) {
+			usage(stderr);
+			return cli_err("rx-test: unknown option '%s'", a);
+		} else {
+			break;
+		}
+	}
+	if (!config) {
+		usage(stderr);
+		return cli_err("rx-test: -c CONFIG is required");
+	}
+
+	struct leco_config *cfg = NULL;
+	struct leco_error err = {0};
+	int r = leco_config_load_file(config, &cfg, &err);
+	if (r < 0)
+		return cli_err("%s", err.msg[0] ? err.msg : strerror(-r));
+	if (!quiet)
+		for (size_t k = 0; k < leco_config_notice_count(cfg); k++)
+			fprintf(stderr, "leco: notice: %s\n", leco_config_notice(cfg, k));
+
+	if (i < argc) {
+		for (; i < argc; i++)
+			if (show(cfg, argv[i], strlen(argv[i]), json))
+				rc = 2;
+	} else {
+		char *buf = NULL;
+		size_t cap = 0;
+		ssize_t n;
+		while ((n = getline(&buf, &cap, stdin)) >= 0) {
+			if (n && buf[n - 1] == '\n')
+				n--;
+			if (n && buf[n - 1] == '\r')
+				n--;
+			if (show(cfg, buf, (size_t)n, json))
+				rc = 2;
+		}
+		free(buf);
+	}
+	if (!json)
+		fflush(stdout);
+	leco_config_free(cfg);
+	return rc;
+}
