@@ -171,7 +171,7 @@ static int pinned_kind(const char *path, bool link)
 	if (len < 0)
 		return -errno;
 	target[len] = 0;
-	return strcmp(target, link ? "anon_inode:bpf_link" : "anon_inode:bpf-map") ? -EINVAL : 0;
+	return strcmp(target, link ? "anon_inode:bpf-link" : "anon_inode:bpf-map") ? -EINVAL : 0;
 }
 
 /*
