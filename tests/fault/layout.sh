@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Pins from another layout version: a reader refuses them with a clear message
+# (exit 2 for the CLI), never misreads them; a running `leco watch` reports the
+# mismatch, keeps running, and recovers when the right probes are loaded again.
+# The foreign pins are built with bpftool: an `info` map whose layout_version is
+# 999, and a `conns` map with the right version but a different record size.
+. "$(dirname "$0")/common.sh"
+command -v bpftool >/dev/null || t_skip "bpftool missing"
+
+# fake_pins DIR VERSION CONN_SIZE
+fake_pins() {
+	local d=$1 ver=$2 csz=$3 hex
+	mkdir -p "$d"
+	# struct leco_info: magic, layout_version, key_size, conn_size, exec_size,
+	# stats_size, conns_max, pad, load_mono_ns, version[32] (little endian)
+	hex=$("$SVC_PY" -c '
+import struct, sys
+v, c = int(sys.argv[1]), int(sys.argv[2])
+b = struct.pack("<7IIQ32s", 0x4f43454c, v, 32, c, 16 + 16 + 256, 128, 1024, 0, 0, b"9.9.9")
+print(" ".join("%02x" % x for x in b))' "$ver" "$csz")
+	bpftool map create "$d/info" type array key 4 value 72 entries 1 name info &&
+	bpftool map update pinned "$d/info" key 0 0 0 0 value $hex &&
+	bpftool map create "$d/conns" type hash key 32 value "$csz" entries 1024 name conns &&
+	bpftool map create "$d/execs" type hash key 4 value 288 entries 16 name execs &&
+	bpftool map create "$d/stats" type percpu_array key 4 value 128 entries 1 name stats
+}
+
+fake_pins "$pin" 999 120 >/dev/null
+t_check "foreign pins (layout 999) created" test -e "$pin/info"
+"$LECO_BIN/leco" lines -p "$pin" >"$SVC_TMP/o" 2>"$SVC_TMP/e"; rc=$?
+t_check "layout 999: leco lines exits 2 (got $rc)" test "$rc" = 2
+t_check "layout 999: message names the layout version ($(head -c 200 "$SVC_TMP/e"))" \
+	grep -qiE 'layout.*(version|999)|version.*999' "$SVC_TMP/e"
+t_check "layout 999: no lines printed" test ! -s "$SVC_TMP/o"
+"$LECO_BIN/leco" status -p "$pin" >"$SVC_TMP/o" 2>"$SVC_TMP/e"; rc=$?
+t_check "layout 999: leco status fails cleanly (rc $rc, not a signal)" test "$rc" -ge 1 -a "$rc" -lt 128
+rm -rf "$pin"
+
+fake_pins "$pin" 1 64 >/dev/null
+"$LECO_BIN/leco" lines -p "$pin" >"$SVC_TMP/o" 2>"$SVC_TMP/e"; rc=$?
+t_check "right version, wrong record size: exit 2 (got $rc)" test "$rc" = 2
+t_check "wrong record size: message says so ($(head -c 200 "$SVC_TMP/e"))" \
+	grep -qiE 'size|layout' "$SVC_TMP/e"
+
+for v in $LECO_LUA_VERS; do
+	[ -f "$LECO_LUA_DIR/$v/leco.so" ] || continue
+	res=$(LUA_CPATH="$LECO_LUA_DIR/$v/?.so" "lua$v" -e "
+		local r = assert(require('leco').open{pin = '$pin'})
+		local l, e = r:lines()
+		print(l and ('DATA ' .. #l) or ('NIL ' .. tostring(e)))" 2>&1)
+	t_check "Lua $v: nil + layout message, no raise ($res)" \
+		bash -c "grep -qiE '^NIL .*(size|layout)' <<<'$res'"
+done
+
+# A running watch across: real pins -> foreign pins -> real pins again.
+rm -rf "$pin"
+fault_load
+watch_start "$SVC_TMP/w.out" "$SVC_TMP/w.err"
+pair 500 600
+t_check "watch sees traffic before the swap" \
+	t_wait_for 15 svc_json_has "$SVC_TMP/w.out" "L['rport']==$port and L['tx']==500"
+"$LECO_BIN/leco-load" --unload -p "$pin" >/dev/null 2>&1; rm -rf "$pin"
+fake_pins "$pin" 999 120 >/dev/null
+t_check "watch reports the layout mismatch" t_wait_for 15 grep -qiE 'layout|version' "$SVC_TMP/w.err"
+t_check "watch keeps running on foreign pins" alive "$wpid"
+rm -rf "$pin"
+fault_load
+pair 700 800
+t_check "watch recovers when the right probes come back" \
+	t_wait_for 20 svc_json_has "$SVC_TMP/w.out" "L['rport']==$port and L['tx']==700 and L['rx']==800"
+t_done

@@ -1,0 +1,63 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Helpers shared by tests/service and tests/fault (root tests with real probes).
+# Source after tests/lib.sh. Uses: LECO_BIN (build/bin). Sets: pin (unique pin dir).
+
+# bpffs must be mounted at /sys/fs/bpf (systemd does it at boot; this VM may not).
+svc_need_bpffs() {
+	[ "$(stat -f -c %T /sys/fs/bpf 2>/dev/null)" = bpf_fs ] && return 0
+	mount -t bpf bpf /sys/fs/bpf 2>/dev/null
+	[ "$(stat -f -c %T /sys/fs/bpf 2>/dev/null)" = bpf_fs ] || t_skip "cannot mount bpffs at /sys/fs/bpf"
+}
+
+svc_need_bins() {
+	local b
+	for b in "$@"; do
+		[ -x "$LECO_BIN/$b" ] || t_skip "$LECO_BIN/$b not built"
+	done
+}
+
+# svc_load DIR [leco-load args]: load the probes into DIR; output in $SVC_TMP/load.log
+svc_load() {
+	local dir=$1; shift
+	"$LECO_BIN/leco-load" -p "$dir" "$@" >"$SVC_TMP/load.log" 2>&1
+}
+
+svc_unload() {
+	local dir=$1
+	[ -e "$dir" ] || return 0
+	"$LECO_BIN/leco-load" --unload -p "$dir" >/dev/null 2>&1 || true
+	rm -rf "$dir" 2>/dev/null || true
+}
+
+# A python3 that every user can run (not a per-user shim).
+SVC_PY=/usr/bin/python3
+[ -x "$SVC_PY" ] || SVC_PY=$(command -v python3)
+
+# svc_json_has FILE PYEXPR: true if some JSON line L in FILE satisfies PYEXPR (e.g. "L['rport']==80")
+svc_json_has() {
+	"$SVC_PY" - "$1" "$2" <<'PY'
+import json, sys
+ok = False
+for raw in open(sys.argv[1], encoding="utf-8", errors="strict"):
+    raw = raw.strip()
+    if not raw:
+        continue
+    L = json.loads(raw)
+    if eval(sys.argv[2], {}, {"L": L}):
+        ok = True
+sys.exit(0 if ok else 1)
+PY
+}
+
+# svc_json_valid FILE: every line is one JSON object
+svc_json_valid() {
+	"$SVC_PY" - "$1" <<'PY'
+import json, sys
+n = 0
+for raw in open(sys.argv[1], encoding="utf-8", errors="strict"):
+    if raw.strip():
+        assert isinstance(json.loads(raw), dict)
+        n += 1
+sys.exit(0 if n else 1)
+PY
+}
