@@ -142,9 +142,10 @@ struct leco_reader_opts {
 	const char *passwd_path; /* NULL: NSS (getpwuid_r); else a passwd(5)-format file (tests) */
 	const struct leco_clock *clock; /* NULL: the real clocks */
 	bool raw;		 /* do not apply rules: text == raw */
+	unsigned int max_lines;	 /* slots in the view; 0 = the config's max-lines */
 	size_t :0;
 };
-#define leco_reader_opts__last_field raw
+#define leco_reader_opts__last_field max_lines
 
 /* Health of the reader and of the probes behind it. */
 enum leco_reader_state {

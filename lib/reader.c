@@ -1,0 +1,383 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The reader: options, config (re)loading, attaching to the pins (and
+ * re-attaching when they are removed or replaced), one poll = one snapshot of
+ * the connection table -> the view.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "internal.h"
+
+#ifndef LECO_DEFAULT_PIN_DIR
+#define LECO_DEFAULT_PIN_DIR "/sys/fs/bpf/leco"
+#endif
+#define MEMO_MAX    4096
+#define MEMO_TTL_NS (3600ULL * LECO_NS)
+
+static uint64_t real_mono(void *ctx)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * LECO_NS + (uint64_t)ts.tv_nsec;
+}
+
+static int64_t real_real(void *ctx)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * (int64_t)LECO_NS + ts.tv_nsec;
+}
+
+static int set_err(struct leco_error *err, int code, const char *msg)
+{
+	if (err) {
+		memset(err, 0, sizeof(*err));
+		err->code = code;
+		snprintf(err->msg, sizeof(err->msg), "%s", msg);
+	}
+	return code;
+}
+
+/* Copy the caller's options: shorter (older) structs are fine, longer ones must have zero tails. */
+static int copy_opts(struct leco_reader_opts *o, const struct leco_reader_opts *in)
+{
+	memset(o, 0, sizeof(*o));
+	if (!in)
+		return 0;
+	if (in->sz < sizeof(size_t))
+		return -EINVAL;
+	if (in->sz > sizeof(*o)) {
+		const char *p = (const char *)in;
+
+		for (size_t i = sizeof(*o); i < in->sz; i++)
+			if (p[i])
+				return -EINVAL;
+	}
+	memcpy(o, in, in->sz < sizeof(*o) ? in->sz : sizeof(*o));
+	return 0;
+}
+
+static void use_config(struct leco_reader *r, struct leco_config *cfg)
+{
+	leco_config_free(r->cfg);
+	r->cfg = cfg;
+	if (cfg) {
+		r->fconf = *leco_config_format(cfg);
+		r->vconf = *leco_config_view(cfg);
+	} else {
+		leco_format_conf_default(&r->fconf);
+		leco_view_conf_default(&r->vconf);
+	}
+	leco_cache_clear(r->memo);
+	if (r->proc)
+		leco_proc_set_cut(r->proc, r->fconf.script_cut);
+	if (r->cgroups)
+		leco_cgroups_set_cut(r->cgroups, r->fconf.label_cut);
+}
+
+static bool same_stat(const struct stat *a, const struct stat *b)
+{
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino && a->st_size == b->st_size &&
+	       a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec &&
+	       a->st_ctim.tv_sec == b->st_ctim.tv_sec && a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
+}
+
+/* Load (or reload) the config; on failure keep the previous one. */
+static int load_config(struct leco_reader *r, struct leco_error *err)
+{
+	struct leco_config *cfg = NULL;
+	struct leco_error e;
+	struct stat st;
+	int ret;
+
+	if (r->config_text) {
+		ret = leco_config_load_string(r->config_text, strlen(r->config_text), "<config>",
+					      &cfg, &e);
+	} else if (r->config_path) {
+		if (stat(r->config_path, &st)) {
+			ret = -errno;
+			memset(&e, 0, sizeof(e));
+			snprintf(e.msg, sizeof(e.msg), "%s: %s", r->config_path, strerror(-ret));
+		} else {
+			if (r->cfg_st && same_stat(r->cfg_st, &st) && !r->cfg_failed)
+				return 0;
+			if (r->cfg_st && same_stat(r->cfg_st, &st))
+				return -EINVAL; /* still the broken file */
+			if (!r->cfg_st && !(r->cfg_st = malloc(sizeof(*r->cfg_st))))
+				return -ENOMEM;
+			*r->cfg_st = st;
+			ret = leco_config_load_file(r->config_path, &cfg, &e);
+		}
+	} else {
+		use_config(r, NULL);
+		return 0;
+	}
+	if (ret < 0) {
+		r->cfg_failed = true;
+		snprintf(r->cfg_msg, sizeof(r->cfg_msg), "%s", e.msg);
+		snprintf(r->msg, sizeof(r->msg), "%s", e.msg);
+		if (err) {
+			*err = e;
+			err->code = ret;
+		}
+		return ret;
+	}
+	r->cfg_failed = false;
+	use_config(r, cfg);
+	return 0;
+}
+
+LECO_API void leco_reader_free(struct leco_reader *r)
+{
+	if (!r)
+		return;
+	leco_maps_close(&r->maps);
+	leco_conntab_free(&r->tab);
+	leco_config_free(r->cfg);
+	leco_users_free(r->users);
+	leco_proc_free(r->proc);
+	leco_cgroups_free(r->cgroups);
+	leco_cache_free(r->memo);
+	leco_arena_free(&r->arena);
+	free(r->lines);
+	free(r->order);
+	free(r->slots);
+	free(r->cfg_st);
+	free(r->pin_dir);
+	free(r->config_path);
+	free(r->config_text);
+	free(r);
+}
+
+LECO_API int leco_reader_open(const struct leco_reader_opts *opts, struct leco_reader **reader,
+			      struct leco_error *err)
+{
+	struct leco_reader_opts o;
+	struct leco_reader *r;
+	int ret;
+
+	if (!reader)
+		return set_err(err, -EINVAL, "no reader pointer given");
+	if (copy_opts(&o, opts))
+		return set_err(err, -EINVAL, "invalid options: unknown fields (built against a newer libleco?)");
+	if (o.config_path && o.config_text)
+		return set_err(err, -EINVAL, "invalid options: both config_path and "
+						   "config_text given");
+	if (o.clock && (!o.clock->mono_ns || !o.clock->real_ns))
+		return set_err(err, -EINVAL, "invalid options: clock without functions");
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return set_err(err, -ENOMEM, "out of memory");
+	leco_maps_init(&r->maps);
+	leco_conntab_init(&r->tab, LECO_CONNS_MAX);
+	r->clock = o.clock ? *o.clock
+			   : (struct leco_clock){.mono_ns = real_mono, .real_ns = real_real};
+	r->raw = o.raw;
+	r->max_lines_opt = o.max_lines;
+	r->pin_dir = strdup(o.pin_dir ? o.pin_dir : LECO_DEFAULT_PIN_DIR);
+	r->config_path = o.config_path ? strdup(o.config_path) : NULL;
+	r->config_text = o.config_text ? strdup(o.config_text) : NULL;
+	r->memo = leco_cache_new(MEMO_MAX, MEMO_TTL_NS, true);
+	r->users = leco_users_new(o.passwd_path);
+	if (!r->pin_dir || (o.config_path && !r->config_path) ||
+	    (o.config_text && !r->config_text) || !r->memo || !r->users) {
+		leco_reader_free(r);
+		return set_err(err, -ENOMEM, "out of memory");
+	}
+	if ((ret = load_config(r, err)) < 0) {
+		leco_reader_free(r);
+		return ret;
+	}
+	r->proc = leco_proc_new(o.proc_root, r->fconf.script_cut);
+	r->cgroups = leco_cgroups_new(o.cgroup_root, r->fconf.label_cut);
+	if (!r->proc || !r->cgroups) {
+		leco_reader_free(r);
+		return set_err(err, -ENOMEM, "out of memory");
+	}
+	r->msg[0] = 0;
+	r->state = LECO_READER_NO_PROBES;
+	*reader = r;
+	return 0;
+}
+
+static int state_of(int err)
+{
+	switch (err) {
+	case -EACCES:
+	case -EPERM:
+		return LECO_READER_NO_ACCESS;
+	case -EPROTO:
+		return LECO_READER_BAD_LAYOUT;
+	default:
+		return LECO_READER_NO_PROBES;
+	}
+}
+
+/* Attach, or re-attach when the pins were removed or replaced. */
+static int attach(struct leco_reader *r)
+{
+	int ret;
+
+	if (r->attached && leco_maps_current(&r->maps, r->pin_dir))
+		return 0;
+	bool was = r->attached;
+
+	r->attached = false;
+	ret = leco_maps_open(&r->maps, r->pin_dir, r->msg, sizeof(r->msg));
+	if (ret < 0) {
+		r->state = state_of(ret);
+		return ret;
+	}
+	r->tab.max = r->maps.conns_max && r->maps.conns_max < (1U << 20) ? r->maps.conns_max
+									 : LECO_CONNS_MAX;
+	r->attached = true;
+	if (was || r->polls)
+		r->reattaches++;
+	r->msg[0] = 0;
+	return 0;
+}
+
+struct ingest_ctx {
+	struct leco_reader *r;
+};
+
+static int ingest(void *ctx, const struct leco_key *keys, const struct leco_conn *conns, size_t n)
+{
+	struct leco_reader *r = ctx;
+	int ret;
+
+	for (size_t i = 0; i < n; i++)
+		if ((ret = leco_conntab_put(&r->tab, &keys[i], &conns[i], r->now_mono,
+					    r->now_real)) < 0)
+			return ret;
+	return 0;
+}
+
+static void clock_now(struct leco_reader *r)
+{
+	r->prev_poll_mono = r->polls ? r->now_mono : 0;
+	r->now_mono = r->clock.mono_ns(r->clock.ctx);
+	r->now_real = r->clock.real_ns(r->clock.ctx);
+}
+
+/* Config reload problems do not stop polling: the last good rules stay. */
+static void check_config(struct leco_reader *r)
+{
+	if (r->config_path && load_config(r, NULL) < 0 && r->state == LECO_READER_OK)
+		r->state = LECO_READER_CONFIG;
+}
+
+LECO_API int leco_reader_poll(struct leco_reader *r)
+{
+	int ret;
+
+	if (!r)
+		return -EINVAL;
+	clock_now(r);
+	ret = attach(r);
+	if (!ret) {
+		leco_conntab_begin(&r->tab);
+		ret = leco_maps_read_conns(&r->maps, ingest, r);
+		if (ret < 0) {
+			/* the maps went away under us (unload): drop them, retry next poll */
+			snprintf(r->msg, sizeof(r->msg), "reading %s/%s failed: %s", r->pin_dir,
+				 LECO_PIN_CONNS, strerror(-ret));
+			leco_maps_close(&r->maps);
+			r->attached = false;
+			r->state = LECO_READER_NO_PROBES;
+		}
+	}
+	r->polls++;
+	if (ret < 0)
+		return ret;
+	leco_conntab_end(&r->tab);
+	r->state = LECO_READER_OK;
+	check_config(r);
+	snprintf(r->msg, sizeof(r->msg), "%s", r->cfg_failed ? r->cfg_msg : "");
+	return leco_view_build(r);
+}
+
+int leco_reader_poll_records(struct leco_reader *r, const struct leco_key *keys,
+			     const struct leco_conn *conns, size_t n)
+{
+	int ret;
+
+	clock_now(r);
+	leco_conntab_begin(&r->tab);
+	if ((ret = ingest(r, keys, conns, n)) < 0)
+		return ret;
+	leco_conntab_end(&r->tab);
+	r->polls++;
+	r->state = LECO_READER_OK;
+	check_config(r);
+	return leco_view_build(r);
+}
+
+LECO_API size_t leco_reader_count(const struct leco_reader *r)
+{
+	return r ? r->nlines : 0;
+}
+
+LECO_API const struct leco_line *leco_reader_line(const struct leco_reader *r, size_t i)
+{
+	return r && i < r->nlines ? &r->lines[i] : NULL;
+}
+
+LECO_API const char *leco_reader_errmsg(const struct leco_reader *r)
+{
+	return r ? r->msg : "";
+}
+
+LECO_API int leco_reader_status(struct leco_reader *r, struct leco_status *st)
+{
+	struct leco_status s;
+	struct leco_stats sum;
+
+	if (!r || !st || st->sz < offsetof(struct leco_status, state) + sizeof(int))
+		return -EINVAL;
+	memset(&s, 0, sizeof(s));
+	s.sz = st->sz;
+	if (!r->attached) {
+		clock_now(r);
+		attach(r);
+	}
+	s.state = r->state;
+	if (r->attached) {
+		s.layout_version = r->maps.info.layout_version;
+		snprintf(s.version, sizeof(s.version), "%s", r->maps.info.version);
+		s.conns_max = r->maps.conns_max;
+		if (!leco_maps_stats(&r->maps, &sum)) {
+			s.stat_events = sum.events;
+			s.stat_conns_new = sum.conns_new;
+			s.stat_update_fail = sum.update_fail;
+			s.stat_lost = sum.lost;
+			s.stat_unattributed = sum.unattributed;
+			s.stat_blocked = sum.blocked;
+			s.stat_execs = sum.execs;
+		}
+	}
+	s.conns = r->tab.used;
+	s.polls = r->polls;
+	s.reattaches = r->reattaches;
+	memcpy(st, &s, st->sz < sizeof(s) ? st->sz : sizeof(s));
+	return r->attached ? 0 : (r->state == LECO_READER_NO_ACCESS ? -EACCES
+				  : r->state == LECO_READER_BAD_LAYOUT ? -EPROTO
+								       : -ENOENT);
+}
+
+LECO_API size_t leco_reader_notice_count(const struct leco_reader *r)
+{
+	return r && r->cfg ? leco_config_notice_count(r->cfg) : 0;
+}
+
+LECO_API const char *leco_reader_notice(const struct leco_reader *r, size_t i)
+{
+	return r && r->cfg ? leco_config_notice(r->cfg, i) : NULL;
+}

@@ -1,0 +1,117 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * leco watch: poll every interval and print the lines that are new or changed,
+ * oldest first, until SIGINT/SIGTERM or until stdout goes away (EPIPE), e.g.
+ * `ssh host leco watch --json`. Waits (and says so once) while the probes are
+ * not loaded, and picks them up when they appear.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+#include "output.h"
+
+#define WATCH_MAX_LINES 4096
+#define SEEN_CAP	8192
+
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+	stop = 1;
+}
+
+static uint64_t hash_str(const char *s)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
+	return h | 1;
+}
+
+/* Last text printed per group: text mode prints a line only when it reads differently. */
+static struct {
+	uint64_t group, text;
+} seen[SEEN_CAP];
+static size_t nseen;
+
+static bool text_changed(const struct leco_line *l)
+{
+	uint64_t g = hash_str(l->group), t = hash_str(l->text);
+	size_t i = g & (SEEN_CAP - 1);
+
+	if (nseen > SEEN_CAP * 3 / 4) {
+		memset(seen, 0, sizeof(seen));
+		nseen = 0;
+	}
+	for (;; i = (i + 1) & (SEEN_CAP - 1)) {
+		if (!seen[i].group) {
+			seen[i].group = g;
+			seen[i].text = t;
+			nseen++;
+			return true;
+		}
+		if (seen[i].group == g) {
+			if (seen[i].text == t)
+				return false;
+			seen[i].text = t;
+			return true;
+		}
+	}
+}
+
+int cmd_watch(int argc, char **argv)
+{
+	struct sigaction sa = {.sa_handler = on_signal}; /* no SA_RESTART: sleeps get interrupted */
+	struct cli_view_opts o;
+	struct leco_reader *r = NULL;
+	char last_err[LECO_ERRMSG_MAX] = "";
+	int status = 0;
+
+	if (cli_view_args(argc, argv, true, &o, &status))
+		return status;
+	if ((status = cli_open_reader("watch", &o, WATCH_MAX_LINES, &r)))
+		return status;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	cli_print_notices(r);
+
+	while (!stop) {
+		int n = leco_reader_poll(r);
+		const char *msg = leco_reader_errmsg(r);
+
+		/* say each problem once, and when it is over */
+		if (strcmp(msg, last_err)) {
+			if (msg[0])
+				fprintf(stderr, "leco: watch: %s%s\n", msg,
+					n < 0 ? " (waiting)" : "");
+			else if (last_err[0])
+				fprintf(stderr, "leco: watch: ok again\n");
+			snprintf(last_err, sizeof(last_err), "%s", msg);
+		}
+		for (int i = n - 1; i >= 0 && !stop; i--) {
+			const struct leco_line *l = leco_reader_line(r, (size_t)i);
+
+			if (!l->changed || (!o.json && !text_changed(l)))
+				continue;
+			if (cli_print_line(stdout, l, o.json) < 0)
+				stop = 2;
+		}
+		if (fflush(stdout) || ferror(stdout))
+			stop = 2; /* EPIPE: the other end went away */
+		struct timespec ts = {(time_t)o.interval,
+				      (long)((o.interval - (double)(time_t)o.interval) * 1e9)};
+
+		while (!stop && nanosleep(&ts, &ts) && errno == EINTR)
+			;
+	}
+	leco_reader_free(r);
+	return 0;
+}

@@ -1,0 +1,186 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* Options and line output shared by `leco lines` and `leco watch`. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "output.h"
+
+int cli_view_args(int argc, char **argv, bool watch, struct cli_view_opts *o, int *status)
+{
+	static const struct option lo[] = {
+		{"pin-dir", required_argument, NULL, 'p'}, {"config", required_argument, NULL, 'c'},
+		{"json", no_argument, NULL, 'j'},	   {"raw", no_argument, NULL, 'r'},
+		{"interval", required_argument, NULL, 'i'}, {"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0}};
+	const char *name = argv[0];
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	o->interval = 1.0;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, watch ? "p:c:i:h" : "p:c:h", lo, NULL)) != -1) {
+		switch (c) {
+		case 'p':
+			o->pin_dir = optarg;
+			break;
+		case 'c':
+			o->config = optarg;
+			break;
+		case 'j':
+			o->json = true;
+			break;
+		case 'r':
+			o->raw = true;
+			break;
+		case 'i': {
+			char *end;
+
+			if (!watch)
+				goto bad;
+			errno = 0;
+			o->interval = strtod(optarg, &end);
+			if (errno || *end || !(o->interval >= 0.05 && o->interval <= 3600)) {
+				*status = cli_err("%s: bad interval '%s': want seconds in 0.05..3600",
+						  name, optarg);
+				return -1;
+			}
+			break;
+		}
+		case 'h':
+			printf("usage: leco %s [-p DIR] [-c CONFIG] [--json] [--raw]%s\n", name,
+			       watch ? " [-i SECONDS]" : "");
+			*status = 0;
+			return -1;
+		default:
+		bad:
+			*status = cli_err("%s: unknown option '%s' (try 'leco %s --help')", name,
+					  argv[optind - 1], name);
+			return -1;
+		}
+	}
+	if (optind < argc) {
+		*status = cli_err("%s: unexpected argument '%s'", name, argv[optind]);
+		return -1;
+	}
+	return 0;
+}
+
+int cli_open_reader(const char *what, const struct cli_view_opts *o, unsigned int max_lines,
+		    struct leco_reader **r)
+{
+	LECO_OPTS(leco_reader_opts, ro, .pin_dir = o->pin_dir, .config_path = o->config,
+		  .raw = o->raw, .max_lines = max_lines);
+	struct leco_error err = {0};
+	int ret = leco_reader_open(&ro, r, &err);
+
+	if (ret < 0)
+		return cli_err("%s: %s", what, err.msg[0] ? err.msg : strerror(-ret));
+	return 0;
+}
+
+void cli_print_notices(struct leco_reader *r)
+{
+	for (size_t i = 0; i < leco_reader_notice_count(r); i++)
+		fprintf(stderr, "leco: notice: %s\n", leco_reader_notice(r, i));
+}
+
+void cli_json_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
+		if (*p == '"' || *p == '\\')
+			fprintf(f, "\\%c", *p);
+		else if (*p < 0x20 || *p == 0x7f)
+			fprintf(f, "\\u%04x", *p);
+		else
+			fputc(*p, f);
+	}
+	fputc('"', f);
+}
+
+static void jkey(FILE *f, const char *k, bool first)
+{
+	fprintf(f, "%s\"%s\":", first ? "" : ",", k);
+}
+
+static void jstr(FILE *f, const char *k, const char *v)
+{
+	jkey(f, k, false);
+	cli_json_str(f, v);
+}
+
+static void jnum(FILE *f, const char *k, double v)
+{
+	jkey(f, k, false);
+	fprintf(f, "%.6g", v);
+}
+
+static void jint(FILE *f, const char *k, long long v)
+{
+	jkey(f, k, false);
+	fprintf(f, "%lld", v);
+}
+
+int cli_print_line(FILE *f, const struct leco_line *l, bool json)
+{
+	if (!json) {
+		fputs(l->text, f);
+		fputc('\n', f);
+		return ferror(f) ? -EIO : 0;
+	}
+	const char *en = l->err ? strerrorname_np(l->err) : NULL;
+
+	fputc('{', f);
+	jkey(f, "text", true);
+	cli_json_str(f, l->text);
+	jstr(f, "raw", l->raw);
+	jstr(f, "group", l->group);
+	jstr(f, "proto", l->proto == 6 ? "tcp" : l->proto == 17 ? "udp" : "other");
+	jint(f, "family", l->family);
+	jstr(f, "laddr", l->laddr);
+	jint(f, "lport", l->lport);
+	jstr(f, "raddr", l->raddr);
+	jint(f, "rport", l->rport);
+	jstr(f, "dir", l->dir == LECO_DIRECTION_IN ? "in" : "out");
+	jstr(f, "state", leco_state_name(l->state));
+	jkey(f, "error", false);
+	if (!l->err) {
+		fputs("null", f);
+	} else if (en) {
+		cli_json_str(f, en);
+	} else {
+		char b[32];
+
+		snprintf(b, sizeof(b), "E%d", l->err);
+		cli_json_str(f, b);
+	}
+	jint(f, "pid", l->pid);
+	jstr(f, "comm", l->comm);
+	jstr(f, "cmd", l->cmd);
+	jstr(f, "exe", l->exe);
+	jint(f, "uid", l->uid);
+	jstr(f, "user", l->user);
+	jstr(f, "cgroup", l->cgroup);
+	jstr(f, "unit", l->unit);
+	jint(f, "rx", (long long)l->rx);
+	jint(f, "tx", (long long)l->tx);
+	jnum(f, "rx_rate", l->rx_rate);
+	jnum(f, "tx_rate", l->tx_rate);
+	jint(f, "first_seen", l->first_seen);
+	jint(f, "last_seen", l->last_seen);
+	jnum(f, "age", l->age);
+	jnum(f, "alpha", l->alpha);
+	jkey(f, "new", false);
+	fputs(l->is_new ? "true" : "false", f);
+	jkey(f, "changed", false);
+	fputs(l->changed ? "true" : "false", f);
+	jkey(f, "cookie", false);
+	fprintf(f, "%llu", (unsigned long long)l->cookie);
+	fputs("}\n", f);
+	return ferror(f) ? -EIO : 0;
+}

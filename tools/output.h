@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Shared by `leco lines` and `leco watch`: options and line output (text or JSON Lines). */
+#ifndef LECO_CLI_OUTPUT_H
+#define LECO_CLI_OUTPUT_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "leco.h"
+
+struct cli_view_opts {
+	const char *pin_dir;
+	const char *config;
+	bool json, raw;
+	double interval; /* watch only */
+};
+
+/* Parse [-p DIR] [-c CONFIG] [--json] [--raw] (and -i SEC when `watch`); 0, or an exit status. */
+int cli_view_args(int argc, char **argv, bool watch, struct cli_view_opts *o, int *status);
+/* Open a reader for these options; an exit status (2 after printing the error) on failure. */
+int cli_open_reader(const char *what, const struct cli_view_opts *o, unsigned int max_lines,
+		    struct leco_reader **r);
+/* Print config notices to stderr. */
+void cli_print_notices(struct leco_reader *r);
+/* One line of output, text or JSON; returns a negative value when stdout failed. */
+int cli_print_line(FILE *f, const struct leco_line *l, bool json);
+/* JSON string with escapes (\u00XX for control characters). */
+void cli_json_str(FILE *f, const char *s);
+
+#endif
