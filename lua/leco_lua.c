@@ -131,12 +131,26 @@ static void ini_add_rx(lua_State *L, int p, lua_Integer *n, int arg, const char 
 		       const char *re, const char *repl)
 {
 	size_t len = strlen(repl);
+	size_t rlen = strlen(re), trail = 0;
 
 	ini_check(L, arg, sec, re, 1);
 	ini_check(L, arg, sec, repl, 0);
-	/* "\ " is a literal space in PCRE2; for values it is the rule syntax's escape */
-	lua_pushfstring(L, "%s%s = %s%s%s\n", re[0] == ' ' ? "\\" : "", re,
-			repl[0] == ' ' ? "\\" : "", repl, len && repl[len - 1] == ' ' ? "\\" : "");
+	/*
+	 * INI trims keys: a leading space becomes "\ " (a literal space in PCRE2), trailing
+	 * ones "\x20". For values the rule syntax's own escapes keep the spaces.
+	 */
+	while (trail < rlen && re[rlen - 1 - trail] == ' ')
+		trail++;
+	luaL_checkstack(L, (int)(trail < 1000 ? trail : 1000) + 4, "rules table");
+	if (trail >= 1000)
+		luaL_error(L, "bad argument #%d (rules: %s key ends in too many spaces)", arg, sec);
+	lua_pushstring(L, re[0] == ' ' && trail < rlen ? "\\" : "");
+	lua_pushlstring(L, re, rlen - trail);
+	for (size_t i = 0; i < trail; i++)
+		lua_pushliteral(L, "\\x20");
+	lua_pushfstring(L, " = %s%s%s\n", repl[0] == ' ' ? "\\" : "", repl,
+			len && repl[len - 1] == ' ' ? "\\" : "");
+	lua_concat(L, (int)trail + 3);
 	add_piece(L, p, n);
 }
 

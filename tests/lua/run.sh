@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Run the Lua module tests under one interpreter.
+# usage: run.sh LUA_EXE VERSION BUILD_DIR SOURCE_DIR test|valgrind
+set -uo pipefail
+lua=$1 ver=$2 build=$3 src=$4 mode=$5
+. "$src/tests/lib.sh"
+
+command -v "$lua" >/dev/null || t_skip "$lua not found (apt-get install lua$ver)"
+mod=$build/lua/$ver/leco.so
+[ -f "$mod" ] || { echo "FAIL: $mod not built"; exit 1; }
+export LUA_CPATH="$build/lua/$ver/?.so" LUA_PATH="$src/lua/?.lua;$src/tests/lua/?.lua;;"
+export LECO_TEST_SRC=$src LECO_TEST_BUILD=$build
+
+if [ "$mode" = valgrind ]; then
+	command -v valgrind >/dev/null || t_skip "valgrind not installed (scripts/deps.sh test)"
+	# definite leaks and invalid accesses fail; reachable memory at exit is Lua's business.
+	# No undefined-value tracking: PCRE2's JIT code is opaque to memcheck (false reports).
+	exec valgrind --quiet --error-exitcode=3 --undef-value-errors=no --leak-check=full \
+		--errors-for-leak-kinds=definite --show-leak-kinds=definite \
+		"$lua" "$src/tests/lua/cycles.lua" 300
+fi
+
+# Live part: as root with the loader built, a unique pin dir that the Lua script loads
+# the probes into (after checking the "not loaded" path on it) and we remove afterwards.
+loader=$build/bin/leco-load
+if [ "$(id -u)" = 0 ] && [ -x "$loader" ]; then
+	pin=/sys/fs/bpf/leco-test-$$-lua${ver/./}
+	export LECO_TEST_PIN=$pin LECO_TEST_LOADER=$loader
+	cleanup() {
+		"$loader" --unload --pin "$pin" >/dev/null 2>&1
+		rm -rf "$pin" 2>/dev/null
+	}
+	trap cleanup EXIT
+elif [ "${CI:-}" = true ]; then
+	echo "FAIL: live part needs root and $loader, and CI=true"
+	exit 1
+else
+	echo "note: live part skipped (needs root and $loader)"
+fi
+"$lua" "$src/tests/lua/test_leco.lua"

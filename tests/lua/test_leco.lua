@@ -1,0 +1,317 @@
+-- SPDX-License-Identifier: LGPL-2.1-or-later
+-- The leco Lua module: API shape, argument errors, runtime failures as nil+msg, __close/__gc,
+-- rx_test, readers on missing pins, many cycles; live traffic when LECO_TEST_PIN is set
+-- (tests/lua/run.sh sets it as root). Table-driven, one name per row (lua-cjson style).
+local leco = require 'leco'
+local luaver = _VERSION:match('%d+%.%d+')
+local src = os.getenv('LECO_TEST_SRC') or '.'
+
+local npass, nfail = 0, 0
+local function check(name, ok, detail)
+	if ok then
+		npass = npass + 1
+		print('ok   ' .. name)
+	else
+		nfail = nfail + 1
+		print('FAIL ' .. name .. (detail ~= nil and (': ' .. tostring(detail)) or ''))
+	end
+end
+local function has(s, sub) return type(s) == 'string' and s:find(sub, 1, true) ~= nil end
+
+local nopin = ('/sys/fs/bpf/leco-test-nonexistent-%s'):format(tostring({}):match('0x(%x+)') or '0')
+
+-- shape ------------------------------------------------------------------------------------------
+check('_VERSION is x.y.z', type(leco._VERSION) == 'string' and leco._VERSION:match('^%d+%.%d+%.%d+'),
+	leco._VERSION)
+check('_LUA matches the interpreter', leco._LUA == luaver, leco._LUA)
+for _, f in ipairs{'open', 'rx_test', 'load_config', 'state_names'} do
+	check('leco.' .. f .. ' is a function', type(leco[f]) == 'function')
+end
+check('state_names[3] == failed', leco.state_names()[3] == 'failed')
+check('require returns the same table', require('leco') == leco)
+
+-- bad arguments raise, with a message that says what is wrong -------------------------------------
+local bad_args = {
+	{'open(42)', 'bad argument #1 to', function() return leco.open(42) end},
+	{'open unknown option', "unknown option 'pni'", function() return leco.open{pni = 'x'} end},
+	{'open pin not a string', "field 'pin' must be a string", function() return leco.open{pin = 1} end},
+	{'open config and rules', "'config' and 'rules' are exclusive",
+		function() return leco.open{config = '/x.ini', rules = '[view]\n'} end},
+	{'open empty config path', "field 'config' is an empty path", function() return leco.open{config = ''} end},
+	{'open rules boolean', "field 'rules' must be INI text or a table",
+		function() return leco.open{rules = true} end},
+	{'rules unknown section', "unknown section 'rx-porc'",
+		function() return leco.open{pin = nopin, rules = {['rx-porc'] = {}}} end},
+	{'rules section not a table', "section 'view' must be a table",
+		function() return leco.open{pin = nopin, rules = {view = 3}} end},
+	{'rules rule not a pair', "rx-proc[1] must be {regexp, replacement}",
+		function() return leco.open{pin = nopin, rules = {['rx-proc'] = {'x'}}} end},
+	{'rules key with =', "contains '='",
+		function() return leco.rx_test({['rx-proc'] = {{'a=b', 'c'}}}, 'x') end},
+	{'rules value with newline', 'contains a newline',
+		function() return leco.rx_test({['rx-proc'] = {{'a', 'b\nc'}}}, 'x') end},
+	{'rx_test without a line', 'bad argument #2 to', function() return leco.rx_test('[view]\n') end},
+	{'rx_test config boolean', 'bad argument #1 to', function() return leco.rx_test(true, 'x') end},
+	{'load_config nil', 'bad argument #1 to', function() return leco.load_config() end},
+	{'lines on a non-reader', 'leco.reader expected', function()
+		local r = leco.open{pin = nopin}
+		return r.lines({})
+	end},
+	{'lines on a closed reader', 'attempt to use a closed reader', function()
+		local r = leco.open{pin = nopin}
+		r:close()
+		return r:lines()
+	end},
+	{'status on a closed reader', 'attempt to use a closed reader', function()
+		local r = leco.open{pin = nopin}
+		r:close()
+		return r:status()
+	end},
+	{'apply on a closed config', 'attempt to use a closed config', function()
+		local c = leco.load_config('[view]\n')
+		c:close()
+		return c:apply('x')
+	end},
+}
+for _, row in ipairs(bad_args) do
+	local ok, err = pcall(row[3])
+	check('raises: ' .. row[1], not ok and has(err, row[2]), ok and 'did not raise' or err)
+end
+
+-- runtime failures return nil, msg, errno ---------------------------------------------------------
+do
+	local c, msg, e = leco.load_config('/nonexistent/leco-test.ini')
+	check('load_config missing file: nil, msg, ENOENT',
+		c == nil and has(msg, '/nonexistent/leco-test.ini') and e == 2, msg)
+	local r, m2 = leco.rx_test('[rx-proc]\n(unclosed = x\n', 'line')
+	check('rx_test bad regexp: nil, "<lua>:2:..."', r == nil and has(m2, '<lua>:2:'), m2)
+	local rd, m3, e3 = leco.open{pin = nopin, rules = '[rx-proc]\n(unclosed = x\n'}
+	check('open with a broken rule: nil, msg, EINVAL', rd == nil and has(m3, '<lua>:2:') and e3 == 22, m3)
+	local rd4, m4 = leco.open{pin = nopin, config = '/nonexistent/leco-test.ini'}
+	check('open with a missing config file: nil, msg', rd4 == nil and has(m4, 'leco-test.ini'), m4)
+end
+
+-- rx_test ------------------------------------------------------------------------------------------
+do
+	local line = '18:32 :: myuser :: drill [tmux-spawn-822f3728+] :: 10.2.0.1 53/udp :: v 58B / 26B ^'
+	local want = '18:32 :: drill [tmux] :: 10.2.0.1 DNS :: v 58B / 26B ^'
+	local ini = table.concat({
+		'[rx-proc]',
+		'^(\\s*\\S+ ::) myuser :: = $1',
+		'\\ 53/udp :: = \\ DNS ::',
+		'\\ \\[tmux-spawn-\\S+\\] :: = \\ [tmux] ::', ''}, '\n')
+	local tbl = {['rx-proc'] = {
+		{'^(\\s*\\S+ ::) myuser :: ', '$1 '},
+		{' 53/udp ::', ' DNS ::'},
+		{' \\[tmux-spawn-\\S+\\] ::', ' [tmux] ::'}}}
+	local rows = {
+		{'INI text', ini},
+		{'rules table', tbl},
+		{'config object', leco.load_config(ini)},
+	}
+	for _, row in ipairs(rows) do
+		local r, err = leco.rx_test(row[2], line)
+		check('rx_test ' .. row[1] .. ': output', r and r.output == want, r and r.output or err)
+		check('rx_test ' .. row[1] .. ': changed, not grouped',
+			r and r.changed == true and r.grouped == false and r.dropped == false and r.group == nil)
+	end
+	local r = leco.rx_test(ini, 'nothing to see')
+	check('rx_test no match: unchanged', r and r.output == 'nothing to see' and r.changed == false)
+	r = leco.rx_test({['rx-group'] = {{'.*drill.*', 'dns'}}}, line)
+	check('rx_test group', r and r.grouped == true and r.group == 'dns' and r.dropped == false,
+		r and r.group)
+	r = leco.rx_test({['rx-group'] = {{'.*drill.*', ''}}}, line)
+	check('rx_test empty group drops', r and r.dropped == true)
+	r = leco.rx_test({['rx-proc'] = {{'drill', 'g`resolver'}}}, line)
+	check('rx_test g` groups', r and r.grouped == true and has(r.output, 'resolver'), r and r.output)
+	r = leco.rx_test({['rx-proc'] = {{'(drill)', ' <$1> '}}}, 'a drill b')
+	check('rules table keeps leading/trailing spaces', r and r.output == 'a  <drill>  b',
+		r and ('[' .. r.output .. ']'))
+	r = leco.rx_test({view = {['max-lines'] = 7, ['new-time'] = 3}, format = {['local-addr-port'] = true}},
+		'x')
+	check('rules table [view]/[format] values load', r and r.output == 'x')
+	local ex = src .. '/examples/leco.ini'
+	local c, err = leco.load_config(ex)
+	check('examples/leco.ini loads', c ~= nil, err)
+	if c then
+		local n = c:notices()
+		check('examples/leco.ini has no notices', type(n) == 'table' and #n == 0, n and n[1])
+		local o = c:apply(line:gsub('myuser', 'alice'), nil)
+		check('examples/leco.ini rewrites a DNS line', o and has(o.output, 'drill [tmux] :: 10.2.0.1 DNS ::'),
+			o and o.output)
+		c:close()
+		c:close()
+		check('config close is idempotent', tostring(c) == 'leco.config (closed)', tostring(c))
+	end
+end
+
+-- readers on missing pins -------------------------------------------------------------------------
+do
+	local r = leco.open{pin = nopin}
+	check('open on missing pins gives a reader', type(r) == 'userdata' and has(tostring(r), 'leco.reader ('),
+		tostring(r))
+	local lines, msg, e = r:lines()
+	check('lines() on missing pins: nil, "probes not loaded: ..."',
+		lines == nil and type(msg) == 'string' and msg:find('^probes not loaded') ~= nil and e == 2, msg)
+	local ok = pcall(r.lines, r)
+	check('lines() does not raise on missing pins', ok)
+	local st = r:status()
+	check('status says not loaded', st and st.state == 'no_probes' and st.loaded == false, st and st.state)
+	check('status counts polls', st and st.polls >= 2, st and st.polls)
+	check('status has notices', st and type(st.notices) == 'table')
+	-- two readers in one state are independent
+	local r2 = leco.open{pin = nopin, rules = {['rx-proc'] = {{'x', 'y'}}}}
+	r:close()
+	local l2, m2 = r2:lines()
+	check('second reader works after the first is closed', l2 == nil and has(m2, 'probes not loaded'), m2)
+	check('close is idempotent', pcall(r.close, r) and tostring(r) == 'leco.reader (closed)')
+	r2:close()
+
+	-- __gc: an unreferenced reader is collected (and freed by the module)
+	local weak = setmetatable({}, {__mode = 'v'})
+	weak[1] = leco.open{pin = nopin}
+	collectgarbage()
+	collectgarbage()
+	check('__gc collects an unreferenced reader', weak[1] == nil)
+
+	-- __close (5.4): a to-be-closed reader is closed at scope exit
+	if luaver >= '5.4' then
+		local chunk = load([[
+			local leco, pin = ...
+			local keep
+			do
+				local r <close> = leco.open{pin = pin}
+				keep = r
+			end
+			return keep
+		]])
+		local keep = chunk(leco, nopin)
+		check('__close closes at scope exit', tostring(keep) == 'leco.reader (closed)', tostring(keep))
+		local mt = getmetatable(keep)
+		check('__close and __gc present', mt and type(mt.__close) == 'function' and type(mt.__gc) == 'function')
+	else
+		local mt = getmetatable(leco.open{pin = nopin})
+		check('no __close under 5.3, __gc present', mt and mt.__close == nil and type(mt.__gc) == 'function')
+	end
+end
+
+-- many cycles: Lua memory and RSS stay flat (valgrind/LSan check the C side exactly) ---------------
+do
+	local function rss_kb()
+		local f = io.open('/proc/self/statm')
+		if not f then return 0 end
+		local _, res = f:read('n', 'n')
+		f:close()
+		return (res or 0) * 4
+	end
+	local function cycle(n)
+		for i = 1, n do
+			local r = leco.open{pin = nopin, rules = '[rx-proc]\nfoo = bar\n'}
+			r:lines()
+			if i % 2 == 0 then r:close() end
+			leco.rx_test({['rx-group'] = {{'.*', 'g'}}}, 'a line')
+		end
+		collectgarbage()
+		collectgarbage()
+	end
+	cycle(500) -- warm up allocator and caches
+	local kb0, rss0 = collectgarbage('count'), rss_kb()
+	cycle(5000)
+	local kb1, rss1 = collectgarbage('count'), rss_kb()
+	check(('5000 cycles: Lua heap flat (%.0f -> %.0f KiB)'):format(kb0, kb1), kb1 - kb0 < 64)
+	check(('5000 cycles: RSS flat (%d -> %d KiB)'):format(rss0, rss1), rss1 - rss0 < 2048)
+end
+
+-- live: probes loaded into a test pin dir, loopback traffic shows up in lines() ------------------
+local pin, loader = os.getenv('LECO_TEST_PIN'), os.getenv('LECO_TEST_LOADER')
+if pin and loader then
+	local r = leco.open{pin = pin, raw = true}
+	local r2 = leco.open{pin = pin, rules = {['rx-proc'] = {{'python3', 'PYTHON'}}}}
+	local l0, m0 = r:lines()
+	check('live: before leco-load: nil, probes not loaded', l0 == nil and has(m0, 'probes not loaded'), m0)
+	local ok = os.execute(('%q --pin %q >&2'):format(loader, pin))
+	check('live: leco-load --pin', ok)
+	-- recovers by itself: poll (bounded) until lines() returns a table
+	local lines, msg
+	for _ = 1, 100 do
+		lines, msg = r:lines()
+		if lines then break end
+		os.execute('sleep 0.05')
+	end
+	check('live: reader recovers once the probes are loaded', type(lines) == 'table', msg)
+	check('live: status ok', r:status().state == 'ok', r:status().message)
+
+	-- known traffic: client sends 3000 bytes, server answers 7000, on 127.0.0.1
+	local py = [[
+import socket, threading, os, sys
+srv = socket.socket(); srv.bind(("127.0.0.1", 0)); srv.listen(1)
+port = srv.getsockname()[1]
+def serve():
+    c, _ = srv.accept(); n = 0
+    while n < 3000:
+        b = c.recv(65536)
+        if not b: break
+        n += len(b)
+    c.sendall(b"y" * 7000); c.close()
+t = threading.Thread(target=serve); t.start()
+cl = socket.create_connection(("127.0.0.1", port)); cl.sendall(b"x" * 3000)
+got = 0
+while got < 7000:
+    b = cl.recv(65536)
+    if not b: break
+    got += len(b)
+cl.close(); t.join()
+print(port, os.getpid(), got)
+]]
+	local f = io.popen("python3 -c '" .. py .. "'")
+	local out = f:read('a')
+	f:close()
+	local port, pypid, got = out:match('(%d+) (%d+) (%d+)')
+	port, pypid = tonumber(port), tonumber(pypid)
+	check('live: traffic made', port and tonumber(got) == 7000, out)
+	local cl, sv, l2
+	for _ = 1, 100 do
+		lines = r:lines() or {}
+		for _, l in ipairs(lines) do
+			if l.rport == port and l.laddr == '127.0.0.1' then cl = l end
+			if l.lport == port and l.raddr == '127.0.0.1' then sv = l end
+		end
+		if cl and sv then break end
+		os.execute('sleep 0.05')
+	end
+	check('live: client connection in lines()', cl ~= nil)
+	check('live: server side in lines()', sv ~= nil)
+	if cl then
+		check('live: client proto/family/dir', cl.proto == 'tcp' and cl.family == 4 and cl.dir == 'out',
+			('%s %s %s'):format(cl.proto, cl.family, cl.dir))
+		check('live: client bytes tx 3000 rx 7000', cl.tx == 3000 and cl.rx == 7000,
+			('tx %s rx %s'):format(cl.tx, cl.rx))
+		check('live: client pid/comm/user', cl.pid == pypid and has(cl.comm, 'python') and cl.uid == 0 and
+			cl.user == 'root', ('%s %s %s %s'):format(cl.pid, cl.comm, cl.uid, cl.user))
+		check('live: line fields typed', type(cl.text) == 'string' and cl.text == cl.raw and
+			type(cl.alpha) == 'number' and cl.alpha >= 0 and cl.alpha <= 1 and type(cl.age) == 'number' and
+			type(cl.new) == 'boolean' and type(cl.state) == 'string' and type(cl.first_seen) == 'number' and
+			type(cl.last_seen) == 'number' and type(cl.rx_rate) == 'number' and cl.error == nil,
+			cl.text)
+		check('live: raw text has the port', has(cl.text, tostring(port)), cl.text)
+	end
+	if sv then
+		check('live: server side is inbound', sv.dir == 'in', sv.dir)
+	end
+	-- the second reader (rules) sees the same connection, rewritten
+	local seen2
+	for _ = 1, 100 do
+		for _, l in ipairs(r2:lines() or {}) do
+			if l.rport == port then seen2 = l end
+		end
+		if seen2 then break end
+		os.execute('sleep 0.05')
+	end
+	check('live: second reader sees it with its own rules',
+		seen2 and has(seen2.text, 'PYTHON') and not has(seen2.raw, 'PYTHON'), seen2 and seen2.text)
+	r:close()
+	r2:close()
+end
+
+print(('%d passed, %d failed'):format(npass, nfail))
+os.exit(nfail == 0 and 0 or 1)
