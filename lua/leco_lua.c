@@ -459,7 +459,7 @@ static void push_poll_error(lua_State *L, struct leco_reader *r, int rc)
 		what = "no access to the probes";
 	else if (rc == -EPROTO)
 		what = "probe layout mismatch";
-	if (what && strncmp(msg, what, strlen(what)))
+	if (what && !strstr(msg, what))
 		lua_pushfstring(L, "%s: %s", what, msg);
 	else
 		lua_pushstring(L, msg);
@@ -514,8 +514,9 @@ static int reader_status(lua_State *L)
 
 	memset(&st, 0, sizeof(st));
 	st.sz = sizeof(st);
+	/* not attached (-ENOENT, -EACCES, -EPROTO) still fills the status: report it */
 	rc = leco_reader_status(lr->r, &st);
-	if (rc < 0)
+	if (rc < 0 && rc != -ENOENT && rc != -EACCES && rc != -EPROTO)
 		return push_fail(L, leco_reader_errmsg(lr->r), -rc);
 
 	lua_createtable(L, 0, 20);

@@ -181,9 +181,9 @@ end
 -- reader -----------------------------------------------------------------------------------------
 
 local function explain(msg)
-	if msg:find('^probes not loaded') then
+	if msg:find('probes not loaded', 1, true) then
 		return 'leco: probes not loaded — run: sudo leco-load'
-	elseif msg:find('^no access') then
+	elseif msg:find('no access', 1, true) then
 		return 'leco: ' .. msg .. ' — is this user in group leco?'
 	end
 	return 'leco: ' .. msg
