@@ -20,7 +20,7 @@ v, c = int(sys.argv[1]), int(sys.argv[2])
 b = struct.pack("<7IIQ32s", 0x4f43454c, v, 32, c, 16 + 16 + 256, 128, 1024, 0, 0, b"9.9.9")
 print(" ".join("%02x" % x for x in b))' "$ver" "$csz")
 	bpftool map create "$d/info" type array key 4 value 72 entries 1 name info &&
-	bpftool map update pinned "$d/info" key 0 0 0 0 value $hex &&
+	bpftool map update pinned "$d/info" key hex 00 00 00 00 value hex $hex &&
 	bpftool map create "$d/conns" type hash key 32 value "$csz" entries 1024 name conns &&
 	bpftool map create "$d/execs" type hash key 4 value 288 entries 16 name execs &&
 	bpftool map create "$d/stats" type percpu_array key 4 value 128 entries 1 name stats
@@ -31,7 +31,7 @@ t_check "foreign pins (layout 999) created" test -e "$pin/info"
 "$LECO_BIN/leco" lines -p "$pin" >"$SVC_TMP/o" 2>"$SVC_TMP/e"; rc=$?
 t_check "layout 999: leco lines exits 2 (got $rc)" test "$rc" = 2
 t_check "layout 999: message names the layout version ($(head -c 200 "$SVC_TMP/e"))" \
-	grep -qiE 'layout.*(version|999)|version.*999' "$SVC_TMP/e"
+	grep -qiE 'layout version|version 999|layout 999' "$SVC_TMP/e"
 t_check "layout 999: no lines printed" test ! -s "$SVC_TMP/o"
 "$LECO_BIN/leco" status -p "$pin" >"$SVC_TMP/o" 2>"$SVC_TMP/e"; rc=$?
 t_check "layout 999: leco status fails cleanly (rc $rc, not a signal)" test "$rc" -ge 1 -a "$rc" -lt 128
@@ -41,7 +41,7 @@ fake_pins "$pin" 1 64 >/dev/null
 "$LECO_BIN/leco" lines -p "$pin" >"$SVC_TMP/o" 2>"$SVC_TMP/e"; rc=$?
 t_check "right version, wrong record size: exit 2 (got $rc)" test "$rc" = 2
 t_check "wrong record size: message says so ($(head -c 200 "$SVC_TMP/e"))" \
-	grep -qiE 'size|layout' "$SVC_TMP/e"
+	grep -qiE 'size' "$SVC_TMP/e"
 
 for v in $LECO_LUA_VERS; do
 	[ -f "$LECO_LUA_DIR/$v/leco.so" ] || continue
@@ -50,7 +50,7 @@ for v in $LECO_LUA_VERS; do
 		local l, e = r:lines()
 		print(l and ('DATA ' .. #l) or ('NIL ' .. tostring(e)))" 2>&1)
 	t_check "Lua $v: nil + layout message, no raise ($res)" \
-		bash -c "grep -qiE '^NIL .*(size|layout)' <<<'$res'"
+		bash -c "grep -qiE '^NIL .*size' <<<'$res'"
 done
 
 # A running watch across: real pins -> foreign pins -> real pins again.
@@ -62,7 +62,7 @@ t_check "watch sees traffic before the swap" \
 	t_wait_for 15 svc_json_has "$SVC_TMP/w.out" "L['rport']==$port and L['tx']==500"
 "$LECO_BIN/leco-load" --unload -p "$pin" >/dev/null 2>&1; rm -rf "$pin"
 fake_pins "$pin" 999 120 >/dev/null
-t_check "watch reports the layout mismatch" t_wait_for 15 grep -qiE 'layout|version' "$SVC_TMP/w.err"
+t_check "watch reports the layout mismatch" t_wait_for 15 grep -qiE 'layout version|version 999|layout 999' "$SVC_TMP/w.err"
 t_check "watch keeps running on foreign pins" alive "$wpid"
 rm -rf "$pin"
 fault_load
