@@ -513,20 +513,6 @@ fail:
 /* ------------------------------------------------------------------------ */
 /* matching */
 
-/* Bytes of the character at s[i] (1 for an invalid or truncated sequence). */
-static size_t char_len(const unsigned char *s, size_t n, size_t i)
-{
-	unsigned char c = s[i];
-	size_t k = c < 0x80 ? 1 : c >= 0xf0 && c < 0xf5 ? 4 : c >= 0xe0 ? 3 : c >= 0xc2 ? 2 : 1;
-
-	if (i + k > n)
-		return 1;
-	for (size_t j = 1; j < k; j++)
-		if ((s[i + j] & 0xc0) != 0x80)
-			return 1;
-	return k;
-}
-
 /* 1 matched (this element succeeds), 0 not, -1 limit hit or error (the rule fails). */
 static int elem_match(struct leco_rules *r, struct rx_elem *el, const char *s, size_t n)
 {
@@ -575,6 +561,8 @@ static int rule_run(struct leco_rules *r, struct rule *ru, const char *s, size_t
 	out->len = 0;
 	if (grp)
 		grp->len = 0;
+	if (buf_reserve(out, 1) || (grp && buf_reserve(grp, 1)))
+		return 0;
 	for (size_t i = 0; i < ru->nel; i++)
 		if (elem_match(r, &ru->el[i], s, n) != 1)
 			return 0;
@@ -601,18 +589,18 @@ static int rule_run(struct leco_rules *r, struct rule *ru, const char *s, size_t
 		if (++count >= RX_REPLACE_MAX)
 			break;
 
+		/*
+		 * After an empty match, the next one may not be empty at the same
+		 * place: NOTEMPTY_ATSTART from there is what pcre2_substitute does
+		 * with ANCHORED + advance, and unlike ANCHORED it keeps the JIT.
+		 */
 		uint32_t opts = 0;
-		size_t start = me;
 		if (me == ms) {
 			if (me >= n)
 				break;
-			opts = PCRE2_NOTEMPTY_ATSTART | PCRE2_ANCHORED;
+			opts = PCRE2_NOTEMPTY_ATSTART;
 		}
-		int rc = pcre2_match(el->code, (PCRE2_SPTR)s, n, start, opts, el->md, r->mctx);
-		if (rc == PCRE2_ERROR_NOMATCH && opts) {
-			start += char_len((const unsigned char *)s, n, start);
-			rc = pcre2_match(el->code, (PCRE2_SPTR)s, n, start, 0, el->md, r->mctx);
-		}
+		int rc = pcre2_match(el->code, (PCRE2_SPTR)s, n, me, opts, el->md, r->mctx);
 		if (rc == PCRE2_ERROR_NOMATCH)
 			break;
 		if (rc < 0)
