@@ -1,0 +1,120 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""Probe overhead, measured side by side in one run (root; a benchmark, not a test).
+
+usage: bench/overhead/run.py [--build DIR] [--rounds N] [--secs S]
+
+Alternates rounds without and with the probes loaded (into a private pin dir,
+order flipped every round) and measures in each:
+  - loopback TCP ping-pong rate (build/bench/leco-bench-pingpong, 1-byte messages)
+  - iperf3 throughput on 127.0.0.1 with 1 KiB and 128 KiB writes
+Then, with the probes loaded and kernel.bpf_stats_enabled=1, the cost per run of
+each program (run_time_ns / run_cnt) under the same workloads.
+Prints per-round ratios, their medians, and the per-hook costs.
+"""
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def sh(*a, **kw):
+    return subprocess.run(a, capture_output=True, text=True, check=True, timeout=120, **kw)
+
+
+def pingpong(build, secs):
+    return float(sh(os.path.join(build, "bench", "leco-bench-pingpong"), str(secs)).stdout)
+
+
+def iperf(port, size, secs):
+    r = sh("iperf3", "-c", "127.0.0.1", "-p", str(port), "-t", str(secs), "-l", size, "-J")
+    return json.loads(r.stdout)["end"]["sum_received"]["bits_per_second"] / 8e6  # MB/s
+
+
+def workloads(build, port, secs):
+    return {"pingpong": pingpong(build, secs), "iperf3_1K": iperf(port, "1K", secs),
+            "iperf3_128K": iperf(port, "128K", secs)}
+
+
+def prog_ids(pin):
+    out = {}
+    ld = os.path.join(pin, "links")
+    for n in sorted(os.listdir(ld)):
+        j = json.loads(sh("bpftool", "-j", "link", "show", "pinned", os.path.join(ld, n)).stdout)
+        out[n] = j["prog_id"]
+    return out
+
+
+def prog_stats(ids):
+    progs = {p["id"]: p for p in json.loads(sh("bpftool", "-j", "prog", "show").stdout)}
+    return {n: (progs.get(i, {}).get("run_time_ns", 0), progs.get(i, {}).get("run_cnt", 0))
+            for n, i in ids.items()}
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--build", default=os.path.join(HERE, "..", "..", "build"))
+    ap.add_argument("--rounds", type=int, default=4)
+    ap.add_argument("--secs", type=int, default=3)
+    ap.add_argument("--hooks-only", action="store_true", help="only the per-hook cost")
+    args = ap.parse_args()
+    if os.geteuid() != 0:
+        sys.exit("overhead: needs root (loads the probes, sets kernel.bpf_stats_enabled)")
+    build = os.path.abspath(args.build)
+    load = os.path.join(build, "bin", "leco-load")
+    pin = "/sys/fs/bpf/leco-bench-%d" % os.getpid()
+    port = 15201 + os.getpid() % 1000
+    srv = subprocess.Popen(["iperf3", "-s", "-B", "127.0.0.1", "-p", str(port)],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    stats_before = sh("sysctl", "-n", "kernel.bpf_stats_enabled").stdout.strip()
+    rows = {"pingpong": [], "iperf3_1K": [], "iperf3_128K": []}
+    try:
+        time.sleep(0.3)  # let iperf3 -s bind; the first client retries otherwise
+        for r in range(0 if args.hooks_only else args.rounds):
+            res = {}
+            for probes in ((False, True) if r % 2 == 0 else (True, False)):
+                if probes:
+                    sh(load, "-p", pin)
+                res[probes] = workloads(build, port, args.secs)
+                if probes:
+                    sh(load, "--unload", "-p", pin)
+            line = []
+            for k in rows:
+                ratio = res[True][k] / res[False][k]
+                rows[k].append(ratio)
+                line.append("%s %.0f/%.0f=%.3f" % (k, res[True][k], res[False][k], ratio))
+            print("round %d (with/without): %s" % (r + 1, "  ".join(line)), flush=True)
+        if not args.hooks_only:
+            print()
+            print("median ratio with probes / without (targets: pingpong >= 0.99, iperf3_1K >= 0.97)")
+        for k, v in rows.items() if not args.hooks_only else ():
+            print("  %-12s %.3f   (rounds: %s)" % (k, statistics.median(v),
+                                                    " ".join("%.3f" % x for x in v)))
+        # per-hook cost
+        sh(load, "-p", pin)
+        sh("sysctl", "-qw", "kernel.bpf_stats_enabled=1")
+        ids = prog_ids(pin)
+        s0 = prog_stats(ids)
+        workloads(build, port, args.secs)
+        s1 = prog_stats(ids)
+        print()
+        print("per-hook cost under the same workloads (kernel.bpf_stats_enabled=1; target "
+              "send/recv <= 150 ns)")
+        for n in ids:
+            dt, dc = s1[n][0] - s0[n][0], s1[n][1] - s0[n][1]
+            print("  %-14s %8.1f ns/run  (%d runs)" % (n, dt / dc if dc else 0, dc))
+    finally:
+        subprocess.run(["sysctl", "-qw", "kernel.bpf_stats_enabled=" + stats_before],
+                       capture_output=True)
+        subprocess.run([load, "--unload", "-p", pin], capture_output=True)
+        srv.terminate()
+        srv.wait(10)
+
+
+if __name__ == "__main__":
+    main()
