@@ -1,0 +1,386 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The view, fed with records directly (no maps) under an injected clock and
+ * fixture /proc, cgroup tree and passwd: order, slots by group, cap, dropped
+ * lines, age/alpha/new/changed, rates, time field, config reload.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "internal.h"
+
+static char tmp[256];
+static uint64_t t_mono = 1000000 * LECO_NS;
+static int64_t t_real = 1767378760LL * (int64_t)LECO_NS; /* 2026-01-02 18:32:40 UTC */
+
+static uint64_t fake_mono(void *ctx)
+{
+	return t_mono;
+}
+static int64_t fake_real(void *ctx)
+{
+	return t_real;
+}
+static void advance(double s)
+{
+	t_mono += (uint64_t)(s * LECO_NS);
+	t_real += (int64_t)(s * LECO_NS);
+}
+
+static const struct leco_clock clk = {.mono_ns = fake_mono, .real_ns = fake_real};
+
+static void conn(struct leco_key *k, struct leco_conn *c, uint64_t cookie, const char *raddr,
+		 uint16_t rport, uint32_t uid, const char *comm, double ago_first, double ago_last)
+{
+	memset(k, 0, sizeof(*k));
+	memset(c, 0, sizeof(*c));
+	k->cookie = c->cookie = cookie;
+	inet_pton(AF_INET, raddr, c->raddr);
+	inet_pton(AF_INET, "10.0.0.2", c->laddr);
+	c->family = 4;
+	c->proto = 6;
+	c->rport = rport;
+	c->lport = 40000;
+	c->uid = uid;
+	c->tgid = 0;
+	c->state = LECO_ST_ESTABLISHED;
+	snprintf(c->comm, sizeof(c->comm), "%s", comm);
+	c->first_ns = t_mono - (uint64_t)(ago_first * LECO_NS);
+	c->last_ns = t_mono - (uint64_t)(ago_last * LECO_NS);
+}
+
+static struct leco_reader *open_reader(const char *config_text, const char *config_path, bool raw)
+{
+	char passwd[512], proc[512], cg[512];
+	struct leco_reader *r = NULL;
+	struct leco_error err;
+
+	snprintf(passwd, sizeof(passwd), "%s/passwd", tmp);
+	snprintf(proc, sizeof(proc), "%s/proc", tmp);
+	snprintf(cg, sizeof(cg), "%s/cg", tmp);
+	LECO_OPTS(leco_reader_opts, o, .pin_dir = "/nonexistent/leco", .config_text = config_text,
+		  .config_path = config_path, .proc_root = proc, .cgroup_root = cg,
+		  .passwd_path = passwd, .clock = &clk, .raw = raw);
+	int ret = leco_reader_open(&o, &r, &err);
+
+	CHECKF(ret == 0, "open: %d %s", ret, err.msg);
+	return r;
+}
+
+static void test_order_and_fields(void)
+{
+	struct leco_key k[3];
+	struct leco_conn c[3];
+	struct leco_reader *r = open_reader(NULL, NULL, false);
+	const struct leco_line *l;
+
+	if (!r)
+		return;
+	conn(&k[0], &c[0], 1, "10.2.0.1", 443, 1000, "curl", 100, 50);
+	conn(&k[1], &c[1], 2, "10.2.0.9", 22, 0, "ssh", 30, 1);
+	conn(&k[2], &c[2], 3, "::ffff:1.2.3.4", 80, 4242, "wget", 86400 * 2, 10);
+	c[2].family = 6;
+	inet_pton(AF_INET6, "::ffff:1.2.3.4", c[2].raddr);
+	c[1].rx_bytes = 3565158;
+	c[1].tx_bytes = 58;
+	CHECK_INTEQ(leco_reader_poll_records(r, k, c, 3), 3);
+	CHECK_INTEQ(leco_reader_count(r), 3);
+	/* newest activity first */
+	l = leco_reader_line(r, 0);
+	CHECK_INTEQ(l->cookie, 2);
+	CHECK_STREQ(l->text, "18:32 :: root :: ssh :: 10.2.0.9 22 :: v 3.4M / 58B ^");
+	CHECK_STREQ(l->raw, l->text);
+	CHECK_STREQ(l->group, l->raw);
+	CHECK_STREQ(l->user, "root");
+	CHECK_INTEQ(l->rx, 3565158);
+	CHECK(l->age > 0.99 && l->age < 1.01);
+	CHECK(l->is_new == false); /* first activity 30 s ago, new-time 10 s */
+	CHECK(l->changed);
+	CHECK_INTEQ(l->first_seen, 1767378760 - 30);
+	CHECK_INTEQ(l->last_seen, 1767378760 - 1);
+	CHECK_STREQ(l->cgroup, "");
+	CHECK_STREQ(l->unit, "");
+	l = leco_reader_line(r, 1);
+	CHECK_INTEQ(l->cookie, 3);
+	CHECK_STREQ(l->text, "  -2d :: 4242 :: wget :: 1.2.3.4 80 :: ");
+	CHECK_INTEQ(l->family, 4);
+	CHECK_STREQ(l->raddr, "1.2.3.4");
+	l = leco_reader_line(r, 2);
+	CHECK_STREQ(l->text, "18:31 :: alice :: curl :: 10.2.0.1 443 :: ");
+	CHECK(leco_reader_line(r, 3) == NULL);
+
+	/* second poll: nothing changed -> not changed; bytes -> changed with a rate */
+	advance(2);
+	c[1].rx_bytes += 2000;
+	c[1].last_ns = t_mono;
+	CHECK_INTEQ(leco_reader_poll_records(r, k, c, 3), 3);
+	l = leco_reader_line(r, 0);
+	CHECK_INTEQ(l->cookie, 2);
+	CHECK(l->changed);
+	CHECK(l->rx_rate > 999 && l->rx_rate < 1001);
+	CHECK(l->tx_rate == 0);
+	CHECK(!leco_reader_line(r, 1)->changed);
+	CHECK(!leco_reader_line(r, 2)->changed);
+
+	/* a connection gone from the table leaves the view; a new one is new */
+	struct leco_key k2[2] = {k[0], k[1]};
+	struct leco_conn c2[2] = {c[0], c[1]};
+
+	advance(1);
+	conn(&k2[0], &c2[0], 7, "10.9.9.9", 5000, 1000, "python3", 1, 0.5);
+	c2[0].proto = 17;
+	c2[0].state = LECO_ST_ACTIVE;
+	CHECK_INTEQ(leco_reader_poll_records(r, k2, c2, 2), 2);
+	l = leco_reader_line(r, 0);
+	CHECK_INTEQ(l->cookie, 7);
+	CHECK(l->is_new);
+	CHECK(l->changed);
+	CHECK_STREQ(l->proto == 17 ? "udp" : "tcp", "udp");
+	CHECK_STREQ(leco_reader_errmsg(r), "");
+	leco_reader_free(r);
+}
+
+static void test_annotated(void)
+{
+	char path[600];
+	struct leco_key k[2];
+	struct leco_conn c[2];
+	struct stat st;
+	struct leco_reader *r = open_reader(NULL, NULL, false);
+
+	if (!r)
+		return;
+	snprintf(path, sizeof(path), "%s/cg/user.slice/tmux-spawn-822f3728-aaaa.scope", tmp);
+	stat(path, &st);
+	conn(&k[0], &c[0], 11, "10.2.0.1", 53, 1000, "python3", 5, 5);
+	c[0].tgid = 100;
+	c[0].proto = 17;
+	c[0].state = LECO_ST_BLOCKED;
+	c[0].err = EPERM;
+	c[0].cgroup_id = st.st_ino;
+	conn(&k[1], &c[1], 12, "10.0.0.5", 51000, 0, "a :: b\n", 6, 6);
+	c[1].dir = LECO_DIR_IN;
+	CHECK_INTEQ(leco_reader_poll_records(r, k, c, 2), 2);
+	const struct leco_line *l = leco_reader_line(r, 0);
+
+	CHECK_STREQ(l->text, "18:32 :: alice :: foo.py [tmux-spawn-822f3728+] :: 10.2.0.1 53/udp "
+			     "blocked :: ");
+	CHECK_STREQ(l->cmd, "foo.py");
+	CHECK_STREQ(l->comm, "python3");
+	CHECK_STREQ(l->exe, "/usr/bin/python3.11");
+	CHECK_STREQ(l->cgroup, "user.slice/tmux-spawn-822f3728-aaaa.scope");
+	CHECK_STREQ(l->unit, "tmux-spawn-822f3728+");
+	CHECK_INTEQ(l->state, LECO_STATE_BLOCKED);
+	CHECK_INTEQ(l->err, EPERM);
+	l = leco_reader_line(r, 1);
+	CHECK_STREQ(l->text, "18:32 :: root :: a - b :: <- 10.0.0.5 51000 :: ");
+	CHECK_INTEQ(l->dir, LECO_DIRECTION_IN);
+	leco_reader_free(r);
+}
+
+static void test_rules_slots_cap(void)
+{
+	static const char ini[] = "[format]\n"
+				  "conn-traffic-min = 0\n"
+				  "[view]\n"
+				  "max-lines = 3\n"
+				  "[rx-group]\n"
+				  ".*:: curl ::.* = curl-group\n"
+				  ".*:: hidden ::.* =\n"
+				  "[rx-proc]\n"
+				  "^(\\s*\\S+ ::) root :: = $1\n";
+	struct leco_key k[6];
+	struct leco_conn c[6];
+	struct leco_reader *r = open_reader(ini, NULL, false);
+
+	if (!r)
+		return;
+	conn(&k[0], &c[0], 1, "10.0.0.1", 1, 1000, "curl", 10, 9);
+	conn(&k[1], &c[1], 2, "10.0.0.2", 2, 1000, "curl", 10, 3); /* newest curl owns the slot */
+	conn(&k[2], &c[2], 3, "10.0.0.3", 3, 1000, "hidden", 10, 1);
+	conn(&k[3], &c[3], 4, "10.0.0.4", 4, 0, "ssh", 10, 4);
+	conn(&k[4], &c[4], 5, "10.0.0.5", 5, 1000, "a", 10, 5);
+	conn(&k[5], &c[5], 6, "10.0.0.6", 6, 1000, "b", 10, 6); /* beyond the cap */
+	CHECK_INTEQ(leco_reader_poll_records(r, k, c, 6), 3);
+	CHECK_INTEQ(leco_reader_line(r, 0)->cookie, 2);
+	CHECK_STREQ(leco_reader_line(r, 0)->group, "curl-group");
+	CHECK_STREQ(leco_reader_line(r, 0)->text,
+		    "18:32 :: alice :: curl :: 10.0.0.2 2 :: v 0B / 0B ^");
+	CHECK_INTEQ(leco_reader_line(r, 1)->cookie, 4);
+	CHECK_STREQ(leco_reader_line(r, 1)->text, "18:32 :: ssh :: 10.0.0.4 4 :: v 0B / 0B ^");
+	CHECK_STREQ(leco_reader_line(r, 1)->raw,
+		    "18:32 :: root :: ssh :: 10.0.0.4 4 :: v 0B / 0B ^");
+	CHECK_INTEQ(leco_reader_line(r, 2)->cookie, 5);
+	/* the older curl takes over its slot when it becomes the newest */
+	advance(1);
+	c[0].last_ns = t_mono;
+	CHECK_INTEQ(leco_reader_poll_records(r, k, c, 6), 3);
+	CHECK_INTEQ(leco_reader_line(r, 0)->cookie, 1);
+	CHECK_STREQ(leco_reader_line(r, 0)->group, "curl-group");
+	leco_reader_free(r);
+
+	/* raw mode: no rules at all */
+	r = open_reader(ini, NULL, true);
+	CHECK_INTEQ(leco_reader_poll_records(r, k, c, 6), 3);
+	CHECK_INTEQ(leco_reader_line(r, 0)->cookie, 1);
+	CHECK_INTEQ(leco_reader_line(r, 1)->cookie, 3); /* "hidden" is not dropped */
+	CHECK_STREQ(leco_reader_line(r, 1)->group, leco_reader_line(r, 1)->raw);
+	leco_reader_free(r);
+}
+
+static void test_fade(void)
+{
+	static const char ini[] = "[text]\nline-fade-time = 100\nline-fade-curve = 0,100 100,0\n";
+	struct leco_key k[3];
+	struct leco_conn c[3];
+	struct leco_reader *r = open_reader(ini, NULL, false);
+
+	if (!r)
+		return;
+	conn(&k[0], &c[0], 1, "10.0.0.1", 1, 0, "a", 10, 0);
+	conn(&k[1], &c[1], 2, "10.0.0.2", 2, 0, "b", 60, 50);
+	conn(&k[2], &c[2], 3, "10.0.0.3", 3, 0, "c", 300, 200);
+	CHECK_INTEQ(leco_reader_poll_records(r, k, c, 3), 3);
+	const struct leco_line *a = leco_reader_line(r, 0), *b = leco_reader_line(r, 1),
+			       *cc = leco_reader_line(r, 2);
+
+	CHECKF(a->alpha > 0.99, "%f", a->alpha);
+	CHECKF(b->alpha > 0.3 && b->alpha < 0.7, "%f", b->alpha);
+	CHECKF(cc->alpha < 0.01, "%f", cc->alpha);
+	CHECK(a->alpha >= b->alpha && b->alpha >= cc->alpha);
+	leco_reader_free(r);
+}
+
+static void test_config_reload(void)
+{
+	char path[600];
+	FILE *f;
+	struct leco_key k[1];
+	struct leco_conn c[1];
+
+	snprintf(path, sizeof(path), "%s/leco.ini", tmp);
+	f = fopen(path, "w");
+	fputs("[rx-proc]\nssh = SSH\n", f);
+	fclose(f);
+	struct leco_reader *r = open_reader(NULL, path, false);
+
+	if (!r)
+		return;
+	conn(&k[0], &c[0], 1, "10.0.0.1", 22, 0, "ssh", 10, 0);
+	CHECK_INTEQ(leco_reader_poll_records(r, k, c, 1), 1);
+	CHECK(strstr(leco_reader_line(r, 0)->text, ":: SSH ::") != NULL);
+	/* a broken config: the last good rules stay, the state and message say why */
+	f = fopen(path, "w");
+	fputs("[rx-proc]\n(unclosed = x\n", f);
+	fclose(f);
+	advance(1);
+	CHECK_INTEQ(leco_reader_poll_records(r, k, c, 1), 1);
+	CHECK(strstr(leco_reader_line(r, 0)->text, ":: SSH ::") != NULL);
+	CHECK_INTEQ(r->state, LECO_READER_CONFIG);
+	CHECKF(strstr(leco_reader_errmsg(r), "leco.ini:2") != NULL, "%s", leco_reader_errmsg(r));
+	/* fixed: picked up */
+	f = fopen(path, "w");
+	fputs("[rx-proc]\nssh = Secure-Shell\n\n", f);
+	fclose(f);
+	advance(1);
+	CHECK_INTEQ(leco_reader_poll_records(r, k, c, 1), 1);
+	CHECK(strstr(leco_reader_line(r, 0)->text, ":: Secure-Shell ::") != NULL);
+	CHECK_INTEQ(r->state, LECO_READER_OK);
+	CHECK_STREQ(leco_reader_errmsg(r), "");
+	leco_reader_free(r);
+
+	/* open fails on a bad initial config, with the place */
+	struct leco_reader *r2 = NULL;
+	struct leco_error err;
+
+	LECO_OPTS(leco_reader_opts, o, .config_text = "[rx-proc]\n(x = y\n");
+	CHECK(leco_reader_open(&o, &r2, &err) == -EINVAL);
+	CHECK(r2 == NULL);
+	CHECK(err.msg[0] != 0);
+}
+
+static void test_opts(void)
+{
+	struct leco_reader *r = NULL;
+	struct leco_error err;
+	struct {
+		struct leco_reader_opts o;
+		char extra[8];
+	} big;
+
+	memset(&big, 0, sizeof(big));
+	big.o.sz = sizeof(big);
+	big.extra[3] = 1;
+	CHECK_INTEQ(leco_reader_open(&big.o, &r, &err), -EINVAL);
+	CHECK(r == NULL);
+	big.extra[3] = 0;
+	big.o.pin_dir = "/nonexistent";
+	CHECK_INTEQ(leco_reader_open(&big.o, &r, &err), 0);
+	/* probes missing: a state and a message, not a crash */
+	CHECK_INTEQ(leco_reader_poll(r), -ENOENT);
+	CHECK(strstr(leco_reader_errmsg(r), "/nonexistent does not exist") != NULL);
+	struct leco_status st = {.sz = sizeof(st)};
+
+	CHECK_INTEQ(leco_reader_status(r, &st), -ENOENT);
+	CHECK_INTEQ(st.state, LECO_READER_NO_PROBES);
+	CHECK_INTEQ(st.polls, 1);
+	leco_reader_free(r);
+	leco_reader_free(NULL);
+	LECO_OPTS(leco_reader_opts, o2, .config_path = "/x", .config_text = "");
+	CHECK_INTEQ(leco_reader_open(&o2, &r, &err), -EINVAL);
+	CHECK_INTEQ(leco_reader_open(NULL, NULL, &err), -EINVAL);
+}
+
+static void setup(void)
+{
+	char path[600];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "mkdir -p '%s/proc/100' '%s/cg/user.slice/"
+				     "tmux-spawn-822f3728-aaaa.scope'", tmp, tmp);
+	if (system(path))
+		exit(1);
+	snprintf(path, sizeof(path), "%s/passwd", tmp);
+	f = fopen(path, "w");
+	fputs("root:x:0:0::/root:/bin/sh\nalice:x:1000:1000::/home/alice:/bin/sh\n", f);
+	fclose(f);
+	snprintf(path, sizeof(path), "%s/proc/100/comm", tmp);
+	f = fopen(path, "w");
+	fputs("python3\n", f);
+	fclose(f);
+	snprintf(path, sizeof(path), "%s/proc/100/cmdline", tmp);
+	f = fopen(path, "w");
+	fwrite("python3\0-W\0ignore\0foo.py\0", 1, 25, f);
+	fclose(f);
+	snprintf(path, sizeof(path), "%s/proc/100/exe", tmp);
+	if (symlink("/usr/bin/python3.11", path))
+		exit(1);
+}
+
+int main(void)
+{
+	setenv("TZ", "UTC", 1);
+	tzset();
+	snprintf(tmp, sizeof(tmp), "%s/leco-view-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+	if (!mkdtemp(tmp))
+		return 1;
+	setup();
+	RUN(test_order_and_fields);
+	RUN(test_annotated);
+	RUN(test_rules_slots_cap);
+	RUN(test_fade);
+	RUN(test_config_reload);
+	RUN(test_opts);
+	char cmd[600];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmp);
+	if (system(cmd))
+		fprintf(stderr, "cleanup of %s failed\n", tmp);
+	return th_done();
+}
