@@ -12,13 +12,16 @@ svc_need_bins leco
 SVC_TMP=$(mktemp -d /tmp/leco-vg.XXXXXX)
 pin=""
 trap '[ -n "$pin" ] && svc_unload "$pin"; rm -rf "$SVC_TMP"' EXIT
-VG=(valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect
+VG=(valgrind -q --error-exitcode=99 --suppressions="$here/valgrind.supp" --leak-check=full --errors-for-leak-kinds=definite,indirect
 	--show-leak-kinds=definite,indirect --track-origins=yes)
 
 vg() { # vg NAME WANT_RC cmd...: run under memcheck, check rc and the log
 	local name=$1 want=$2 rc; shift 2
 	"${VG[@]}" --log-file="$SVC_TMP/vg.log" "$@" >"$SVC_TMP/vg.out" 2>"$SVC_TMP/vg.err"
 	rc=$?
+	# valgrind 3.19 does not know BPF_MAP_LOOKUP_BATCH (24) and says so: not an error
+	grep -vE '^--[0-9]+-- WARNING: unhandled eBPF command' "$SVC_TMP/vg.log" >"$SVC_TMP/vg.err2"
+	mv "$SVC_TMP/vg.err2" "$SVC_TMP/vg.log"
 	if [ "$rc" = "$want" ] && [ ! -s "$SVC_TMP/vg.log" ]; then
 		t_check "valgrind clean: $name" true
 	else
@@ -31,7 +34,7 @@ vg() { # vg NAME WANT_RC cmd...: run under memcheck, check rc and the log
 missing=/sys/fs/bpf/leco-test-$$-missing
 vg "leco lines -p <missing pin dir>" 2 "$LECO_BIN/leco" lines -p "$missing"
 vg "leco lines --json -p <missing pin dir>" 2 "$LECO_BIN/leco" lines --json -p "$missing"
-vg "leco status -p <missing pin dir>" 2 "$LECO_BIN/leco" status -p "$missing"
+vg "leco status -p <missing pin dir> (1: not loaded)" 1 "$LECO_BIN/leco" status -p "$missing"
 if [ -f "$LECO_SRC/examples/leco.ini" ]; then
 	vg "leco rx-test -c examples/leco.ini" 0 "$LECO_BIN/leco" rx-test -c "$LECO_SRC/examples/leco.ini" \
 		"18:32 :: myuser :: drill [tmux-spawn-822f3728+] :: 10.2.0.1 53/udp :: v 58B / 26B ^"
