@@ -111,6 +111,23 @@ struct {
 	__type(value, struct peer);
 } peers SEC(".maps");
 
+/*
+ * Per-CPU clock cache for the hot path: bpf_ktime_get_ns() costs 50-100 ns on
+ * a VM clocksource (kvm-clock), more than the rest of the hook; last_ns of data
+ * activity is taken once per jiffy per CPU instead (resolution 1 tick).
+ */
+struct leco_clk {
+	__u64 jiffies;
+	__u64 ns;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct leco_clk);
+} clk_cache SEC(".maps");
+
 /* scratch for the exec record (too big for the BPF stack) */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -203,6 +220,31 @@ static __always_inline struct leco_conn *conn_insert(struct leco_key *key, struc
 	return p;
 }
 
+/* CLOCK_MONOTONIC ns, at most one tick old (see clk_cache) */
+static __always_inline __u64 now_tick(void)
+{
+	__u64 j = bpf_jiffies64(), ns;
+	__u32 k = 0;
+	struct leco_clk *ck = bpf_map_lookup_elem(&clk_cache, &k);
+
+	if (likely(ck && ck->jiffies == j))
+		return ck->ns;
+	ns = bpf_ktime_get_ns();
+	if (ck) {
+		ck->jiffies = j;
+		ck->ns = ns;
+	}
+	return ns;
+}
+
+/* The cookie is generated once per socket; read it directly when it exists */
+static __always_inline __u64 sk_cookie(struct sock *sk)
+{
+	__u64 ck = sk->__sk_common.skc_cookie.counter;
+
+	return likely(ck) ? ck : bpf_get_socket_cookie(sk);
+}
+
 static __always_inline __u8 sk_family(struct sock *sk)
 {
 	__u16 f = sk->__sk_common.skc_family;
@@ -268,9 +310,9 @@ static __always_inline int on_data(struct sock *sk, int ret, int flags, int tx)
 	if (proto == LECO_IPPROTO_TCP) {
 		if (ret <= 0 || (!tx && (flags & MSG_PEEK)))
 			return 0;
-		key.cookie = bpf_get_socket_cookie(sk);
+		key.cookie = sk_cookie(sk);
 	} else if (proto == LECO_IPPROTO_UDP) {
-		key.cookie = bpf_get_socket_cookie(sk);
+		key.cookie = sk_cookie(sk);
 		/* always consume the stashed peer, even for a call we skip */
 		udp_peer_key(sk, family, &key, &cflags);
 		if (ret <= 0) {
@@ -284,9 +326,9 @@ static __always_inline int on_data(struct sock *sk, int ret, int flags, int tx)
 		return 0;
 	}
 
-	now = bpf_ktime_get_ns();
 	c = bpf_map_lookup_elem(&conns, &key);
 	if (likely(c && !blocked)) {
+		now = now_tick();
 		if (unlikely(!c->tgid)) {
 			/* created in softirq without an owner: this task is it */
 			owner_current(c);
@@ -302,13 +344,15 @@ static __always_inline int on_data(struct sock *sk, int ret, int flags, int tx)
 			__sync_fetch_and_add(&c->tx_bytes, ret);
 		else
 			__sync_fetch_and_add(&c->rx_bytes, ret);
-		c->last_ns = now;
+		if (now > c->last_ns) /* the tick clock may lag a precise first_ns */
+			c->last_ns = now;
 		s = stats_get();
 		if (s)
 			s->events++;
 		return 0;
 	}
 
+	now = bpf_ktime_get_ns();
 	if (c && blocked) {
 		c->state = LECO_ST_BLOCKED;
 		c->err = EPERM;
