@@ -25,6 +25,36 @@ static int cmp_newest(const void *a, const void *b)
 	return memcmp(&x->key, &y->key, sizeof(x->key));
 }
 
+/* Binary heap with the newest entry on top: the view usually needs only the first
+ * few dozen of many thousand connections, so no full sort. */
+static void sift_down(struct leco_ct_ent **h, size_t n, size_t i)
+{
+	for (;;) {
+		size_t l = 2 * i + 1, r = l + 1, m = i;
+
+		if (l < n && cmp_newest(&h[l], &h[m]) < 0)
+			m = l;
+		if (r < n && cmp_newest(&h[r], &h[m]) < 0)
+			m = r;
+		if (m == i)
+			return;
+		struct leco_ct_ent *t = h[i];
+
+		h[i] = h[m];
+		h[m] = t;
+		i = m;
+	}
+}
+
+static struct leco_ct_ent *heap_pop(struct leco_ct_ent **h, size_t *n)
+{
+	struct leco_ct_ent *top = h[0];
+
+	h[0] = h[--*n];
+	sift_down(h, *n, 0);
+	return top;
+}
+
 static const struct leco_exec *get_exec(void *ctx, uint32_t tgid)
 {
 	struct leco_reader *r = ctx;
@@ -118,7 +148,8 @@ int leco_view_build(struct leco_reader *r)
 	for (uint32_t i = 0; i < t->nents; i++)
 		if (t->ents[i].used)
 			r->order[n++] = &t->ents[i];
-	qsort(r->order, n, sizeof(*r->order), cmp_newest);
+	for (size_t i = n / 2; i-- > 0;)
+		sift_down(r->order, n, i);
 
 	if (max_lines > n)
 		max_lines = n;
@@ -142,8 +173,8 @@ int leco_view_build(struct leco_reader *r)
 		r->cap_lines = max_lines;
 	}
 
-	for (size_t i = 0; i < n && r->nlines < max_lines; i++) {
-		const struct leco_ct_ent *e = r->order[i];
+	for (size_t left = n; left && r->nlines < max_lines;) {
+		const struct leco_ct_ent *e = heap_pop(r->order, &left);
 		const struct leco_conn *c = &e->c;
 		struct leco_line *l = &r->lines[r->nlines];
 		char comm[LECO_COMM_LEN * 3 + 4], timef[32], la[48], ra[48];
