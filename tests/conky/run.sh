@@ -1,0 +1,156 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# conky end to end: run the real conky under Xvfb with examples/conkyrc and check the picture.
+#   1. probes not loaded yet: the widget draws one line saying so (OCR finds it)
+#   2. leco-load into a unique pin dir, known loopback traffic from a process with a unique
+#      name: the same conky recovers by itself and draws the lines (OCR finds every port)
+#   3. examples/conkyrc.text (${lua_parse leco_text}) shows the same lines
+#   conky's stderr must have no Lua error (llua_*) in any part.
+# usage: run.sh CONKY BUILD_DIR SOURCE_DIR
+# env: LECO_SCREENSHOT_OUT=FILE copies the screenshot of part 2 there (doc/screenshot.png).
+set -uo pipefail
+conky=$1 build=$2 src=$3
+. "$src/tests/lib.sh"
+
+t_need_root
+for c in "$conky" Xvfb import convert tesseract python3; do
+	command -v "$c" >/dev/null || t_skip "$c not installed (scripts/deps.sh test)"
+done
+loader=$build/bin/leco-load
+[ -x "$loader" ] || { echo "FAIL: $loader not built"; exit 1; }
+# the Lua conky links decides which module it loads
+luaver=$(ldd "$(command -v "$conky")" | sed -n 's/.*liblua\([0-9]\.[0-9]\).*/\1/p' | head -1)
+[ -n "$luaver" ] || { echo "FAIL: cannot tell which Lua $conky links"; exit 1; }
+[ -f "$build/lua/$luaver/leco.so" ] || { echo "FAIL: $build/lua/$luaver/leco.so not built"; exit 1; }
+"$conky" -v 2>/dev/null | grep -qi cairo || t_skip "$conky has no cairo bindings (install conky-all)"
+
+work=$(mktemp -d /tmp/leco-test-conky.XXXXXX)
+pin=/sys/fs/bpf/leco-test-$$-conky
+xvfb_pid='' conky_pid=''
+cleanup() {
+	[ -n "$conky_pid" ] && kill "$conky_pid" 2>/dev/null && wait "$conky_pid" 2>/dev/null
+	[ -n "$xvfb_pid" ] && kill "$xvfb_pid" 2>/dev/null && wait "$xvfb_pid" 2>/dev/null
+	"$loader" --unload --pin "$pin" >/dev/null 2>&1
+	rm -rf "$pin" 2>/dev/null
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+# X server on a free display
+exec 3>"$work/display"
+Xvfb -displayfd 3 -screen 0 1000x700x24 -nolisten tcp >"$work/xvfb.log" 2>&1 &
+xvfb_pid=$!
+exec 3>&-
+t_wait_for 20 test -s "$work/display" || { echo "FAIL: Xvfb did not start"; cat "$work/xvfb.log"; exit 1; }
+export DISPLAY=:$(head -1 "$work/display")
+echo "Xvfb on $DISPLAY (pid $xvfb_pid)"
+
+# Only this test's connections: a python3 copy with a unique comm; everything else is dropped.
+comm=lct$$
+py=$(PATH=/usr/bin:/bin command -v python3) # the interpreter itself, not a pyenv-style shim
+cp "$(readlink -f "$py")" "$work/$comm"
+cat >"$work/leco.ini" <<INI
+[view]
+line-fade-time = 600
+[rx-group]
+^(?!.*\b$comm\b).* =
+INI
+
+export LECO_BUILD_DIR=$build LECO_PIN_DIR=$pin LECO_CONFIG=$work/leco.ini
+
+start_conky() { # start_conky CONKYRC LOG
+	"$conky" -c "$1" >"$work/conky.out" 2>"$2" &
+	conky_pid=$!
+}
+stop_conky() {
+	kill -TERM "$conky_pid" 2>/dev/null
+	wait "$conky_pid" 2>/dev/null
+	conky_pid=''
+}
+# ocr NAME: screenshot of the widget area, OCR'd into $work/NAME.txt
+ocr() {
+	import -window root "$work/$1.png" 2>/dev/null || return 1
+	convert "$work/$1.png" -crop 1000x260+0+0 +repage -colorspace gray -negate -resize 250% \
+		"$work/$1-ocr.png" || return 1
+	tesseract "$work/$1-ocr.png" - --psm 6 >"$work/$1.txt" 2>/dev/null
+}
+# wait_ocr NAME SECONDS WORD...: screenshot + OCR until every word is in the text
+wait_ocr() {
+	local name=$1 secs=$2; shift 2
+	local deadline=$(( $(date +%s) + secs )) w missing
+	while :; do
+		missing=''
+		if ocr "$name"; then
+			for w in "$@"; do grep -qF -- "$w" "$work/$name.txt" || missing+=" $w"; done
+			[ -z "$missing" ] && return 0
+		fi
+		[ "$(date +%s)" -lt "$deadline" ] || break
+		sleep 0.5
+	done
+	echo "OCR of $name lacks:$missing; it read:"; sed 's/^/  | /' "$work/$name.txt"
+	return 1
+}
+no_lua_errors() { # no_lua_errors LOG
+	if grep -E 'llua_|leco\.conky: .*(error|attempt|bad argument)' "$1"; then return 1; fi
+	return 0
+}
+# ink_rows FILE: rows of the widget area that have bright pixels (0 if nothing is drawn)
+ink_rows() {
+	convert "$1" -crop 1000x260+0+0 +repage -colorspace gray -threshold 40% -scale 1x260! \
+		-depth 8 txt:- | awk 'NR > 1 && $0 !~ /#000000/ { n++ } END { print n + 0 }'
+}
+
+# --- 1: probes not loaded ---------------------------------------------------------------------
+start_conky "$src/examples/conkyrc" "$work/conky1.err"
+t_check "conky running" kill -0 "$conky_pid"
+t_check "stderr says probes not loaded" \
+	t_wait_for 20 grep -q 'leco.conky: .*probes not loaded' "$work/conky1.err"
+t_check "draws 'probes not loaded — run: sudo leco-load'" \
+	wait_ocr missing 20 "probes not loaded" "sudo leco-load"
+n1=$(ink_rows "$work/missing.png")
+t_check "one line drawn while not loaded (ink rows: $n1)" test "$n1" -gt 4 -a "$n1" -lt 25
+
+# --- 2: probes loaded, traffic: the same conky recovers ------------------------------------------
+t_check "leco-load --pin $pin" "$loader" --pin "$pin"
+"$work/$comm" - >"$work/ports" <<'PY'
+import socket, threading
+for i in range(3):
+    srv = socket.socket(); srv.bind(("127.0.0.1", 0)); srv.listen(1)
+    port = srv.getsockname()[1]
+    def serve():
+        c, _ = srv.accept(); n = 0
+        while True:
+            b = c.recv(65536)
+            if not b: break
+            n += len(b)
+        c.sendall(b"y" * (9000 * (i + 1))); c.close()
+    t = threading.Thread(target=serve); t.start()
+    cl = socket.create_connection(("127.0.0.1", port))
+    cl.sendall(b"x" * (7000 * (i + 1))); cl.shutdown(socket.SHUT_WR)
+    while cl.recv(65536): pass
+    cl.close(); t.join(); srv.close()
+    print(port)
+PY
+mapfile -t ports <"$work/ports"
+t_check "traffic on 3 ports (${ports[*]})" test "${#ports[@]}" = 3
+t_check "lines drawn with every port, the 'not loaded' line gone" \
+	wait_ocr lines 40 "$$" "${ports[@]}"
+t_check "no 'not loaded' line any more" \
+	eval "grep -q '$$' '$work/lines.txt' && ! grep -q 'not loaded' '$work/lines.txt'"
+n=$(ink_rows "$work/lines.png")
+t_check "6 lines drawn (ink rows: $n, one line: $n1)" test "$n" -ge $((4 * n1))
+# (OCR reads the comm's "l" as l, L or 1: count the pid digits in it)
+t_check "OCR reads 6 lines of $comm" test "$(grep -c "$$.*127\.0\.0\.1" "$work/lines.txt")" -ge 6
+t_check "no Lua errors on stderr (conkyrc)" no_lua_errors "$work/conky1.err"
+[ -n "${LECO_SCREENSHOT_OUT:-}" ] && cp "$work/lines.png" "$LECO_SCREENSHOT_OUT"
+stop_conky
+t_check "conky exited on SIGTERM" test -z "$conky_pid"
+
+# --- 3: the text-only variant ----------------------------------------------------------------
+start_conky "$src/examples/conkyrc.text" "$work/conky3.err"
+t_check "conkyrc.text shows the lines" wait_ocr text 40 "$$" "${ports[@]}"
+t_check "no Lua errors on stderr (conkyrc.text)" no_lua_errors "$work/conky3.err"
+stop_conky
+
+for f in conky1 conky3; do echo "--- $f stderr"; sed 's/^/  | /' "$work/$f.err"; done
+t_done
