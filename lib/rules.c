@@ -24,11 +24,21 @@
 /* Matches one rule may replace in one line (global replacement). */
 #define RX_REPLACE_MAX 100000
 
+/* Literal prefilter: up to PF_ALTS strings of PF_LEN bytes, used when selective enough. */
+#define PF_ALTS 8
+#define PF_LEN 32
+#define PF_MIN_WEIGHT 6 /* see lit_weight(): e.g. "::1" */
+
 struct rx_elem {
 	pcre2_code *code;
 	pcre2_match_data *md;
 	uint32_t ncap;
 	bool neg;
+	bool pf_caseless;
+	uint8_t pf_n; /* 0: no prefilter; else the match contains one of pf[0..pf_n) */
+	uint8_t pf_len[PF_ALTS];
+	uint8_t pf_anchor[PF_ALTS]; /* a rare byte of each string: memchr looks for it */
+	char pf[PF_ALTS][PF_LEN];
 };
 
 enum { PIECE_LIT, PIECE_GROUP };
@@ -55,7 +65,7 @@ struct buf {
 };
 
 struct cache_slot {
-	uint64_t hash;
+	uint64_t hash, tick;
 	char *data; /* input \0 text \0 group \0 */
 	size_t cap;
 	uint32_t inlen, textlen, grouplen;
@@ -70,9 +80,12 @@ struct leco_rules {
 	pcre2_jit_stack *jstack;
 	bool all_jit;
 	struct buf in, t[2], grp, gtmp;
+	struct buf low; /* the current text, ASCII-lowercased, for caseless prefilters */
+	int low_state;	/* 0: not made for the current text, 1: made, -1: text is not ASCII */
 	bool cache_on;
+	bool pf_off; /* tests: run every regexp, as if there were no prefilters */
 	struct cache_slot *cache;
-	uint64_t hits, lookups;
+	uint64_t hits, lookups, tick;
 };
 
 /* ------------------------------------------------------------------------ */
@@ -172,6 +185,7 @@ void leco_rules_free(struct leco_rules *r)
 	buf_free(&r->t[1]);
 	buf_free(&r->grp);
 	buf_free(&r->gtmp);
+	buf_free(&r->low);
 	cache_clear(r);
 	free(r);
 }
@@ -193,6 +207,12 @@ void leco_rules_set_cache(struct leco_rules *r, bool on)
 	r->cache_on = on;
 	if (!on)
 		cache_clear(r);
+}
+
+void leco_rules_set_prefilter(struct leco_rules *r, bool on)
+{
+	if (r)
+		r->pf_off = !on;
 }
 
 void leco_rules_cache_stats(const struct leco_rules *r, uint64_t *hits, uint64_t *lookups)
@@ -236,6 +256,322 @@ static bool wrapped(const char *s, size_t n, size_t *ro, size_t *rn, bool *neg, 
 	return true;
 }
 
+/*
+ * Literal prefilter: a string (or one of a few strings) that any match of a
+ * regexp must contain, found by a conservative walk over the pattern; when the
+ * line does not contain it, pcre2_match() is not called at all. Anything the
+ * walk does not fully understand gives no prefilter. Caseless literals are
+ * looked up in an ASCII-lowercased copy of the line, and only when the line
+ * is all ASCII (Unicode case folding makes e.g. 'k' match U+212A).
+ */
+
+struct lits {
+	uint8_t n;		      /* 0: none */
+	uint8_t len[PF_ALTS];
+	char s[PF_ALTS][PF_LEN];
+};
+
+/*
+ * How selective a requirement is: the weakest of its strings, where a string
+ * weighs by its characters. ' ' and ':' are in every line (the " :: " field
+ * separators), so a string of only those is worth nothing; digits are common.
+ */
+static unsigned int lit_weight(const char *s, size_t n)
+{
+	unsigned int w = 0, rare = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == ' ' || s[i] == ':')
+			w += 1;
+		else if (s[i] >= '0' && s[i] <= '9')
+			w += 4, rare++;
+		else
+			w += 8, rare++;
+	}
+	return rare ? w : 0;
+}
+
+static unsigned int lits_score(const struct lits *l)
+{
+	unsigned int m = ~0u;
+
+	if (!l->n)
+		return 0;
+	for (int i = 0; i < l->n; i++) {
+		unsigned int w = lit_weight(l->s[i], l->len[i]);
+		if (w < m)
+			m = w;
+	}
+	return m * 16 + (PF_ALTS - l->n); /* the weakest string, then fewest strings */
+}
+
+static void lits_keep_best(struct lits *best, const struct lits *cand)
+{
+	if (lits_score(cand) > lits_score(best))
+		*best = *cand;
+}
+
+struct pf_walk {
+	const char *p;
+	size_t i, n;
+	bool caseless, bail;
+	int depth;
+};
+
+static void pf_alt(struct pf_walk *w, struct lits *out);
+
+/* Skip a [...] class starting at w->i ('['). */
+static void pf_class(struct pf_walk *w)
+{
+	size_t j = w->i + 1;
+
+	if (j < w->n && w->p[j] == '^')
+		j++;
+	if (j < w->n && w->p[j] == ']')
+		j++;
+	while (j < w->n && w->p[j] != ']') {
+		if (w->p[j] == '\\')
+			j += 2;
+		else if (w->p[j] == '[' && j + 1 < w->n && w->p[j + 1] == ':') {
+			const char *e = memmem(w->p + j + 2, w->n - j - 2, ":]", 2);
+			if (!e) {
+				w->bail = true;
+				return;
+			}
+			j = (size_t)(e - w->p) + 2;
+		} else
+			j++;
+	}
+	if (j >= w->n)
+		w->bail = true;
+	w->i = j + 1;
+}
+
+/* Quantifier at w->i: returns its minimum (1 if there is none), -1 to bail. */
+static int pf_quant(struct pf_walk *w)
+{
+	const char *p = w->p;
+	int min;
+
+	if (w->i >= w->n)
+		return 1;
+	switch (p[w->i]) {
+	case '?':
+	case '*':
+		min = 0, w->i++;
+		break;
+	case '+':
+		min = 1, w->i++;
+		break;
+	case '{': {
+		size_t j = w->i + 1;
+		unsigned long v = 0;
+		if (j >= w->n || p[j] < '0' || p[j] > '9')
+			return -1;
+		while (j < w->n && p[j] >= '0' && p[j] <= '9' && v < 100000)
+			v = v * 10 + (unsigned)(p[j++] - '0');
+		if (j < w->n && p[j] == ',') {
+			j++;
+			while (j < w->n && p[j] >= '0' && p[j] <= '9')
+				j++;
+		}
+		if (j >= w->n || p[j] != '}')
+			return -1;
+		w->i = j + 1;
+		min = v ? 1 : 0;
+		break;
+	}
+	default:
+		return 1;
+	}
+	if (w->i < w->n && (p[w->i] == '?' || p[w->i] == '+'))
+		w->i++; /* lazy / possessive */
+	return min;
+}
+
+/* A sequence up to '|', ')' or the end: its best requirement. */
+static void pf_seq(struct pf_walk *w, struct lits *best)
+{
+	char run[PF_LEN];
+	size_t rl = 0;
+	struct lits cand;
+
+	memset(best, 0, sizeof(*best));
+#define FLUSH()                                                                                    \
+	do {                                                                                       \
+		if (rl) {                                                                          \
+			cand.n = 1;                                                                \
+			cand.len[0] = (uint8_t)rl;                                                 \
+			memcpy(cand.s[0], run, rl);                                                \
+			lits_keep_best(best, &cand);                                               \
+		}                                                                                  \
+		rl = 0;                                                                            \
+	} while (0)
+
+	while (w->i < w->n && !w->bail) {
+		unsigned char c = (unsigned char)w->p[w->i];
+		size_t before = rl;
+		bool lit = false;
+		char lc[4];
+		size_t lcn = 0;
+
+		if (c == '|' || c == ')')
+			break;
+		if (c == '\\') {
+			if (w->i + 1 >= w->n) {
+				w->bail = true;
+				break;
+			}
+			unsigned char d = (unsigned char)w->p[w->i + 1];
+			if (d >= 0x80) {
+				w->bail = true;
+				break;
+			}
+			if ((d >= 'a' && d <= 'z') || (d >= 'A' && d <= 'Z') || (d >= '0' && d <= '9')) {
+				if (!strchr("dDsSwWbBAZzGhHvVRXntrfea123456789", d)) {
+					w->bail = true;
+					break;
+				}
+			} else {
+				lit = true;
+				lc[lcn++] = (char)d;
+			}
+			w->i += 2;
+		} else if (c == '.') {
+			w->i++;
+		} else if (c == '[') {
+			pf_class(w);
+		} else if (c == '^' || c == '$') {
+			w->i++;
+			FLUSH();
+			continue;
+		} else if (c == '(') {
+			if (w->i + 1 < w->n && (w->p[w->i + 1] == '?' || w->p[w->i + 1] == '*')) {
+				if (w->i + 2 >= w->n || w->p[w->i + 1] != '?' || w->p[w->i + 2] != ':') {
+					w->bail = true;
+					break;
+				}
+				w->i += 3;
+			} else {
+				w->i++;
+			}
+			if (++w->depth > 16) {
+				w->bail = true;
+				break;
+			}
+			struct lits g;
+			pf_alt(w, &g);
+			w->depth--;
+			if (w->bail || w->i >= w->n || w->p[w->i] != ')') {
+				w->bail = true;
+				break;
+			}
+			w->i++;
+			FLUSH();
+			int q = pf_quant(w);
+			if (q < 0) {
+				w->bail = true;
+				break;
+			}
+			if (q > 0)
+				lits_keep_best(best, &g);
+			continue;
+		} else if (c == '*' || c == '+' || c == '?' || c == '{') {
+			w->bail = true;
+			break;
+		} else if (c >= 0x80) {
+			/* a UTF-8 character: literal bytes when case-sensitive */
+			size_t k = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
+			if (w->i + k > w->n) {
+				w->bail = true;
+				break;
+			}
+			if (!w->caseless) {
+				lit = true;
+				memcpy(lc, w->p + w->i, k);
+				lcn = k;
+			}
+			w->i += k;
+		} else {
+			lit = true;
+			lc[lcn++] = (char)c;
+			w->i++;
+		}
+		if (w->bail)
+			break;
+		if (lit) {
+			if (rl + lcn > PF_LEN) {
+				FLUSH();
+				before = 0;
+			}
+			for (size_t k = 0; k < lcn; k++)
+				run[rl++] = w->caseless && lc[k] >= 'A' && lc[k] <= 'Z'
+						    ? (char)(lc[k] + 32)
+						    : lc[k];
+		} else {
+			FLUSH();
+			before = 0;
+		}
+		int q = pf_quant(w);
+		if (q < 0) {
+			w->bail = true;
+			break;
+		}
+		if (q == 0) {
+			rl = before; /* the atom may be absent */
+			FLUSH();
+		} else if (w->i > 0 && strchr("?*+}", w->p[w->i - 1]) && lit) {
+			FLUSH(); /* repeated: what follows need not be adjacent to it */
+		}
+	}
+	FLUSH();
+#undef FLUSH
+}
+
+static void pf_alt(struct pf_walk *w, struct lits *out)
+{
+	struct lits seq;
+
+	pf_seq(w, out);
+	while (!w->bail && w->i < w->n && w->p[w->i] == '|') {
+		w->i++;
+		pf_seq(w, &seq);
+		if (!out->n || !seq.n || out->n + seq.n > PF_ALTS) {
+			out->n = 0;
+			/* keep walking to find the end of the group */
+			continue;
+		}
+		for (int k = 0; k < seq.n; k++) {
+			out->len[out->n] = seq.len[k];
+			memcpy(out->s[out->n], seq.s[k], seq.len[k]);
+			out->n++;
+		}
+	}
+}
+
+static void prefilter_setup(struct rx_elem *el, const char *p, size_t n, bool caseless)
+{
+	struct pf_walk w = {.p = p, .n = n, .caseless = caseless};
+	struct lits l;
+
+	el->pf_n = 0;
+	pf_alt(&w, &l);
+	if (w.bail || w.i != n || !l.n || lits_score(&l) < PF_MIN_WEIGHT * 16)
+		return;
+	el->pf_n = l.n;
+	el->pf_caseless = caseless;
+	for (int i = 0; i < l.n; i++) {
+		el->pf_len[i] = l.len[i];
+		memcpy(el->pf[i], l.s[i], l.len[i]);
+		el->pf_anchor[i] = 0;
+		for (int k = 0, best = -1; k < l.len[i]; k++) {
+			int wt = (int)lit_weight(l.s[i] + k, 1);
+			if (wt > best)
+				best = wt, el->pf_anchor[i] = (uint8_t)k;
+		}
+	}
+}
+
 static int compile_elem(struct leco_rules *r, struct add_ctx *c, struct rx_elem *el,
 			const char *key, size_t ro, size_t rn, bool caseful)
 {
@@ -265,6 +601,7 @@ static int compile_elem(struct leco_rules *r, struct add_ctx *c, struct rx_elem 
 		return leco_config_error(c->err, -ENOMEM, c->name, c->it->line, 0,
 					 "out of memory");
 	pcre2_pattern_info(el->code, PCRE2_INFO_CAPTURECOUNT, &el->ncap);
+	prefilter_setup(el, key + ro, rn, !caseful);
 	return 0;
 }
 
@@ -513,9 +850,54 @@ fail:
 /* ------------------------------------------------------------------------ */
 /* matching */
 
+/* Whether h[0..n) contains l[0..ln); k is the index of a rare byte of l. */
+static bool has_lit(const char *h, size_t n, const char *l, size_t ln, size_t k)
+{
+	if (ln > n)
+		return false;
+	const char *p = h + k, *end = h + (n - ln) + k + 1;
+	while (p < end && (p = memchr(p, l[k], (size_t)(end - p)))) {
+		if (!memcmp(p - k, l, ln))
+			return true;
+		p++;
+	}
+	return false;
+}
+
+/* Whether s[0..n) contains one of the element's prefilter strings (or cannot tell). */
+static bool prefilter_pass(struct leco_rules *r, const struct rx_elem *el, const char *s, size_t n)
+{
+	const char *hay = s;
+
+	if (el->pf_caseless) {
+		if (r->low_state == 0) {
+			r->low_state = -1;
+			if (buf_reserve(&r->low, n + 1))
+				return true;
+			for (size_t i = 0; i < n; i++) {
+				unsigned char c = (unsigned char)s[i];
+				if (c >= 0x80)
+					return true;
+				r->low.p[i] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+			}
+			r->low_state = 1;
+		}
+		if (r->low_state < 0)
+			return true;
+		hay = r->low.p;
+	}
+	for (int i = 0; i < el->pf_n; i++)
+		if (has_lit(hay, n, el->pf[i], el->pf_len[i], el->pf_anchor[i]))
+			return true;
+	return false;
+}
+
 /* 1 matched (this element succeeds), 0 not, -1 limit hit or error (the rule fails). */
 static int elem_match(struct leco_rules *r, struct rx_elem *el, const char *s, size_t n)
 {
+	if (el->pf_n && !r->pf_off && !prefilter_pass(r, el, s, n))
+		return el->neg ? 1 : 0;
+
 	int rc = pcre2_match(el->code, (PCRE2_SPTR)s, n, 0, 0, el->md, r->mctx);
 
 	if (rc == PCRE2_ERROR_NOMATCH)
@@ -632,18 +1014,34 @@ static uint64_t hash_bytes(const char *s, size_t n)
 	}
 	w = 0;
 	memcpy(&w, s + i, n - i);
-	h = (h ^ w) * 0x94d049bb133111ebULL;
-	h ^= h >> 29;
+	h ^= w;
+	/* murmur3's fmix64: every input bit reaches the low bits that pick the set */
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ULL;
+	h ^= h >> 33;
 	return h;
 }
+
+/* The cache is 4-way set-associative: a line may sit in any of the 4 slots of its set. */
+#define CACHE_WAYS 4
 
 static bool cache_get(struct leco_rules *r, uint64_t h, const char *line, size_t len,
 		      struct leco_rx_result *res)
 {
-	struct cache_slot *sl = &r->cache[h % LECO_RX_CACHE_SLOTS];
+	struct cache_slot *set = &r->cache[(h % (LECO_RX_CACHE_SLOTS / CACHE_WAYS)) * CACHE_WAYS];
+	struct cache_slot *sl = NULL;
 
-	if (!sl->used || sl->hash != h || sl->inlen != len || memcmp(sl->data, line, len))
+	for (int i = 0; i < CACHE_WAYS; i++)
+		if (set[i].used && set[i].hash == h && set[i].inlen == len &&
+		    !memcmp(set[i].data, line, len)) {
+			sl = &set[i];
+			break;
+		}
+	if (!sl)
 		return false;
+	sl->tick = ++r->tick;
 	const char *text = sl->data + len + 1;
 	*res = (struct leco_rx_result){
 		.text = text,
@@ -658,8 +1056,14 @@ static bool cache_get(struct leco_rules *r, uint64_t h, const char *line, size_t
 static void cache_put(struct leco_rules *r, uint64_t h, const char *line, size_t len,
 		      const struct leco_rx_result *res, size_t textlen, size_t grouplen)
 {
-	struct cache_slot *sl = &r->cache[h % LECO_RX_CACHE_SLOTS];
+	struct cache_slot *set = &r->cache[(h % (LECO_RX_CACHE_SLOTS / CACHE_WAYS)) * CACHE_WAYS];
+	struct cache_slot *sl = &set[0];
 	size_t need = len + textlen + grouplen + 3;
+
+	/* an unused slot, else the least recently used one */
+	for (int i = 0; i < CACHE_WAYS && sl->used; i++)
+		if (!set[i].used || set[i].tick < sl->tick)
+			sl = &set[i];
 
 	if (need > 4 * LECO_RX_CACHE_LINE_MAX)
 		return;
@@ -687,6 +1091,7 @@ static void cache_put(struct leco_rules *r, uint64_t h, const char *line, size_t
 	sl->grouped = res->grouped;
 	sl->dropped = res->dropped;
 	sl->used = true;
+	sl->tick = ++r->tick;
 }
 
 int leco_rules_apply(struct leco_rules *r, const char *line, size_t len,
@@ -722,6 +1127,7 @@ int leco_rules_apply(struct leco_rules *r, const char *line, size_t len,
 	r->in.p[len] = '\0';
 
 	struct leco_rx_result out = {.text = r->in.p};
+	r->low_state = 0;
 	const char *cur = r->in.p;
 	size_t curlen = len, grouplen = 0;
 	int which = 0;
@@ -746,6 +1152,7 @@ int leco_rules_apply(struct leco_rules *r, const char *line, size_t len,
 		cur = dst->p;
 		curlen = dst->len;
 		which ^= 1;
+		r->low_state = 0;
 		if (want_group) {
 			struct buf tmp = r->grp;
 			r->grp = r->gtmp;

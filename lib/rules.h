@@ -101,6 +101,8 @@ int leco_rules_apply(struct leco_rules *r, const char *line, size_t len,
 		     struct leco_rx_result *res);
 /* Enable (default) or disable the result cache; disabling empties it. */
 void leco_rules_set_cache(struct leco_rules *r, bool on);
+/* Enable (default) or disable the literal prefilters (tests compare both). */
+void leco_rules_set_prefilter(struct leco_rules *r, bool on);
 /* Cache statistics: lookups that hit, and all lookups. */
 void leco_rules_cache_stats(const struct leco_rules *r, uint64_t *hits, uint64_t *lookups);
 /* Whether PCRE2 JIT is in use for every compiled regexp. */

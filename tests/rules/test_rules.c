@@ -247,6 +247,8 @@ static void test_rx_table(void)
 		check_case(cfg, c); /* again: from the result cache */
 		leco_rules_set_cache(cfg->rules, false);
 		check_case(cfg, c); /* and without it */
+		leco_rules_set_prefilter(cfg->rules, false);
+		check_case(cfg, c); /* and without the literal prefilters */
 		leco_config_free(cfg);
 	}
 }
