@@ -14,7 +14,7 @@ int cmd_lines(int argc, char **argv)
 
 	if (cli_view_args(argc, argv, false, &o, &status))
 		return status;
-	if ((status = cli_open_reader("lines", &o, 0, &r)))
+	if ((status = cli_open_reader("lines", &o, o.max_lines, &r)))
 		return status;
 	cli_print_notices(r);
 	n = leco_reader_poll(r);

@@ -15,6 +15,7 @@ int cli_view_args(int argc, char **argv, bool watch, struct cli_view_opts *o, in
 		{"pin-dir", required_argument, NULL, 'p'}, {"config", required_argument, NULL, 'c'},
 		{"json", no_argument, NULL, 'j'},	   {"raw", no_argument, NULL, 'r'},
 		{"interval", required_argument, NULL, 'i'}, {"help", no_argument, NULL, 'h'},
+		{"lines", required_argument, NULL, 'n'},
 		{NULL, 0, NULL, 0}};
 	const char *name = argv[0];
 	int c;
@@ -23,7 +24,7 @@ int cli_view_args(int argc, char **argv, bool watch, struct cli_view_opts *o, in
 	o->interval = 1.0;
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, watch ? "p:c:i:h" : "p:c:h", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, watch ? "p:c:n:i:h" : "p:c:n:h", lo, NULL)) != -1) {
 		switch (c) {
 		case 'p':
 			o->pin_dir = optarg;
@@ -51,8 +52,22 @@ int cli_view_args(int argc, char **argv, bool watch, struct cli_view_opts *o, in
 			}
 			break;
 		}
+		case 'n': {
+			char *end;
+			unsigned long v;
+
+			errno = 0;
+			v = strtoul(optarg, &end, 10);
+			if (errno || *end || !v || v > 100000) {
+				*status = cli_err("%s: bad line count '%s': want 1..100000", name,
+						  optarg);
+				return -1;
+			}
+			o->max_lines = (unsigned int)v;
+			break;
+		}
 		case 'h':
-			printf("usage: leco %s [-p DIR] [-c CONFIG] [--json] [--raw]%s\n", name,
+			printf("usage: leco %s [-p DIR] [-c CONFIG] [-n LINES] [--json] [--raw]%s\n", name,
 			       watch ? " [-i SECONDS]" : "");
 			*status = 0;
 			return -1;
