@@ -185,7 +185,7 @@ struct leco_line {
 	const char *group; /* slot key (rule group, or the raw line when none) */
 	double alpha;	   /* opacity 0..1 from the fade curve */
 	double age;	   /* seconds since last activity */
-	bool is_new;	   /* connection first seen by this reader in the last poll */
+	bool is_new;	   /* first activity less than new-time (default 10 s) ago */
 	bool changed;	   /* new, or its text/state/bytes changed since the previous poll */
 	int state;	   /* enum leco_state */
 	int dir;	   /* enum leco_direction */

@@ -52,16 +52,17 @@ int leco_cgroup2_mount(const char *mounts, char *buf, size_t bufsz)
 	while (fgets(line, sizeof(line), f)) {
 		char dev[256], dir[2048], type[64];
 
-		if (sscanf(line, "%255s %2047s %63s", dev, dir, type) != 3 || strcmp(type, "cgroup2"))
+		if (sscanf(line, "%255s %2047s %63s", dev, dir, type) != 3 ||
+		    strcmp(type, "cgroup2"))
 			continue;
 		/* undo the \ooo escapes of /proc/mounts */
 		size_t o = 0;
 
 		for (size_t i = 0; dir[i] && o + 1 < bufsz; i++) {
-			if (dir[i] == '\\' && dir[i + 1] >= '0' && dir[i + 1] <= '3' && dir[i + 2] &&
-			    dir[i + 3]) {
-				buf[o++] = (char)(((dir[i + 1] - '0') << 6) | ((dir[i + 2] - '0') << 3) |
-						  (dir[i + 3] - '0'));
+			if (dir[i] == '\\' && dir[i + 1] >= '0' && dir[i + 1] <= '3' &&
+			    dir[i + 2] && dir[i + 3]) {
+				buf[o++] = (char)(((dir[i + 1] - '0') << 6) |
+						  ((dir[i + 2] - '0') << 3) | (dir[i + 3] - '0'));
 				i += 3;
 			} else {
 				buf[o++] = dir[i];
@@ -168,8 +169,8 @@ static void scan(struct leco_cgroups *cg, uint64_t now)
 		while ((de = readdir(d)) && dirs < CG_SCAN_DIRS) {
 			char name[CG_PATH_MAX], sub[CG_PATH_MAX];
 
-			if (de->d_name[0] == '.' && (!de->d_name[1] ||
-						     (de->d_name[1] == '.' && !de->d_name[2])))
+			if (de->d_name[0] == '.' &&
+			    (!de->d_name[1] || (de->d_name[1] == '.' && !de->d_name[2])))
 				continue;
 			if (de->d_type == DT_UNKNOWN) {
 				if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) ||
@@ -186,8 +187,8 @@ static void scan(struct leco_cgroups *cg, uint64_t now)
 			leco_cache_put(cg->paths, de->d_ino, NULL, sub, now);
 			/* recurse with the real name: the sanitized one may not exist */
 			if (depth + 1 < CG_DEPTH_MAX &&
-			    snprintf(sub, sizeof(sub), "%s%s%s", rel, rel[0] ? "/" : "", de->d_name) <
-				    (int)sizeof(sub))
+			    snprintf(sub, sizeof(sub), "%s%s%s", rel, rel[0] ? "/" : "",
+				     de->d_name) < (int)sizeof(sub))
 				q_push(&q, sub);
 		}
 		closedir(d);
@@ -254,7 +255,8 @@ static size_t common_tail(const char *a, const char *b)
 
 static void label_of(struct leco_cgroups *cg, const char *cgp0, uint64_t now)
 {
-	static const char chars[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+	static const char chars[] =
+		"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
 	char cgs[CG_LABEL_MAX] = "", cgp[CG_PATH_MAX], cgn[CG_LABEL_MAX * 2];
 	char cgns[8][CG_LABEL_MAX];
 	size_t ncgns = 0, cut = cg->cut;

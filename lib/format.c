@@ -19,8 +19,11 @@ void leco_fmt_size(char *buf, size_t bufsz, uint64_t sz)
 	static const struct {
 		char u;
 		double v;
-	} units[] = {{'T', 1099511627776.0}, {'G', 1073741824.0}, {'M', 1048576.0},
-		     {'K', 1024.0},	     {'B', 1.0}};
+	} units[] = {{'T', 1099511627776.0},
+		     {'G', 1073741824.0},
+		     {'M', 1048576.0},
+		     {'K', 1024.0},
+		     {'B', 1.0}};
 	size_t i;
 
 	for (i = 0; i < 4; i++)
@@ -39,8 +42,12 @@ void leco_fmt_reltime(char *buf, size_t bufsz, double td)
 	static const struct {
 		const char *u;
 		double s;
-	} units[] = {{"y", 365.2422 * 86400}, {"mo", 30.5 * 86400}, {"w", 7 * 86400},
-		     {"d", 86400},	      {"h", 3600},	     {"m", 60},
+	} units[] = {{"y", 365.2422 * 86400},
+		     {"mo", 30.5 * 86400},
+		     {"w", 7 * 86400},
+		     {"d", 86400},
+		     {"h", 3600},
+		     {"m", 60},
 		     {"s", 1}};
 
 	if (!(td > 0)) /* also NaN */
@@ -179,7 +186,9 @@ static void sb_ep(struct sbuf *b, const char *addr, uint16_t port, int proto)
 	char tmp[96];
 
 	snprintf(tmp, sizeof(tmp), "%s %u%s", addr, port,
-		 proto == 6 ? "" : proto == 17 ? "/udp" : "/x");
+		 proto == 6    ? ""
+		 : proto == 17 ? "/udp"
+			       : "/x");
 	sb_add(b, tmp);
 }
 

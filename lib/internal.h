@@ -133,8 +133,8 @@ void leco_maps_close(struct leco_maps *m);
 /* Do the pins under `dir` still name the maps we hold open? */
 bool leco_maps_current(const struct leco_maps *m, const char *dir);
 /* Callback per chunk of records; return < 0 to stop with that error. */
-typedef int (*leco_maps_cb)(void *ctx, const struct leco_key *keys,
-			    const struct leco_conn *conns, size_t n);
+typedef int (*leco_maps_cb)(void *ctx, const struct leco_key *keys, const struct leco_conn *conns,
+			    size_t n);
 /* Read the whole connection table in chunks (batch lookup, get_next_key fallback). */
 int leco_maps_read_conns(struct leco_maps *m, leco_maps_cb cb, void *ctx);
 int leco_maps_exec(struct leco_maps *m, uint32_t tgid, struct leco_exec *ex);
@@ -146,7 +146,8 @@ int leco_maps_stats(struct leco_maps *m, struct leco_stats *sum);
 void leco_fmt_size(char *buf, size_t bufsz, uint64_t sz);
 /* "-1d", "-22h", "now": the original's td_repr with one unit. */
 void leco_fmt_reltime(char *buf, size_t bufsz, double td_s);
-/* Time field: "HH:MM" (local time of `first_real_ns`) if td_s < reltime_after, else "%5s" of -Nu. */
+/* Time field: "HH:MM" (local time of `first_real_ns`) if td_s < reltime_after, else "%5s" of -Nu.
+ */
 void leco_fmt_time(char *buf, size_t bufsz, int64_t first_real_ns, double td_s,
 		   uint64_t reltime_after_s);
 /* Address text: IPv4, IPv6 (mapped shown as IPv4), "[::]" for the unspecified v6. Sets *family. */
@@ -176,10 +177,10 @@ struct leco_ct_ent {
 	struct leco_key key;
 	struct leco_conn c;
 	uint64_t prev_rx, prev_tx, prev_last_ns; /* at the previous poll */
-	int64_t first_real_ns; /* wall time of first_ns, fixed when first seen */
-	uint32_t gen;	       /* poll generation that last saw it */
-	uint32_t first_gen;    /* poll generation that first saw it */
-	uint32_t next;	       /* hash chain / free list */
+	int64_t first_real_ns;			 /* wall time of first_ns, fixed when first seen */
+	uint32_t gen;				 /* poll generation that last saw it */
+	uint32_t first_gen;			 /* poll generation that first saw it */
+	uint32_t next;				 /* hash chain / free list */
 	uint8_t prev_state;
 	bool used;
 };
@@ -217,7 +218,7 @@ struct leco_reader {
 	bool cfg_failed;
 
 	struct leco_maps maps;
-	bool attached;
+	bool attached, ever_attached;
 	int state;
 	uint64_t polls, reattaches;
 

@@ -3,7 +3,7 @@
 #include "internal.h"
 
 #define STR_(x) #x
-#define STR(x) STR_(x)
+#define STR(x)	STR_(x)
 
 LECO_API const char *leco_version(void)
 {

@@ -15,7 +15,7 @@
 
 #include "internal.h"
 
-#define CHUNK 256
+#define CHUNK		256
 #define KERNEL_ENOTSUPP 524 /* kernel-internal "operation not supported" */
 
 void leco_maps_init(struct leco_maps *m)

@@ -15,11 +15,11 @@
 
 #include "internal.h"
 
-#define PROC_CACHE_MAX	4096
-#define PROC_TTL_NS	(3ULL * 3600 * LECO_NS)
-#define CMDLINE_MAX	8192
-#define NAME_MAX_BYTES	256
-#define EXE_MAX_BYTES	1024
+#define PROC_CACHE_MAX 4096
+#define PROC_TTL_NS    (3ULL * 3600 * LECO_NS)
+#define CMDLINE_MAX    8192
+#define NAME_MAX_BYTES 256
+#define EXE_MAX_BYTES  1024
 
 struct leco_proc {
 	char *root;
@@ -70,10 +70,10 @@ void leco_proc_set_cut(struct leco_proc *p, unsigned int script_cut)
 bool leco_proc_is_interpreter(const char *comm)
 {
 	static const char *const names[] = {
-		"python", "java",  "node",   "nodejs",	 "perl",   "lua",    "luajit", "php",
-		"ruby",	  "stack", "ocamlscript", "nimrun", "tcl", "tclsh",  "sh",     "dash",
-		"zsh",	  "bash",  "nix-shell", "awk",	 "gawk",   "scm",    "guile",  "clisp",
-		"racket", "cl",	   "sbcl",   "deno",	 "bun",	   "osascript", "pwsh", NULL};
+		"python", "java",  "node",	  "nodejs", "perl", "lua",	 "luajit", "php",
+		"ruby",	  "stack", "ocamlscript", "nimrun", "tcl",  "tclsh",	 "sh",	   "dash",
+		"zsh",	  "bash",  "nix-shell",	  "awk",    "gawk", "scm",	 "guile",  "clisp",
+		"racket", "cl",	   "sbcl",	  "deno",   "bun",  "osascript", "pwsh",   NULL};
 	char w[LECO_COMM_LEN + 1];
 	size_t n = 0;
 
@@ -232,8 +232,8 @@ void leco_proc_lookup(struct leco_proc *p, uint32_t tgid, const char *comm, uint
 		    !strncmp(ex->comm, comm, LECO_COMM_LEN - 1)) {
 			size_t al = ex->args_len < LECO_ARGS_LEN ? ex->args_len : LECO_ARGS_LEN;
 
-			have_script = leco_proc_script_from_args(ex->args, al, script,
-								 sizeof(script));
+			have_script =
+				leco_proc_script_from_args(ex->args, al, script, sizeof(script));
 		}
 		if (!have_script && same) {
 			n = read_pid_file(p, tgid, "cmdline", p->buf, sizeof(p->buf));

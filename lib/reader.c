@@ -166,10 +166,12 @@ LECO_API int leco_reader_open(const struct leco_reader_opts *opts, struct leco_r
 	if (!reader)
 		return set_err(err, -EINVAL, "no reader pointer given");
 	if (copy_opts(&o, opts))
-		return set_err(err, -EINVAL, "invalid options: unknown fields (built against a newer libleco?)");
+		return set_err(err, -EINVAL,
+			       "invalid options: unknown fields (built against a newer libleco?)");
 	if (o.config_path && o.config_text)
-		return set_err(err, -EINVAL, "invalid options: both config_path and "
-						   "config_text given");
+		return set_err(err, -EINVAL,
+			       "invalid options: both config_path and "
+			       "config_text given");
 	if (o.clock && (!o.clock->mono_ns || !o.clock->real_ns))
 		return set_err(err, -EINVAL, "invalid options: clock without functions");
 	r = calloc(1, sizeof(*r));
@@ -238,8 +240,9 @@ static int attach(struct leco_reader *r)
 	r->tab.max = r->maps.conns_max && r->maps.conns_max < (1U << 20) ? r->maps.conns_max
 									 : LECO_CONNS_MAX;
 	r->attached = true;
-	if (was || r->polls)
+	if (was || r->ever_attached)
 		r->reattaches++;
+	r->ever_attached = true;
 	r->msg[0] = 0;
 	return 0;
 }
@@ -274,6 +277,16 @@ static void check_config(struct leco_reader *r)
 		r->state = LECO_READER_CONFIG;
 }
 
+/* After a snapshot was read: forget what it did not hold, reload the config, build the view. */
+static int finish_poll(struct leco_reader *r)
+{
+	leco_conntab_end(&r->tab);
+	r->state = LECO_READER_OK;
+	check_config(r);
+	snprintf(r->msg, sizeof(r->msg), "%s", r->cfg_failed ? r->cfg_msg : "");
+	return leco_view_build(r);
+}
+
 LECO_API int leco_reader_poll(struct leco_reader *r)
 {
 	int ret;
@@ -297,11 +310,7 @@ LECO_API int leco_reader_poll(struct leco_reader *r)
 	r->polls++;
 	if (ret < 0)
 		return ret;
-	leco_conntab_end(&r->tab);
-	r->state = LECO_READER_OK;
-	check_config(r);
-	snprintf(r->msg, sizeof(r->msg), "%s", r->cfg_failed ? r->cfg_msg : "");
-	return leco_view_build(r);
+	return finish_poll(r);
 }
 
 int leco_reader_poll_records(struct leco_reader *r, const struct leco_key *keys,
@@ -313,11 +322,8 @@ int leco_reader_poll_records(struct leco_reader *r, const struct leco_key *keys,
 	leco_conntab_begin(&r->tab);
 	if ((ret = ingest(r, keys, conns, n)) < 0)
 		return ret;
-	leco_conntab_end(&r->tab);
 	r->polls++;
-	r->state = LECO_READER_OK;
-	check_config(r);
-	return leco_view_build(r);
+	return finish_poll(r);
 }
 
 LECO_API size_t leco_reader_count(const struct leco_reader *r)
@@ -344,10 +350,8 @@ LECO_API int leco_reader_status(struct leco_reader *r, struct leco_status *st)
 		return -EINVAL;
 	memset(&s, 0, sizeof(s));
 	s.sz = st->sz;
-	if (!r->attached) {
-		clock_now(r);
+	if (!r->attached)
 		attach(r);
-	}
 	s.state = r->state;
 	if (r->attached) {
 		s.layout_version = r->maps.info.layout_version;
@@ -367,9 +371,10 @@ LECO_API int leco_reader_status(struct leco_reader *r, struct leco_status *st)
 	s.polls = r->polls;
 	s.reattaches = r->reattaches;
 	memcpy(st, &s, st->sz < sizeof(s) ? st->sz : sizeof(s));
-	return r->attached ? 0 : (r->state == LECO_READER_NO_ACCESS ? -EACCES
-				  : r->state == LECO_READER_BAD_LAYOUT ? -EPROTO
-								       : -ENOENT);
+	return r->attached ? 0
+			   : (r->state == LECO_READER_NO_ACCESS	   ? -EACCES
+			      : r->state == LECO_READER_BAD_LAYOUT ? -EPROTO
+								   : -ENOENT);
 }
 
 LECO_API size_t leco_reader_notice_count(const struct leco_reader *r)

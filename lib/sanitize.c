@@ -56,7 +56,8 @@ static size_t sanitize(char *dst, size_t dstsz, const char *src, size_t len, boo
 		const char *out = (const char *)s + i;
 		size_t outn = n;
 
-		/* a NUL inside a multi-byte sequence cannot happen: continuation bytes are >= 0x80 */
+		/* a NUL inside a multi-byte sequence cannot happen: continuation bytes are >= 0x80
+		 */
 		if (!n) {
 			out = "\xef\xbf\xbd"; /* U+FFFD */
 			outn = 3;

@@ -101,8 +101,7 @@ static bool apply_rules(struct leco_reader *r, const char *raw, char *buf, size_
 		leco_sanitize_line(g, sizeof(g), res.group ? res.group : "",
 				   strlen(res.group ? res.group : ""));
 		/* "D" dropped, "G" grouped, "-" neither; then text \n group */
-		snprintf(buf, bufsz, "%c%s\n%s", res.dropped ? 'D' : res.grouped ? 'G' : '-', t,
-			 g);
+		snprintf(buf, bufsz, "%c%s\n%s", res.dropped ? 'D' : res.grouped ? 'G' : '-', t, g);
 		leco_cache_put(r->memo, h, raw, buf, r->now_mono);
 	} else {
 		snprintf(buf, bufsz, "%s", m);
@@ -192,16 +191,25 @@ int leco_view_build(struct leco_reader *r)
 		user = leco_users_name(r->users, c->uid, r->now_mono);
 		cgpath = adup(r, leco_cgroups_path(r->cgroups, c->cgroup_id, r->now_mono));
 		unit = adup(r, leco_cgroups_label(r->cgroups, c->cgroup_id, r->now_mono));
-		leco_fmt_time(timef, sizeof(timef), e->first_real_ns, td,
-			      r->fconf.reltime_after_s);
+		leco_fmt_time(timef, sizeof(timef), e->first_real_ns, td, r->fconf.reltime_after_s);
 		leco_fmt_addr(la, sizeof(la), c->laddr, c->family, &fam);
 		leco_fmt_addr(ra, sizeof(ra), c->raddr, c->family, &fam);
 
 		struct leco_fmt_in in = {
-			.time = timef, .user = user, .cmd = pi.cmd, .label = unit,
-			.laddr = la, .raddr = ra, .lport = c->lport, .rport = c->rport,
-			.proto = c->proto, .dir = c->dir, .state = c->state, .err = c->err,
-			.rx = c->rx_bytes, .tx = c->tx_bytes,
+			.time = timef,
+			.user = user,
+			.cmd = pi.cmd,
+			.label = unit,
+			.laddr = la,
+			.raddr = ra,
+			.lport = c->lport,
+			.rport = c->rport,
+			.proto = c->proto,
+			.dir = c->dir,
+			.state = c->state,
+			.err = c->err,
+			.rx = c->rx_bytes,
+			.tx = c->tx_bytes,
 		};
 		leco_fmt_line(raw, sizeof(raw), &r->fconf, &in);
 
@@ -215,8 +223,8 @@ int leco_view_build(struct leco_reader *r)
 		l->raw = adup(r, raw);
 		l->text = text == raw ? l->raw : adup(r, text);
 		l->group = group == raw ? l->raw : adup(r, group);
-		l->age = r->now_mono > c->last_ns ? (double)(r->now_mono - c->last_ns) / LECO_NS
-						  : 0;
+		l->age =
+			r->now_mono > c->last_ns ? (double)(r->now_mono - c->last_ns) / LECO_NS : 0;
 		l->alpha = leco_fade_alpha(&r->vconf, l->age);
 		l->is_new = td < r->vconf.new_s;
 		l->changed = e->first_gen == t->gen || e->prev_rx != c->rx_bytes ||
@@ -234,8 +242,12 @@ int leco_view_build(struct leco_reader *r)
 		l->rx = c->rx_bytes;
 		l->tx = c->tx_bytes;
 		if (dt > 0) {
-			l->rx_rate = (double)(c->rx_bytes - (c->rx_bytes >= e->prev_rx ? e->prev_rx : 0)) / dt;
-			l->tx_rate = (double)(c->tx_bytes - (c->tx_bytes >= e->prev_tx ? e->prev_tx : 0)) / dt;
+			l->rx_rate = (double)(c->rx_bytes -
+					      (c->rx_bytes >= e->prev_rx ? e->prev_rx : 0)) /
+				     dt;
+			l->tx_rate = (double)(c->tx_bytes -
+					      (c->tx_bytes >= e->prev_tx ? e->prev_tx : 0)) /
+				     dt;
 		}
 		l->pid = c->tgid;
 		l->uid = c->uid;
@@ -246,7 +258,8 @@ int leco_view_build(struct leco_reader *r)
 		l->cgroup = cgpath;
 		l->unit = unit;
 		l->first_seen = e->first_real_ns / (int64_t)LECO_NS;
-		l->last_seen = (r->now_real - (int64_t)(r->now_mono - c->last_ns)) / (int64_t)LECO_NS;
+		l->last_seen =
+			(r->now_real - (int64_t)(r->now_mono - c->last_ns)) / (int64_t)LECO_NS;
 		if (c->last_ns > r->now_mono)
 			l->last_seen = r->now_real / (int64_t)LECO_NS;
 		l->cookie = c->cookie ? c->cookie : e->key.cookie;

@@ -19,8 +19,8 @@ int cmd_lines(int argc, char **argv)
 	cli_print_notices(r);
 	n = leco_reader_poll(r);
 	if (n < 0) {
-		status = cli_err("lines: %s", leco_reader_errmsg(r)[0] ? leco_reader_errmsg(r)
-								       : strerror(-n));
+		status = cli_err("lines: %s",
+				 leco_reader_errmsg(r)[0] ? leco_reader_errmsg(r) : strerror(-n));
 		leco_reader_free(r);
 		return status;
 	}

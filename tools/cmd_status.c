@@ -66,7 +66,8 @@ int cmd_status(int argc, char **argv)
 	if (json) {
 		printf("{\"state\":");
 		cli_json_str(stdout, state_text(st.state));
-		printf(",\"loaded\":%s,\"message\":", st.state == LECO_READER_OK ? "true" : "false");
+		printf(",\"loaded\":%s,\"message\":",
+		       st.state == LECO_READER_OK ? "true" : "false");
 		cli_json_str(stdout, msg);
 		printf(",\"pin_dir\":");
 		cli_json_str(stdout, pin_dir ? pin_dir : "/sys/fs/bpf/leco");
@@ -78,8 +79,9 @@ int cmd_status(int argc, char **argv)
 		       "\"update_fail\":%llu,\"lost\":%llu,\"unattributed\":%llu,\"blocked\":%llu,"
 		       "\"execs\":%llu}\n",
 		       st.conns, st.conns_max, (unsigned long long)st.stat_events,
-		       (unsigned long long)st.stat_conns_new, (unsigned long long)st.stat_update_fail,
-		       (unsigned long long)st.stat_lost, (unsigned long long)st.stat_unattributed,
+		       (unsigned long long)st.stat_conns_new,
+		       (unsigned long long)st.stat_update_fail, (unsigned long long)st.stat_lost,
+		       (unsigned long long)st.stat_unattributed,
 		       (unsigned long long)st.stat_blocked, (unsigned long long)st.stat_execs);
 	} else if (ret >= 0) {
 		printf("probes:       loaded (leco-load %s, layout %u; libleco %s)\n", st.version,

@@ -75,7 +75,8 @@ int cmd_watch(int argc, char **argv)
 
 	if (cli_view_args(argc, argv, true, &o, &status))
 		return status;
-	if ((status = cli_open_reader("watch", &o, o.max_lines ? o.max_lines : WATCH_MAX_LINES, &r)))
+	if ((status =
+		     cli_open_reader("watch", &o, o.max_lines ? o.max_lines : WATCH_MAX_LINES, &r)))
 		return status;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);

@@ -11,12 +11,14 @@
 
 int cli_view_args(int argc, char **argv, bool watch, struct cli_view_opts *o, int *status)
 {
-	static const struct option lo[] = {
-		{"pin-dir", required_argument, NULL, 'p'}, {"config", required_argument, NULL, 'c'},
-		{"json", no_argument, NULL, 'j'},	   {"raw", no_argument, NULL, 'r'},
-		{"interval", required_argument, NULL, 'i'}, {"help", no_argument, NULL, 'h'},
-		{"lines", required_argument, NULL, 'n'},
-		{NULL, 0, NULL, 0}};
+	static const struct option lo[] = {{"pin-dir", required_argument, NULL, 'p'},
+					   {"config", required_argument, NULL, 'c'},
+					   {"json", no_argument, NULL, 'j'},
+					   {"raw", no_argument, NULL, 'r'},
+					   {"interval", required_argument, NULL, 'i'},
+					   {"help", no_argument, NULL, 'h'},
+					   {"lines", required_argument, NULL, 'n'},
+					   {NULL, 0, NULL, 0}};
 	const char *name = argv[0];
 	int c;
 
@@ -46,8 +48,9 @@ int cli_view_args(int argc, char **argv, bool watch, struct cli_view_opts *o, in
 			errno = 0;
 			o->interval = strtod(optarg, &end);
 			if (errno || *end || !(o->interval >= 0.05 && o->interval <= 3600)) {
-				*status = cli_err("%s: bad interval '%s': want seconds in 0.05..3600",
-						  name, optarg);
+				*status =
+					cli_err("%s: bad interval '%s': want seconds in 0.05..3600",
+						name, optarg);
 				return -1;
 			}
 			break;
@@ -67,8 +70,9 @@ int cli_view_args(int argc, char **argv, bool watch, struct cli_view_opts *o, in
 			break;
 		}
 		case 'h':
-			printf("usage: leco %s [-p DIR] [-c CONFIG] [-n LINES] [--json] [--raw]%s\n", name,
-			       watch ? " [-i SECONDS]" : "");
+			printf("usage: leco %s [-p DIR] [-c CONFIG] [-n LINES] [--json] "
+			       "[--raw]%s\n",
+			       name, watch ? " [-i SECONDS]" : "");
 			*status = 0;
 			return -1;
 		default:

@@ -12,11 +12,12 @@ struct cli_view_opts {
 	const char *pin_dir;
 	const char *config;
 	bool json, raw;
-	double interval; /* watch only */
+	double interval;	/* watch only */
 	unsigned int max_lines; /* -n: 0 = the config's max-lines */
 };
 
-/* Parse [-p DIR] [-c CONFIG] [-n LINES] [--json] [--raw] (and -i SEC when `watch`); 0, or an exit status. */
+/* Parse [-p DIR] [-c CONFIG] [-n LINES] [--json] [--raw] (and -i SEC when `watch`); 0, or an exit
+ * status. */
 int cli_view_args(int argc, char **argv, bool watch, struct cli_view_opts *o, int *status);
 /* Open a reader for these options; an exit status (2 after printing the error) on failure. */
 int cli_open_reader(const char *what, const struct cli_view_opts *o, unsigned int max_lines,

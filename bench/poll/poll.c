@@ -92,11 +92,13 @@ static void record(struct leco_conn *c, uint32_t i, uint64_t now)
 static int run(const char *mnt, uint32_t n, const char *config)
 {
 	char dir[600];
-	struct leco_info info = {.magic = LECO_MAGIC, .layout_version = LECO_LAYOUT_VERSION,
+	struct leco_info info = {.magic = LECO_MAGIC,
+				 .layout_version = LECO_LAYOUT_VERSION,
 				 .key_size = sizeof(struct leco_key),
 				 .conn_size = sizeof(struct leco_conn),
 				 .exec_size = sizeof(struct leco_exec),
-				 .stats_size = sizeof(struct leco_stats), .conns_max = LECO_CONNS_MAX};
+				 .stats_size = sizeof(struct leco_stats),
+				 .conns_max = LECO_CONNS_MAX};
 	__u32 zero = 0;
 	int fi, fc, fe, fs;
 

@@ -91,12 +91,21 @@ static void test_sanitize(void)
 		{"invalid utf8", "bad\xff", "bad\xef\xbf\xbd"},
 		{"overlong", "\xc0\xaf", "\xef\xbf\xbd\xef\xbf\xbd"},
 		{"surrogate", "\xed\xa0\x80", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"},
-		{"c1 control", "a\xc2\x85" "b", "ab"},
-		{"bidi override", "a\xe2\x80\xae" "b", "ab"},
+		{"c1 control",
+		 "a\xc2\x85"
+		 "b",
+		 "ab"},
+		{"bidi override",
+		 "a\xe2\x80\xae"
+		 "b",
+		 "ab"},
 		{"utf8 kept", "caf\xc3\xa9", "caf\xc3\xa9"},
 		{"trim", "  x  ", "x"},
 		{"tab", "a\tb", "ab"},
-		{"del", "a\x7f" "b", "ab"},
+		{"del",
+		 "a\x7f"
+		 "b",
+		 "ab"},
 	};
 	char out[64];
 
@@ -167,7 +176,8 @@ static void test_proc(void)
 
 	mkdirf("proc");
 	snprintf(proot, sizeof(proot), "%s/proc", tmp);
-	fake_pid("proc", 100, "python3", "python3\0-W\0ignore\0foo.py\0", 25, "/usr/bin/python3.11");
+	fake_pid("proc", 100, "python3", "python3\0-W\0ignore\0foo.py\0", 25,
+		 "/usr/bin/python3.11");
 	fake_pid("proc", 101, "bash", "/bin/bash\0/home/u/bin/backup.sh\0", 32, "/usr/bin/bash");
 	fake_pid("proc", 103, "curl", "curl\0x\0", 7, "/usr/bin/curl");
 	fake_pid("proc", 104, "curl", "curl\0http://x.y/a.py\0", 21, "/usr/bin/curl");
@@ -376,8 +386,8 @@ static void test_cgroups(void)
 
 	char mnt[256];
 
-	wfile("mounts", "sysfs /sys sysfs rw 0 0\ncgroup2 /sys/fs/cgroup/my\\040dir cgroup2 rw 0 0\n",
-	      70);
+	wfile("mounts",
+	      "sysfs /sys sysfs rw 0 0\ncgroup2 /sys/fs/cgroup/my\\040dir cgroup2 rw 0 0\n", 70);
 	snprintf(root, sizeof(root), "%s/mounts", tmp);
 	CHECK_INTEQ(leco_cgroup2_mount(root, mnt, sizeof(mnt)), 0);
 	CHECK_STREQ(mnt, "/sys/fs/cgroup/my dir");
@@ -408,7 +418,8 @@ static void test_cache(void)
 
 int main(void)
 {
-	snprintf(tmp, sizeof(tmp), "%s/leco-unit-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+	snprintf(tmp, sizeof(tmp), "%s/leco-unit-XXXXXX",
+		 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
 	if (!mkdtemp(tmp)) {
 		perror("mkdtemp");
 		return 1;

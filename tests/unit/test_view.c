@@ -342,8 +342,10 @@ static void setup(void)
 	char path[600];
 	FILE *f;
 
-	snprintf(path, sizeof(path), "mkdir -p '%s/proc/100' '%s/cg/user.slice/"
-				     "tmux-spawn-822f3728-aaaa.scope'", tmp, tmp);
+	snprintf(path, sizeof(path),
+		 "mkdir -p '%s/proc/100' '%s/cg/user.slice/"
+		 "tmux-spawn-822f3728-aaaa.scope'",
+		 tmp, tmp);
 	if (system(path))
 		exit(1);
 	snprintf(path, sizeof(path), "%s/passwd", tmp);
@@ -367,7 +369,8 @@ int main(void)
 {
 	setenv("TZ", "UTC", 1);
 	tzset();
-	snprintf(tmp, sizeof(tmp), "%s/leco-view-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+	snprintf(tmp, sizeof(tmp), "%s/leco-view-XXXXXX",
+		 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
 	if (!mkdtemp(tmp))
 		return 1;
 	setup();
