@@ -33,7 +33,11 @@ trap cleanup EXIT
 mkdir -p "$tmp/bpffs" && mount -t bpf bpf "$tmp/bpffs" || t_skip "cannot mount a bpffs"
 "$LOAD" -p "$pin" >"$tmp/load.log" 2>&1 || { cat "$tmp/load.log"; echo "FAIL leco-load"; exit 1; }
 
-lines() { "$LECO" lines -p "$pin" -n 100000 --json --raw >"$1"; }
+lines() {
+	"$LECO" lines -p "$pin" -n 100000 --json --raw >"$1"
+	local rc=$?
+	t_check "leco lines exits 0 ($(basename "$1"))" test "$rc" = 0
+}
 check() { local f=$1; shift; $H check "$f" "$@"; }
 
 # server + client with exact byte counts; prints "server_pid client_pid port"
@@ -99,7 +103,7 @@ $H server "$tmp/e.port" 10 10 & hs=$!
 t_wait_for 10 test -s "$tmp/e.port"
 hport=$(cat "$tmp/e.port")
 $H client "$hport" 10 10 $'a :: b\n\x1b[1m' ; wait $hs
-"$LECO" lines -p "$pin" -n 100000 --json --raw >"$tmp/6.json"
+lines "$tmp/6.json"
 t_check "hostile comm sanitized" check "$tmp/6.json" "l['rport']==$hport" "l['dir']=='out'" \
 	"l['comm']=='a - b[1m'" "l['text'].count(' :: ')==4" \
 	"not any(ord(ch) < 32 for ch in l['text'])"
