@@ -50,6 +50,11 @@ static bool verbose;
 static const char *const map_pins[] = { LECO_PIN_INFO, LECO_PIN_CONNS, LECO_PIN_EXECS,
 					LECO_PIN_STATS };
 
+/* links that must be pinned for a pin dir to count as loaded (optional ones may be missing) */
+static const char *const required_links[] = { "leco_send",     "leco_recv",	"leco_state",
+					      "leco_sendmsg4", "leco_sendmsg6", "leco_recvmsg4",
+					      "leco_recvmsg6" };
+
 static void __attribute__((format(printf, 1, 2))) err(const char *fmt, ...)
 {
 	va_list ap;
@@ -283,6 +288,16 @@ static int pinned_state(const char *dir, char *why, size_t n)
 		if (path_join(path, sizeof(path), dir, map_pins[i]) ||
 		    pinned_kind(path, false) != 0) {
 			snprintf(why, n, "map %s missing", map_pins[i]);
+			return 2;
+		}
+	}
+	for (i = 0; i < sizeof(required_links) / sizeof(required_links[0]); i++) {
+		char ldir[PATH_MAX];
+
+		if (path_join(ldir, sizeof(ldir), dir, LECO_PIN_LINKS) ||
+		    path_join(path, sizeof(path), ldir, required_links[i]) ||
+		    pinned_kind(path, true) != 0) {
+			snprintf(why, n, "link %s missing", required_links[i]);
 			return 2;
 		}
 	}

@@ -59,8 +59,8 @@ def prog_stats(ids):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--build", default=os.path.join(HERE, "..", "..", "build"))
-    ap.add_argument("--rounds", type=int, default=4)
-    ap.add_argument("--secs", type=int, default=3)
+    ap.add_argument("--rounds", type=int, default=10)
+    ap.add_argument("--secs", type=int, default=1)
     ap.add_argument("--hooks-only", action="store_true", help="only the per-hook cost")
     args = ap.parse_args()
     if os.geteuid() != 0:

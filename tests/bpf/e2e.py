@@ -607,6 +607,13 @@ def suite_lifecycle(args):
         r = p.run_load()
         T.check("already loaded" in r.stderr, "load twice: no-op", r.stderr)
         T.check(pinned_links(p.dir) == links, "load twice: same links")
+        # a pin dir whose programs were detached (a link unpinned) is not "loaded"
+        os.unlink(os.path.join(p.dir, "links", "leco_send"))
+        r = p.run_load(check=False)
+        T.check(r.returncode == 0 and "replacing" in r.stderr and "leco_send" in r.stderr,
+                "missing link: replaced", r.stderr)
+        links = pinned_links(p.dir)
+        T.check("leco_send" in links, "missing link: attached again", links)
         # --group: readable by the group, unprivileged, read-only
         import grp
         g = grp.getgrnam("nogroup")
