@@ -1,0 +1,200 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""What the conky helper costs: conky with examples/conkyrc (leco helper, update_interval 1)
+next to the same conkyrc without the helper, both running at the same time (one Xvfb each),
+with N live loopback connections (default 1,000 clients -> 2,000 sockets in the table; a
+rotating tenth of them send a few bytes every second). Root; a benchmark, not a test.
+
+usage: bench/conky/run.py [--build DIR] [--secs S] [--conns N] [--shot FILE]
+
+Prints CPU % of one core (utime+stime over the measured window) and RSS for both, and the
+difference, against the targets (<= 1 % CPU, <= 8 MiB RSS).
+"""
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SRC = os.path.dirname(os.path.dirname(HERE))
+
+HOLDER = r'''
+import resource, selectors, socket, sys, time
+n = int(sys.argv[1])
+resource.setrlimit(resource.RLIMIT_NOFILE, (4 * n + 64, 4 * n + 64))
+srv = socket.socket(); srv.bind(("127.0.0.1", 0)); srv.listen(1024)
+port = srv.getsockname()[1]
+clients, servers = [], []
+for i in range(n):
+    c = socket.create_connection(("127.0.0.1", port))
+    s, _ = srv.accept()
+    clients.append(c); servers.append(s)
+print(port, flush=True)
+k = 0
+while True:  # killed by the benchmark
+    step = max(1, n // 10)
+    for j in range(step):
+        i = (k + j) % n
+        clients[i].send(b"q" * 64)
+        servers[i].recv(4096)
+        servers[i].send(b"r" * 256)
+        clients[i].recv(4096)
+    k = (k + step) % n
+    time.sleep(1)
+'''
+
+
+def ticks(pid):
+    with open(f'/proc/{pid}/stat') as f:
+        fields = f.read().rsplit(')', 1)[1].split()
+    return int(fields[11]) + int(fields[12])  # utime + stime
+
+
+def status_kb(pid, key):
+    with open(f'/proc/{pid}/status') as f:
+        for line in f:
+            if line.startswith(key + ':'):
+                return int(line.split()[1])
+    return 0
+
+
+def wait_for(cond, secs):
+    end = time.monotonic() + secs
+    while time.monotonic() < end:
+        if cond():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--build', default=os.path.join(SRC, 'build'))
+    ap.add_argument('--secs', type=int, default=60)
+    ap.add_argument('--conns', type=int, default=1000)
+    ap.add_argument('--shot', help='save a screenshot at the end (to see what was drawn)')
+    a = ap.parse_args()
+    build = os.path.abspath(a.build)
+    if os.geteuid() != 0:
+        sys.exit('bench/conky: run as root (it loads the probes into a private pin dir)')
+    loader = os.path.join(build, 'bin', 'leco-load')
+    for need in (loader, shutil.which('conky'), shutil.which('Xvfb')):
+        if not need or not os.path.exists(need):
+            sys.exit(f'bench/conky: missing {need or "conky/Xvfb"}')
+    conky_lua = re.search(rb'liblua(\d\.\d)', subprocess.run(
+        ['ldd', shutil.which('conky')], capture_output=True).stdout).group(1).decode()
+
+    work = tempfile.mkdtemp(prefix='leco-bench-conky.')
+    pin = f'/sys/fs/bpf/leco-test-{os.getpid()}-bench-conky'
+    procs = []
+    try:
+        subprocess.run([loader, '--pin', pin], check=True, capture_output=True)
+        # one X server each, so that neither window hides the other
+        displays = {}
+        for name in ('without', 'with'):
+            dfd_r, dfd_w = os.pipe()
+            xvfb = subprocess.Popen(['Xvfb', '-displayfd', str(dfd_w), '-screen', '0',
+                                     '1000x700x24', '-nolisten', 'tcp'], pass_fds=(dfd_w,),
+                                    stderr=subprocess.DEVNULL)
+            procs.append(xvfb)
+            os.close(dfd_w)
+            buf = b''
+            while not buf.endswith(b'\n'):  # Xvfb dies if the pipe closes before the newline
+                chunk = os.read(dfd_r, 32)
+                if not chunk:
+                    sys.exit('bench/conky: Xvfb did not start')
+                buf += chunk
+            os.close(dfd_r)
+            displays[name] = ':' + buf.decode().strip()
+        env = dict(os.environ, LECO_BUILD_DIR=build, LECO_PIN_DIR=pin)
+        env.pop('LECO_CONFIG', None)
+
+        py = shutil.which('python3', path='/usr/bin:/bin')
+        holder = subprocess.Popen([py, '-c', HOLDER, str(a.conns)], stdout=subprocess.PIPE,
+                                  text=True)
+        procs.append(holder)
+        port = holder.stdout.readline().strip()
+        if not port:
+            sys.exit('bench/conky: the connection holder failed')
+
+        with_rc = os.path.join(SRC, 'examples', 'conkyrc')
+        without_rc = os.path.join(work, 'conkyrc.without')
+        with open(with_rc) as f, open(without_rc, 'w') as g:
+            for line in f:
+                if not re.match(r'\s*lua_(load|startup_hook|draw_hook_post|shutdown_hook)', line):
+                    g.write(line)
+        logs = {}
+        pids = {}
+        for name, rc in (('without', without_rc), ('with', with_rc)):
+            logs[name] = open(os.path.join(work, name + '.err'), 'w+')
+            p = subprocess.Popen(['conky', '-c', rc], env=dict(env, DISPLAY=displays[name]),
+                                 stdout=subprocess.DEVNULL,
+                                 stderr=logs[name])
+            procs.append(p)
+            pids[name] = p.pid
+
+        # the helper's reader must see the connections before we measure
+        mod = os.path.join(build, 'lua', conky_lua)
+        probe = ("package.cpath='%s/?.so;'..package.cpath local r=require'leco'.open{pin='%s'} "
+                 "r:lines() print(r:status().conns)" % (mod, pin))
+        conns = 0
+        lua = shutil.which('lua' + conky_lua)
+        if lua:
+            out = subprocess.run([lua, '-e', probe], capture_output=True, text=True).stdout
+            conns = int(out.strip() or 0)
+        time.sleep(5)  # warm-up: caches filled, first polls done
+        for name, p in procs_items(procs, pids):
+            if p.poll() is not None:
+                sys.exit(f'bench/conky: conky ({name}) exited early')
+        t0 = {n: ticks(p) for n, p in pids.items()}
+        m0 = time.monotonic()
+        time.sleep(a.secs)
+        dt = time.monotonic() - m0
+        t1 = {n: ticks(p) for n, p in pids.items()}
+        hz = os.sysconf('SC_CLK_TCK')
+        cpu = {n: 100.0 * (t1[n] - t0[n]) / hz / dt for n in pids}
+        rss = {n: status_kb(p, 'VmRSS') / 1024 for n, p in pids.items()}
+        hwm = {n: status_kb(p, 'VmHWM') / 1024 for n, p in pids.items()}
+        if a.shot:
+            subprocess.run(['import', '-window', 'root', a.shot],
+                           env=dict(env, DISPLAY=displays['with']), check=False)
+        errs = []
+        for name, f in logs.items():
+            f.seek(0)
+            errs += [l.rstrip() for l in f if 'llua_' in l or 'leco.conky:' in l]
+
+        print(f'conky {conky_lua} helper overhead: {a.conns} client connections '
+              f'({conns} entries in the connection table), update_interval 1, {dt:.0f} s')
+        print(f'{"":24} {"without helper":>15} {"with helper":>12} {"difference":>11} {"target":>8}')
+        print(f'{"CPU % of one core":24} {cpu["without"]:15.2f} {cpu["with"]:12.2f} '
+              f'{cpu["with"] - cpu["without"]:11.2f} {"<= 1":>8}')
+        print(f'{"RSS MiB":24} {rss["without"]:15.1f} {rss["with"]:12.1f} '
+              f'{rss["with"] - rss["without"]:11.1f} {"<= 8":>8}')
+        print(f'{"peak RSS MiB":24} {hwm["without"]:15.1f} {hwm["with"]:12.1f} '
+              f'{hwm["with"] - hwm["without"]:11.1f}')
+        if errs:
+            print('conky stderr:', *errs, sep='\n  ')
+    finally:
+        for p in reversed(procs):
+            if p.poll() is None:
+                p.terminate()
+                try:
+                    p.wait(10)
+                except subprocess.TimeoutExpired:
+                    p.kill()
+        subprocess.run([loader, '--unload', '--pin', pin], capture_output=True)
+        shutil.rmtree(pin, ignore_errors=True)
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def procs_items(procs, pids):
+    by_pid = {p.pid: p for p in procs}
+    return [(n, by_pid[pid]) for n, pid in pids.items()]
+
+
+if __name__ == '__main__':
+    main()
