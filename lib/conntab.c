@@ -122,9 +122,7 @@ int leco_conntab_put(struct leco_conntab *t, const struct leco_key *k, const str
 	e->c = *c;
 	e->used = true;
 	e->gen = e->first_gen = t->gen;
-	e->first_real_ns = now_real - (int64_t)(now_mono - c->first_ns);
-	if (c->first_ns > now_mono)
-		e->first_real_ns = now_real;
+	e->first_real_ns = leco_mono_to_real(c->first_ns, now_mono, now_real);
 	e->next = t->buckets[h];
 	t->buckets[h] = idx;
 	t->used++;

@@ -19,6 +19,16 @@
 
 #define LECO_NS 1000000000ULL
 
+/* Wall time of monotonic `t` given both clocks now; ages beyond 100 years are clamped. */
+static inline int64_t leco_mono_to_real(uint64_t t, uint64_t now_mono, int64_t now_real)
+{
+	uint64_t age = now_mono > t ? now_mono - t : 0;
+
+	if (age > 100ULL * 366 * 86400 * 1000000000ULL)
+		age = 100ULL * 366 * 86400 * 1000000000ULL;
+	return now_real - (int64_t)age;
+}
+
 /* ---- small helpers (lib/cache.c) ---------------------------------------- */
 
 uint64_t leco_hash(const void *data, size_t len, uint64_t seed);

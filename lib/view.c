@@ -259,9 +259,7 @@ int leco_view_build(struct leco_reader *r)
 		l->unit = unit;
 		l->first_seen = e->first_real_ns / (int64_t)LECO_NS;
 		l->last_seen =
-			(r->now_real - (int64_t)(r->now_mono - c->last_ns)) / (int64_t)LECO_NS;
-		if (c->last_ns > r->now_mono)
-			l->last_seen = r->now_real / (int64_t)LECO_NS;
+			leco_mono_to_real(c->last_ns, r->now_mono, r->now_real) / (int64_t)LECO_NS;
 		l->cookie = c->cookie ? c->cookie : e->key.cookie;
 		r->nlines++;
 	}
