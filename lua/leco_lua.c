@@ -319,8 +319,8 @@ static const char *opt_string_field(lua_State *L, int t, const char *k)
 /* leco.open{pin=, config= | rules=, raw=, proc_root=, cgroup_root=, passwd=} */
 static int l_open(lua_State *L)
 {
-	static const char *const keys[] = {"pin",	  "config", "rules",  "raw",
-					   "proc_root", "cgroup_root", "passwd", NULL};
+	static const char *const keys[] = {"pin",	  "config",	 "rules",  "raw",	"proc_root",
+					   "cgroup_root", "passwd", "max_lines", NULL};
 	LECO_OPTS(leco_reader_opts, opts);
 	struct leco_error err;
 	struct lreader *lr;
@@ -342,7 +342,8 @@ static int l_open(lua_State *L)
 		if (!ok)
 			return luaL_error(L,
 					  "bad argument #1 to 'open' (unknown option %s%s%s; known: "
-					  "pin, config, rules, raw, proc_root, cgroup_root, passwd)",
+					  "pin, config, rules, raw, max_lines, proc_root, cgroup_root, "
+					  "passwd)",
 					  k ? "'" : "", k ? k : luaL_typename(L, -2), k ? "'" : "");
 		lua_pop(L, 1);
 	}
@@ -357,6 +358,17 @@ static int l_open(lua_State *L)
 
 	lua_getfield(L, 1, "raw");
 	opts.raw = lua_toboolean(L, -1);
+	lua_pop(L, 1);
+
+	if (lua_getfield(L, 1, "max_lines") != LUA_TNIL) {
+		int isint;
+		lua_Integer ml = lua_tointegerx(L, -1, &isint);
+
+		if (!isint || ml < 0 || ml > 100000)
+			return luaL_error(L, "bad argument #1 to 'open' (field 'max_lines' must be an "
+					     "integer 0..100000)");
+		opts.max_lines = (unsigned int)ml;
+	}
 	lua_pop(L, 1);
 
 	/* stack slot 2: INI text of `rules`, kept alive until the reader has parsed it */

@@ -61,7 +61,7 @@ local defaults = {
 	bold = false,
 	size = 12,                  -- font size, pixels
 	line_height = 1.4,          -- factor of size (1.4), pixels (integer >= 4: 18), or '+N' gap
-	max_lines = 30,
+	max_lines = nil,            -- lines to show; nil: max-lines of the config (default 40)
 	opacity = 1.0,              -- multiplies every line's fade alpha
 	min_alpha = 0.02,           -- lines fainter than this are not drawn (their row stays)
 	colors = {                  -- 0xRRGGBB, 'rrggbb', 'rrggbbaa' or {r, g, b[, a]} (0..1)
@@ -77,6 +77,9 @@ local defaults = {
 	pin = nil, config = nil, rules = nil, raw = nil, proc_root = nil,
 	field = 'text',             -- which line field to draw
 }
+local known = {max_lines = true, pin = true, config = true, rules = true, raw = true,
+	proc_root = true}
+for k in pairs(defaults) do known[k] = true end
 
 local st = {
 	opts = nil, reader = nil, open_err = nil, next_open = 0, frame = 0,
@@ -155,8 +158,7 @@ local function build_options(user)
 	for k, v in pairs(user or {}) do
 		if k == 'colors' and type(v) == 'table' then
 			for ck, cv in pairs(v) do o.colors[ck] = cv end
-		elseif defaults[k] == nil and not ({pin = 1, config = 1, rules = 1, raw = 1,
-				proc_root = 1})[k] then
+		elseif not known[k] then
 			log('unknown option "', tostring(k), '" ignored')
 		else
 			o[k] = v
@@ -204,7 +206,7 @@ local function try_open()
 	end
 	local o = st.opts
 	local ok, r, err = pcall(st.leco.open, {pin = o.pin, config = o.config, rules = o.rules,
-		raw = o.raw, proc_root = o.proc_root})
+		raw = o.raw, proc_root = o.proc_root, max_lines = o.max_lines})
 	if not ok then -- bad options: raised
 		st.msg = 'leco: ' .. tostring(r)
 		log_once(st.msg)
@@ -263,7 +265,7 @@ function M.rows()
 	end
 	if st.warn then rows[1] = {st.warn, o.colors.error, 1} end
 	for _, l in ipairs(st.lines) do
-		if #rows >= o.max_lines then break end
+		if o.max_lines and #rows >= o.max_lines then break end
 		local c = o.colors.normal
 		if l.state == 'failed' then c = o.colors.failed
 		elseif l.state == 'blocked' then c = o.colors.blocked

@@ -37,6 +37,10 @@ local bad_args = {
 	{'open pin not a string', "field 'pin' must be a string", function() return leco.open{pin = 1} end},
 	{'open config and rules', "'config' and 'rules' are exclusive",
 		function() return leco.open{config = '/x.ini', rules = '[view]\n'} end},
+	{'open max_lines negative', "field 'max_lines' must be an integer",
+		function() return leco.open{pin = nopin, max_lines = -1} end},
+	{'open max_lines fraction', "field 'max_lines' must be an integer",
+		function() return leco.open{pin = nopin, max_lines = 1.5} end},
 	{'open empty config path', "field 'config' is an empty path", function() return leco.open{config = ''} end},
 	{'open rules boolean', "field 'rules' must be INI text or a table",
 		function() return leco.open{rules = true} end},
@@ -226,7 +230,8 @@ end
 local pin, loader = os.getenv('LECO_TEST_PIN'), os.getenv('LECO_TEST_LOADER')
 if pin and loader then
 	local r = leco.open{pin = pin, raw = true}
-	local r2 = leco.open{pin = pin, rules = {['rx-proc'] = {{'python3', 'PYTHON'}}}}
+	local r2 = leco.open{pin = pin, rules = {['rx-proc'] = {{'python3', 'PYTHON'}}}, max_lines = 1000}
+	local r3 = leco.open{pin = pin, max_lines = 1}
 	local l0, m0 = r:lines()
 	check('live: before leco-load: nil, probes not loaded', l0 == nil and has(m0, 'probes not loaded'), m0)
 	local ok = os.execute(('%q --pin %q >&2'):format(loader, pin))
@@ -309,8 +314,11 @@ print(port, os.getpid(), got)
 	end
 	check('live: second reader sees it with its own rules',
 		seen2 and has(seen2.text, 'PYTHON') and not has(seen2.raw, 'PYTHON'), seen2 and seen2.text)
+	local l3 = r3:lines()
+	check('live: max_lines = 1 gives one line', l3 and #l3 == 1, l3 and #l3)
 	r:close()
 	r2:close()
+	r3:close()
 end
 
 print(('%d passed, %d failed'):format(npass, nfail))
