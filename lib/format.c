@@ -127,42 +127,6 @@ const char *leco_fmt_err_word(int state, int err)
 	}
 }
 
-const char *leco_errno_name(int err)
-{
-	switch (err) {
-	case EPERM:
-		return "EPERM";
-	case EACCES:
-		return "EACCES";
-	case ECONNREFUSED:
-		return "ECONNREFUSED";
-	case ETIMEDOUT:
-		return "ETIMEDOUT";
-	case EHOSTUNREACH:
-		return "EHOSTUNREACH";
-	case ENETUNREACH:
-		return "ENETUNREACH";
-	case ECONNRESET:
-		return "ECONNRESET";
-	case ECONNABORTED:
-		return "ECONNABORTED";
-	case EHOSTDOWN:
-		return "EHOSTDOWN";
-	case ENETDOWN:
-		return "ENETDOWN";
-	case EPIPE:
-		return "EPIPE";
-	case EADDRNOTAVAIL:
-		return "EADDRNOTAVAIL";
-	case ENOBUFS:
-		return "ENOBUFS";
-	case EMSGSIZE:
-		return "EMSGSIZE";
-	default:
-		return NULL;
-	}
-}
-
 struct sbuf {
 	char *p;
 	size_t sz, len;

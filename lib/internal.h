@@ -164,8 +164,6 @@ void leco_fmt_time(char *buf, size_t bufsz, int64_t first_real_ns, double td_s,
 void leco_fmt_addr(char *buf, size_t bufsz, const uint8_t addr[16], int family_in, int *family);
 /* Short word for a failure errno ("refused", "timeout", ...). */
 const char *leco_fmt_err_word(int state, int err);
-/* Symbolic errno name ("ECONNREFUSED"), NULL if unknown. */
-const char *leco_errno_name(int err);
 
 struct leco_fmt_in {
 	const char *time; /* time field */
