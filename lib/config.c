@@ -305,7 +305,7 @@ static const struct {
 	const char *name;
 	enum sec sec;
 } sections[] = {
-	{"format", SEC_FORMAT}, {"view", SEC_VIEW},	{"rx-proc", SEC_PROC}, {"rx-group", SEC_GROUP},
+	{"format", SEC_FORMAT}, {"view", SEC_VIEW}, {"rx-proc", SEC_PROC}, {"rx-group", SEC_GROUP},
 	{"window", SEC_WINDOW}, {"text", SEC_TEXT}, {"run", SEC_RUN},
 };
 
@@ -367,7 +367,8 @@ static int set_option(struct load_ctx *c, const struct ini_item *it)
 	if (c->sec == SEC_FORMAT) {
 		if (!strcmp(key, "local-addr-port")) {
 			if (!parse_bool(val, &b))
-				return bad_value(c, it, key, "expected yes/no, true/false, on/off or 1/0");
+				return bad_value(c, it, key,
+						 "expected yes/no, true/false, on/off or 1/0");
 			f->local_endpoint = b;
 			return 0;
 		}
@@ -384,8 +385,9 @@ static int set_option(struct load_ctx *c, const struct ini_item *it)
 		}
 		if (!strcmp(key, "conn-traffic-min")) {
 			if (!parse_size(val, &sz))
-				return bad_value(c, it, key,
-						 "expected bytes, optionally with a K, M or G suffix");
+				return bad_value(
+					c, it, key,
+					"expected bytes, optionally with a K, M or G suffix");
 			f->traffic_min = sz;
 			return 0;
 		}
@@ -428,9 +430,10 @@ static int set_option(struct load_ctx *c, const struct ini_item *it)
 			return 0;
 		}
 	}
-	if (key_is_unused(key) &&
-	    (c->sec == SEC_WINDOW || c->sec == SEC_TEXT || c->sec == SEC_RUN || c->sec == SEC_FORMAT)) {
-		leco_config_notice_add(c->cfg, "%s:%u: key '%s' in [%s] is not used by libleco, ignored",
+	if (key_is_unused(key) && (c->sec == SEC_WINDOW || c->sec == SEC_TEXT ||
+				   c->sec == SEC_RUN || c->sec == SEC_FORMAT)) {
+		leco_config_notice_add(c->cfg,
+				       "%s:%u: key '%s' in [%s] is not used by libleco, ignored",
 				       c->cfg->name, it->line, it->key, it->section);
 		return 0;
 	}
@@ -456,15 +459,17 @@ static int on_item(void *ctx, const struct ini_item *it)
 	}
 	switch (c->sec) {
 	case SEC_NONE:
-		leco_config_notice_add(c->cfg, "%s:%u: key '%.100s' outside of any section, ignored",
+		leco_config_notice_add(c->cfg,
+				       "%s:%u: key '%.100s' outside of any section, ignored",
 				       c->cfg->name, it->line, it->key);
 		return 0;
 	case SEC_UNKNOWN:
 		return 0; /* the section's notice says it all */
 	case SEC_PROC:
 	case SEC_GROUP:
-		return leco_rules_add(c->cfg->rules, c->sec == SEC_PROC ? LECO_RX_PROC : LECO_RX_GROUP,
-				      it, c->cfg->name, c->err);
+		return leco_rules_add(c->cfg->rules,
+				      c->sec == SEC_PROC ? LECO_RX_PROC : LECO_RX_GROUP, it,
+				      c->cfg->name, c->err);
 	default:
 		return set_option(c, it);
 	}
@@ -556,7 +561,8 @@ int leco_config_load_file(const char *path, struct leco_config **cfgp, struct le
 			r = -errno;
 			close(fd);
 			free(buf);
-			return leco_config_error(err, r, path, 0, 0, "cannot read: %s", strerror(-r));
+			return leco_config_error(err, r, path, 0, 0, "cannot read: %s",
+						 strerror(-r));
 		}
 		if (n == 0)
 			break;

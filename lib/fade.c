@@ -69,8 +69,8 @@ int leco_fade_parse(struct leco_view_conf *v, const char *val, char *msg, size_t
 			return -EINVAL;
 		}
 		if (!parse_double(s, p, &nums[n])) {
-			snprintf(msg, msgsz, "'%.*s' is not a number", (int)(p - s > 32 ? 32 : p - s),
-				 s);
+			snprintf(msg, msgsz, "'%.*s' is not a number",
+				 (int)(p - s > 32 ? 32 : p - s), s);
 			return -EINVAL;
 		}
 		n++;

@@ -176,7 +176,8 @@ int ini_parse(const char *text, size_t len, ini_cb cb, void *ctx, unsigned int *
 		st.it.key_col = (unsigned)(ks - ls) + 1;
 		st.it.has_eq = eq != NULL;
 		st.it.value_len = ve - vs;
-		st.it.segs[0] = (struct ini_seg){.off = 0, .line = lineno, .col = (unsigned)(vs - ls) + 1};
+		st.it.segs[0] =
+			(struct ini_seg){.off = 0, .line = lineno, .col = (unsigned)(vs - ls) + 1};
 		st.it.nsegs = 1;
 		st.pending = true;
 	}

@@ -17,16 +17,16 @@
 #include "rules.h"
 
 /* Per pcre2_match() call; a call that hits a limit counts as "no match". */
-#define RX_MATCH_LIMIT 100000
-#define RX_DEPTH_LIMIT 5000
+#define RX_MATCH_LIMIT	  100000
+#define RX_DEPTH_LIMIT	  5000
 #define RX_HEAP_LIMIT_KIB 8192
-#define RX_JIT_STACK_MAX (512 * 1024)
+#define RX_JIT_STACK_MAX  (512 * 1024)
 /* Matches one rule may replace in one line (global replacement). */
 #define RX_REPLACE_MAX 100000
 
 /* Literal prefilter: up to PF_ALTS strings of PF_LEN bytes, used when selective enough. */
-#define PF_ALTS 8
-#define PF_LEN 32
+#define PF_ALTS	      8
+#define PF_LEN	      32
 #define PF_MIN_WEIGHT 6 /* see lit_weight(): e.g. "::1" */
 
 struct rx_elem {
@@ -51,7 +51,7 @@ struct piece {
 struct rule {
 	struct rx_elem *el;
 	size_t nel;
-	int repl; /* element that replaces; -1: none (every element negated: the value is the result) */
+	int repl; /* replacing element; -1: none (all negated: the value is the result) */
 	bool gflag;
 	struct piece *pc;
 	size_t npc;
@@ -139,6 +139,11 @@ struct leco_rules *leco_rules_new(void)
 	pcre2_set_match_limit(r->mctx, RX_MATCH_LIMIT);
 	pcre2_set_depth_limit(r->mctx, RX_DEPTH_LIMIT);
 	pcre2_set_heap_limit(r->mctx, RX_HEAP_LIMIT_KIB);
+	/* a JIT stack of its own (the default is 32 KiB of the machine stack); without
+	 * one, JIT matching still works on the default */
+	r->jstack = pcre2_jit_stack_create(32 * 1024, RX_JIT_STACK_MAX, NULL);
+	if (r->jstack)
+		pcre2_jit_stack_assign(r->mctx, NULL, r->jstack);
 	/* regexps and lines are bounded; so is the parenthesis nesting */
 	pcre2_set_max_pattern_length(r->cctx, LECO_RX_LINE_MAX);
 	pcre2_set_parens_nest_limit(r->cctx, 64);
@@ -266,7 +271,7 @@ static bool wrapped(const char *s, size_t n, size_t *ro, size_t *rn, bool *neg, 
  */
 
 struct lits {
-	uint8_t n;		      /* 0: none */
+	uint8_t n; /* 0: none */
 	uint8_t len[PF_ALTS];
 	char s[PF_ALTS][PF_LEN];
 };
@@ -397,15 +402,15 @@ static void pf_seq(struct pf_walk *w, struct lits *best)
 	struct lits cand;
 
 	memset(best, 0, sizeof(*best));
-#define FLUSH()                                                                                    \
-	do {                                                                                       \
-		if (rl) {                                                                          \
-			cand.n = 1;                                                                \
-			cand.len[0] = (uint8_t)rl;                                                 \
-			memcpy(cand.s[0], run, rl);                                                \
-			lits_keep_best(best, &cand);                                               \
-		}                                                                                  \
-		rl = 0;                                                                            \
+#define FLUSH()                                      \
+	do {                                         \
+		if (rl) {                            \
+			cand.n = 1;                  \
+			cand.len[0] = (uint8_t)rl;   \
+			memcpy(cand.s[0], run, rl);  \
+			lits_keep_best(best, &cand); \
+		}                                    \
+		rl = 0;                              \
 	} while (0)
 
 	while (w->i < w->n && !w->bail) {
@@ -427,7 +432,8 @@ static void pf_seq(struct pf_walk *w, struct lits *best)
 				w->bail = true;
 				break;
 			}
-			if ((d >= 'a' && d <= 'z') || (d >= 'A' && d <= 'Z') || (d >= '0' && d <= '9')) {
+			if ((d >= 'a' && d <= 'z') || (d >= 'A' && d <= 'Z') ||
+			    (d >= '0' && d <= '9')) {
 				if (!strchr("dDsSwWbBAZzGhHvVRXntrfea123456789", d)) {
 					w->bail = true;
 					break;
@@ -447,7 +453,8 @@ static void pf_seq(struct pf_walk *w, struct lits *best)
 			continue;
 		} else if (c == '(') {
 			if (w->i + 1 < w->n && (w->p[w->i + 1] == '?' || w->p[w->i + 1] == '*')) {
-				if (w->i + 2 >= w->n || w->p[w->i + 1] != '?' || w->p[w->i + 2] != ':') {
+				if (w->i + 2 >= w->n || w->p[w->i + 1] != '?' ||
+				    w->p[w->i + 2] != ':') {
 					w->bail = true;
 					break;
 				}
@@ -598,8 +605,7 @@ static int compile_elem(struct leco_rules *r, struct add_ctx *c, struct rx_elem 
 		r->all_jit = false; /* no JIT here (or JIT memory refused): interpreter */
 	el->md = pcre2_match_data_create_from_pattern(el->code, NULL);
 	if (!el->md)
-		return leco_config_error(c->err, -ENOMEM, c->name, c->it->line, 0,
-					 "out of memory");
+		return leco_config_error(c->err, -ENOMEM, c->name, c->it->line, 0, "out of memory");
 	pcre2_pattern_info(el->code, PCRE2_INFO_CAPTURECOUNT, &el->ncap);
 	prefilter_setup(el, key + ro, rn, !caseful);
 	return 0;
@@ -729,7 +735,8 @@ static int compile_value(struct add_ctx *c, struct rule *ru, const char *v, size
 		if (v[i] != '$') {
 			ru->lit[ru->litlen] = v[i++];
 			if (add_piece(ru, &cap,
-				      (struct piece){.kind = PIECE_LIT, .off = ru->litlen++, .len = 1}))
+				      (struct piece){
+					      .kind = PIECE_LIT, .off = ru->litlen++, .len = 1}))
 				return -ENOMEM;
 			continue;
 		}
@@ -738,7 +745,8 @@ static int compile_value(struct add_ctx *c, struct rule *ru, const char *v, size
 			i++;
 			ru->lit[ru->litlen] = '$';
 			if (add_piece(ru, &cap,
-				      (struct piece){.kind = PIECE_LIT, .off = ru->litlen++, .len = 1}))
+				      (struct piece){
+					      .kind = PIECE_LIT, .off = ru->litlen++, .len = 1}))
 				return -ENOMEM;
 			continue;
 		}
@@ -815,7 +823,8 @@ int leco_rules_add(struct leco_rules *r, enum leco_rx_section sec, const struct 
 		goto fail;
 	if (pick) {
 		if ((size_t)pick > ru.nel) {
-			e = value_error(&c, digit_off, "replacement picks element %d, but the rule has %zu", pick,
+			e = value_error(&c, digit_off,
+					"replacement picks element %d, but the rule has %zu", pick,
 					ru.nel);
 			goto fail;
 		}
@@ -937,8 +946,8 @@ static int expand(const struct rule *ru, const char *s, const PCRE2_SIZE *ov, ui
  * (and, if `grp`, the text of its replacements appended there); 0 if not.
  * Limits, overlong results and -ENOMEM make it "not matching".
  */
-static int rule_run(struct leco_rules *r, struct rule *ru, const char *s, size_t n,
-		    struct buf *out, struct buf *grp)
+static int rule_run(struct leco_rules *r, struct rule *ru, const char *s, size_t n, struct buf *out,
+		    struct buf *grp)
 {
 	out->len = 0;
 	if (grp)
@@ -1094,8 +1103,7 @@ static void cache_put(struct leco_rules *r, uint64_t h, const char *line, size_t
 	sl->tick = ++r->tick;
 }
 
-int leco_rules_apply(struct leco_rules *r, const char *line, size_t len,
-		     struct leco_rx_result *res)
+int leco_rules_apply(struct leco_rules *r, const char *line, size_t len, struct leco_rx_result *res)
 {
 	uint64_t h = 0;
 	bool use_cache;

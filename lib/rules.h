@@ -23,7 +23,7 @@
 /* Longest config accepted by the loaders. */
 #define LECO_CONFIG_MAX (4 * 1024 * 1024)
 /* Result cache: slots, and the longest line that is cached. */
-#define LECO_RX_CACHE_SLOTS 1024
+#define LECO_RX_CACHE_SLOTS    1024
 #define LECO_RX_CACHE_LINE_MAX 2048
 
 /* ------------------------------------------------------------------------ */

@@ -112,7 +112,8 @@ static int show(struct leco_config *cfg, const char *line, size_t len, bool json
 	int r = leco_config_apply(cfg, line, len, &res);
 
 	if (r < 0) {
-		cli_err("rx-test: cannot apply the rules to a %zu-byte line: %s", len, strerror(-r));
+		cli_err("rx-test: cannot apply the rules to a %zu-byte line: %s", len,
+			strerror(-r));
 		return 2;
 	}
 	if (json) {

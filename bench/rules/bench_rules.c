@@ -30,19 +30,32 @@ static double now(void)
 /* A realistic mix in the default line format, with some lines each widget.ini rule touches. */
 static char *make_line(unsigned int i)
 {
-	static const char *const users[] = {"fraggod", "fraggod", "fraggod", "root", "bob",
-					    "systemd-timesync"};
-	static const char *const cmds[] = {
-		"curl", "firefox [app-flatpak-org.mozilla.firefox-12345]",
-		"socket thread [waterfox]", "DNS Res~ver #1 [waterfox]",
-		"chrome [app-org.chromium.Chromium-1234]", "emacs", "ssh [tmux-spawn-822f3728+]",
-		"drill [tmux-spawn-1a2b3c4d]", "ping", "yt-dlp [tmux-spawn-aa11]", "aria2c",
-		"feh-ext", "python3 myscript.py", "tremc [tmux-spawn-77]", "git-remote-https",
-		"systemd-timesyncd [systemd-timesyncd]", "streamlink [media.twitch_vod_fe+]",
-		"opener [mpv-urls]", "nodpi-https [nodpi-https-proxy]", "Xorg"};
-	static const char *const remotes[] = {"10.2.0.1 53/udp", "10.2.0.1 6667", "10.2.0.1 22",
-					      "127.0.0.1 631", "0.0.0.0 0/x",
-					      "::ffff:93.184.216.34 443", "10.48.4.3 8198"};
+	static const char *const users[] = {"fraggod", "fraggod", "fraggod",
+					    "root",    "bob",	  "systemd-timesync"};
+	static const char *const cmds[] = {"curl",
+					   "firefox [app-flatpak-org.mozilla.firefox-12345]",
+					   "socket thread [waterfox]",
+					   "DNS Res~ver #1 [waterfox]",
+					   "chrome [app-org.chromium.Chromium-1234]",
+					   "emacs",
+					   "ssh [tmux-spawn-822f3728+]",
+					   "drill [tmux-spawn-1a2b3c4d]",
+					   "ping",
+					   "yt-dlp [tmux-spawn-aa11]",
+					   "aria2c",
+					   "feh-ext",
+					   "python3 myscript.py",
+					   "tremc [tmux-spawn-77]",
+					   "git-remote-https",
+					   "systemd-timesyncd [systemd-timesyncd]",
+					   "streamlink [media.twitch_vod_fe+]",
+					   "opener [mpv-urls]",
+					   "nodpi-https [nodpi-https-proxy]",
+					   "Xorg"};
+	static const char *const remotes[] = {"10.2.0.1 53/udp", "10.2.0.1 6667",
+					      "10.2.0.1 22",	 "127.0.0.1 631",
+					      "0.0.0.0 0/x",	 "::ffff:93.184.216.34 443",
+					      "10.48.4.3 8198"};
 	char buf[512], ep[256], traffic[64] = "";
 	unsigned int r = i * 2654435761u;
 
@@ -61,13 +74,13 @@ static char *make_line(unsigned int i)
 				 (r >> 12) % 2 ? 8080 : 40000 + (r >> 14) % 20000,
 				 30000 + (r >> 15) % 30000);
 		else
-			snprintf(tmp, sizeof(tmp), "192.168.1.5 %u :: %.200s", 32768 + (r >> 10) % 28000,
-				 ep);
+			snprintf(tmp, sizeof(tmp), "192.168.1.5 %u :: %.200s",
+				 32768 + (r >> 10) % 28000, ep);
 		snprintf(ep, sizeof(ep), "%.250s", tmp);
 	}
 	if ((r >> 17) % 2)
-		snprintf(traffic, sizeof(traffic), " v %u.%uK / %uB ^", (r >> 6) % 900, (r >> 3) % 10,
-			 (r >> 2) % 1000);
+		snprintf(traffic, sizeof(traffic), " v %u.%uK / %uB ^", (r >> 6) % 900,
+			 (r >> 3) % 10, (r >> 2) % 1000);
 	snprintf(buf, sizeof(buf), "%02u:%02u :: %s :: %s :: %s ::%s", (r >> 20) % 24,
 		 (r >> 12) % 60, users[(r >> 16) % 6], cmds[(r >> 21) % 20], ep, traffic);
 	return strdup(buf);
@@ -133,7 +146,8 @@ int main(int argc, char **argv)
 		total += lens[i];
 	}
 	printf("config: %s (%zu rx-proc + %zu rx-group rules, PCRE2 JIT %s)\n", path,
-	       leco_rules_count(cfg->rules, LECO_RX_PROC), leco_rules_count(cfg->rules, LECO_RX_GROUP),
+	       leco_rules_count(cfg->rules, LECO_RX_PROC),
+	       leco_rules_count(cfg->rules, LECO_RX_GROUP),
 	       leco_rules_jit(cfg->rules) ? "on" : "off");
 	printf("lines: %d distinct, %.0f bytes on average, e.g.\n  %s\n", NLINES,
 	       (double)total / NLINES, lines[1]);

@@ -98,8 +98,8 @@ static void test_curve_points(void)
 
 static void test_range(void)
 {
-	struct leco_view_conf v =
-		view_of("[view]\nline-fade-time = 100\nline-fade-curve = range=0:200 0,100 100,0\n");
+	struct leco_view_conf v = view_of(
+		"[view]\nline-fade-time = 100\nline-fade-curve = range=0:200 0,100 100,0\n");
 
 	CHECK(v.fade_range_min == 0 && v.fade_range_max == 200);
 	CHECK(near(leco_fade_alpha(&v, 0), 0.5));

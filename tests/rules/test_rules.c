@@ -14,7 +14,8 @@
 #include "leco.h"
 #include "rules.h"
 
-#pragma GCC diagnostic ignored "-Wmissing-field-initializers" /* table rows leave trailing fields zero */
+/* table rows leave trailing fields zero */
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
 
 static const char *widget_ini;
 
@@ -45,7 +46,8 @@ static const struct rx_case rx_cases[] = {
 	{"I flag: case-sensitive", P "I/foo/ = bar\n", "FOO foo", "FOO bar"},
 	{"i flag: caseless", P "i/foo/ = bar\n", "FOO foo", "bar bar"},
 	{"path-like plain regexp is wrapped", P "/usr/bin/ = X\n", "/usr/bin/ usr/bin", "/X/ X"},
-	{"negated alone: the value is the line", G "!/important/ = boring\n", "x y", "x y", "boring"},
+	{"negated alone: the value is the line", G "!/important/ = boring\n", "x y", "x y",
+	 "boring"},
 	{"negated alone, not matching", G "!/important/ = boring\n", "an important line",
 	 "an important line"},
 	{"negated alone, empty: drop", G "!/important/ =\n", "x y", "x y", "", true},
@@ -108,20 +110,19 @@ static const struct rx_case rx_cases[] = {
 	{"section names trimmed", "[ rx-proc ]\na = b\n", "a", "b"},
 	{"rules in file order", P "a = b\nb = c\nc = d\n", "a", "d"},
 	/* [rx-group] */
-	{"rx-group: the result is the whole line", G "foo = X\n", "a foo b", "a foo b",
-	 "a X b"},
+	{"rx-group: the result is the whole line", G "foo = X\n", "a foo b", "a foo b", "a X b"},
 	{"rx-group: first match decides", G "a = 1\na = 2\n", "a", "a", "1"},
 	{"rx-group: later rule when the first fails", G "z = 1\na = 2\n", "a", "a", "2"},
 	{"rx-group: empty result drops", G ".*foo.* =\n", "a foo b", "a foo b", "", true},
 	{"rx-group: partial empty result keeps", G "foo =\n", "a foo b", "a foo b", "a  b"},
-	{"rx-group runs on the original line", G "secret = grp\n" P "secret = public\n",
-	 "a secret", "a public", "a grp"},
+	{"rx-group runs on the original line", G "secret = grp\n" P "secret = public\n", "a secret",
+	 "a public", "a grp"},
 	{"rx-group key wins over g`", G "a = G\n" P "a = g`P\n", "a", "P", "G"},
 	{"rx-group drop skips rx-proc", G "a =\n" P "a = b\n", "a", "a", "", true},
 	{"rx-group g` flag is ignored", G "a = g`X\n", "a", "a", "X"},
 	{"rx-group digit picks", G "/a(b)/ && /c(d)/ = 1`$1\n", "ab cd", "ab cd", "b cd"},
 	/* any bytes */
-	{"invalid utf-8 in the line", P "\\w+ = W\n", "ab\xff" "cd\xc3\x28", "W\xffW\xc3("},
+	{"invalid utf-8 in the line", P "\\w+ = W\n", "ab\xff\x63\x64\xc3\x28", "W\xffW\xc3("},
 	{"invalid utf-8, dot", P ". = .\n", "\xe2\x82 x", "\xe2\x82.."},
 	{"control characters", P "\\t = TAB\n", "a\tb", "aTABb"},
 	/* the RULES.md / original README example */
@@ -155,12 +156,12 @@ static const struct rx_case rx_cases[] = {
 	{"widget: strip app-flatpak prefix and instance", W,
 	 "18:32 :: carol :: firefox [app-flatpak-org.mozilla.firefox-12345] :: 1.2.3.4 443 ::",
 	 "18:32 :: carol :: firefox [org.mozilla.firefox] :: 1.2.3.4 443 ::"},
-	{"widget: hide the default user", W, "18:32 :: fraggod :: curl :: 1.2.3.4 443 ::",
-	 "18:32 :: curl :: 1.2.3.4 443 ::"},
-	{"widget: keep other users", W, "18:32 :: root :: curl :: 1.2.3.4 443 ::",
-	 "18:32 :: root :: curl :: 1.2.3.4 443 ::"},
-	{"widget: remote localhost", W, "18:32 :: root :: cupsd :: 127.0.0.1 631 ::",
-	 "18:32 :: root :: cupsd :: lo 631 ::"},
+	{"widget: hide the default user", W,
+	 "18:32 :: fraggod :: curl :: 1.2.3.4 443 ::", "18:32 :: curl :: 1.2.3.4 443 ::"},
+	{"widget: keep other users", W,
+	 "18:32 :: root :: curl :: 1.2.3.4 443 ::", "18:32 :: root :: curl :: 1.2.3.4 443 ::"},
+	{"widget: remote localhost", W,
+	 "18:32 :: root :: cupsd :: 127.0.0.1 631 ::", "18:32 :: root :: cupsd :: lo 631 ::"},
 	{"widget: waterfox socket thread grouped", W,
 	 "18:32 :: fraggod :: socket thread [waterfox] :: 1.2.3.4 443 :: v 6K / 1K ^",
 	 "18:32 :: waterfox :: 1.2.3.4 443 :: v 6K / 1K ^", ":: waterfox ::"},
@@ -189,8 +190,8 @@ static const struct rx_case rx_cases[] = {
 	 "18:32 :: sd-ntp :: 1.2.3.4 123/udp ::", ":: sd-ntp ::"},
 	{"widget: local dns", W, "18:32 :: fraggod :: drill :: 10.2.0.1 53/udp :: v 58B / 26B ^",
 	 "18:32 :: drill :: dns.local :: v 58B / 26B ^", ":: drill :: dns.local ::"},
-	{"widget: raw icmp", W, "18:32 :: fraggod :: ping :: 0.0.0.0 0/x ::",
-	 "18:32 :: ping :: icmp.raw ::"},
+	{"widget: raw icmp", W,
+	 "18:32 :: fraggod :: ping :: 0.0.0.0 0/x ::", "18:32 :: ping :: icmp.raw ::"},
 	{"widget: group feh-ext", W, "18:32 :: fraggod :: feh-ext :: 1.2.3.4 443 ::",
 	 "18:32 :: feh-ext :: 1.2.3.4 443 ::", "feh-ext "},
 	{"widget: group feh-screen", W, "18:32 :: fraggod :: feh [feh-screen] :: 1.2.3.4 443 ::",
@@ -263,14 +264,13 @@ struct err_case {
 
 static const struct err_case err_cases[] = {
 	{"bad regexp", P "(abc = x\n", "t.ini:2:5: missing closing parenthesis", 2, 5},
-	{"bad regexp, indented key", P "  a)b = x\n", "t.ini:2:4: unmatched closing parenthesis",
-	 2, 4},
+	{"bad regexp, indented key", P "  a)b = x\n", "t.ini:2:4: unmatched closing parenthesis", 2,
+	 4},
 	{"bad regexp in a chain element", P "/a/ && I/b(/ = x\n",
 	 "t.ini:2:12: missing closing parenthesis", 2, 12},
 	{"bad regexp, line counted", P "a = b\n\n# c\n[rx-group]\nx{2,1} = y\n",
 	 "t.ini:6:6: numbers out of order in {} quantifier", 6, 6},
-	{"lookahead needs (*pla:", P "(?=x) = y\n", "t.ini:2:3: missing closing parenthesis", 2,
-	 3},
+	{"lookahead needs (*pla:", P "(?=x) = y\n", "t.ini:2:3: missing closing parenthesis", 2, 3},
 	{"group beyond the regexp", P "(a) = $2\n",
 	 "t.ini:2:7: reference to group 2, but the regexp has 1 capture group", 2, 7},
 	{"group beyond, no groups", P "a = x ${1}\n",
@@ -308,8 +308,8 @@ static const struct err_case err_cases[] = {
 	{"line-fade-time", "[text]\nline-fade-time = -1\n",
 	 "t.ini:2:18: bad value '-1' for line-fade-time in [text]", 2, 18},
 	{"line-fade-curve odd", "[view]\nline-fade-curve = 0,1 2\n",
-	 "t.ini:2:19: bad value '0,1 2' for line-fade-curve in [view]: odd number of x,y values",
-	 2, 19},
+	 "t.ini:2:19: bad value '0,1 2' for line-fade-curve in [view]: odd number of x,y values", 2,
+	 19},
 	{"line-fade-curve one point", "[view]\nline-fade-curve = 0,1\n",
 	 "needs at least two x,y points", 2, 19},
 	{"line-fade-curve x order", "[view]\nline-fade-curve = 0,1 5,0 3,1\n",
@@ -541,14 +541,9 @@ static void test_widget_ini_loads(void)
 static void test_hostile(void)
 {
 	static const char *const confs[] = {
-		P "(a+)+$ = X\n",
-		P "(a|aa)+$ = X\n",
-		P "^(\\w+\\s?)*$ = X\n",
-		P "(.*?)x(.*?)y = Z\n",
-		P "((a*)*)*b = X\n",
-		P "(?:a+a+)+c = X\n",
-		G ".*(a+)+b.* = g\n",
-		P "x* = -\n",
+		P "(a+)+$ = X\n",	P "(a|aa)+$ = X\n",  P "^(\\w+\\s?)*$ = X\n",
+		P "(.*?)x(.*?)y = Z\n", P "((a*)*)*b = X\n", P "(?:a+a+)+c = X\n",
+		G ".*(a+)+b.* = g\n",	P "x* = -\n",
 	};
 	size_t n = LECO_RX_LINE_MAX;
 	char *line = malloc(n + 1);
