@@ -337,6 +337,8 @@ const char *leco_cgroups_label(struct leco_cgroups *cg, uint64_t id, uint64_t no
 		return "";
 	if ((l = leco_cache_get(cg->label_of_path, 0, path, now))) {
 		snprintf(cg->label, sizeof(cg->label), "%s", l);
+		/* keep the label's claim alive as long as the cgroup is shown */
+		leco_cache_get(cg->path_of_label, 0, cg->label, now);
 		return cg->label;
 	}
 	char p0[CG_PATH_MAX];
