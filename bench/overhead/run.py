@@ -10,11 +10,14 @@ order flipped every round) and measures in each:
   - iperf3 throughput on 127.0.0.1 with 1 KiB and 128 KiB writes
 Then, with the probes loaded and kernel.bpf_stats_enabled=1, the cost per run of
 each program (run_time_ns / run_cnt) under the same workloads.
-Prints per-round ratios, their medians, and the per-hook costs.
+Prints per-round ratios (rate with / without) and CPU-cost ratios (CPU time per
+operation of the benchmark's own processes, without / with: less sensitive to
+other load on a shared machine), their medians, and the per-hook costs.
 """
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -27,13 +30,26 @@ def sh(*a, **kw):
     return subprocess.run(a, capture_output=True, text=True, check=True, timeout=120, **kw)
 
 
+def cpu_children():
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
 def pingpong(build, secs):
-    return float(sh(os.path.join(build, "bench", "leco-bench-pingpong"), str(secs)).stdout)
+    """(round trips per second, CPU seconds of both processes per million round trips)"""
+    c0 = cpu_children()
+    rate = float(sh(os.path.join(build, "bench", "leco-bench-pingpong"), str(secs)).stdout)
+    return rate, (cpu_children() - c0) / (rate * secs) * 1e6
 
 
 def iperf(port, size, secs):
+    """(MB/s, CPU seconds of client+server per GB)"""
     r = sh("iperf3", "-c", "127.0.0.1", "-p", str(port), "-t", str(secs), "-l", size, "-J")
-    return json.loads(r.stdout)["end"]["sum_received"]["bits_per_second"] / 8e6  # MB/s
+    j = json.loads(r.stdout)["end"]
+    mbs = j["sum_received"]["bits_per_second"] / 8e6
+    cpu = (j["cpu_utilization_percent"]["host_total"] +
+           j["cpu_utilization_percent"]["remote_total"]) / 100 * secs
+    return mbs, cpu / (mbs * secs) * 1e3
 
 
 def workloads(build, port, secs):
@@ -73,6 +89,7 @@ def main():
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     stats_before = sh("sysctl", "-n", "kernel.bpf_stats_enabled").stdout.strip()
     rows = {"pingpong": [], "iperf3_1K": [], "iperf3_128K": []}
+    cpu_rows = {k: [] for k in rows}
     try:
         time.sleep(0.3)  # let iperf3 -s bind; the first client retries otherwise
         for r in range(0 if args.hooks_only else args.rounds):
@@ -85,14 +102,22 @@ def main():
                     sh(load, "--unload", "-p", pin)
             line = []
             for k in rows:
-                ratio = res[True][k] / res[False][k]
+                ratio = res[True][k][0] / res[False][k][0]
                 rows[k].append(ratio)
-                line.append("%s %.0f/%.0f=%.3f" % (k, res[True][k], res[False][k], ratio))
+                cpu_rows[k].append(res[False][k][1] / res[True][k][1])
+                line.append("%s %.0f/%.0f=%.3f (cpu %.3f)" % (k, res[True][k][0], res[False][k][0],
+                                                            ratio, cpu_rows[k][-1]))
             print("round %d (with/without): %s" % (r + 1, "  ".join(line)), flush=True)
         if not args.hooks_only:
             print()
             print("median ratio with probes / without (targets: pingpong >= 0.99, iperf3_1K >= 0.97)")
         for k, v in rows.items() if not args.hooks_only else ():
+            print("  %-12s %.3f   (rounds: %s)" % (k, statistics.median(v),
+                                                    " ".join("%.3f" % x for x in v)))
+        if not args.hooks_only:
+            print("median CPU-cost ratio: CPU time per operation without / with (1.0 = free;"
+                  " insensitive to other load competing for the CPUs)")
+        for k, v in cpu_rows.items() if not args.hooks_only else ():
             print("  %-12s %.3f   (rounds: %s)" % (k, statistics.median(v),
                                                     " ".join("%.3f" % x for x in v)))
         # per-hook cost
