@@ -19,6 +19,43 @@
 
 static const char *widget_ini;
 
+/* Count allocations in a window (not under ASan, which has its own malloc). */
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define LECO_TEST_ASAN 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__)
+#define LECO_TEST_ASAN 1
+#endif
+#ifndef LECO_TEST_ASAN
+extern void *__libc_malloc(size_t n);
+extern void *__libc_calloc(size_t n, size_t m);
+extern void *__libc_realloc(void *p, size_t n);
+extern void __libc_free(void *p);
+static int count_allocs;
+static long n_allocs;
+void *malloc(size_t n)
+{
+	n_allocs += count_allocs;
+	return __libc_malloc(n);
+}
+void *calloc(size_t n, size_t m)
+{
+	n_allocs += count_allocs;
+	return __libc_calloc(n, m);
+}
+void *realloc(void *p, size_t n)
+{
+	n_allocs += count_allocs;
+	return __libc_realloc(p, n);
+}
+void free(void *p)
+{
+	__libc_free(p);
+}
+#endif
+
 /* ------------------------------------------------------------------------ */
 /* rules: config, line, expected text, group (NULL: not grouped), dropped */
 
@@ -639,6 +676,46 @@ static void test_cache(void)
 	leco_config_free(cfg);
 }
 
+/* Once the buffers have grown, applying rules allocates nothing, cached or not. */
+static void test_no_alloc_steady_state(void)
+{
+#ifdef LECO_TEST_ASAN
+	printf("(allocation counting is off under ASan)\n");
+#else
+	struct leco_config *cfg = load(NULL, NULL);
+	struct leco_rx_result res;
+	size_t n = sizeof(rx_cases) / sizeof(*rx_cases);
+
+	CHECK(cfg != NULL);
+	if (!cfg)
+		return;
+	/* the counter works */
+	count_allocs = 1;
+	free(malloc(16));
+	count_allocs = 0;
+	CHECK_INTEQ(n_allocs, 1);
+	for (int cached = 0; cached < 2; cached++) {
+		leco_rules_set_cache(cfg->rules, cached);
+		for (int warm = 0; warm < 2; warm++)
+			for (size_t i = 0; i < n; i++)
+				if (!rx_cases[i].conf)
+					leco_config_apply(cfg, rx_cases[i].line,
+							  strlen(rx_cases[i].line), &res);
+		n_allocs = 0;
+		count_allocs = 1;
+		for (int k = 0; k < 100; k++)
+			for (size_t i = 0; i < n; i++)
+				if (!rx_cases[i].conf)
+					leco_config_apply(cfg, rx_cases[i].line,
+							  strlen(rx_cases[i].line), &res);
+		count_allocs = 0;
+		CHECKF(n_allocs == 0, "%s: %ld allocations", cached ? "cached" : "uncached",
+		       n_allocs);
+	}
+	leco_config_free(cfg);
+#endif
+}
+
 int main(int argc, char **argv)
 {
 	widget_ini = argc > 1 ? argv[1] : "widget.ini";
@@ -651,5 +728,6 @@ int main(int argc, char **argv)
 	RUN(test_widget_ini_loads);
 	RUN(test_hostile);
 	RUN(test_cache);
+	RUN(test_no_alloc_steady_state);
 	return th_done();
 }
