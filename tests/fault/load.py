@@ -11,16 +11,17 @@ load.py CONC RATE SECS SAMPLES STATUSFILE
   Everything is bounded in count and time; exits when done.
 """
 import json
+import os
+import signal
 import selectors
 import socket
 import sys
-import threading
 import time
 
 conc, rate, secs, nsamp, statusf = (int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]),
                                     int(sys.argv[4]), sys.argv[5])
-sel = selectors.DefaultSelector()
-stop = threading.Event()
+sel = None  # created in the server process after the fork
+listeners = []  # (socket, sample info or None)
 
 
 def status(msg):
@@ -34,12 +35,16 @@ def listener():
     s.bind(("127.0.0.1", 0))
     s.listen(4096)
     s.setblocking(False)
-    sel.register(s, selectors.EVENT_READ, ("listen", None))
+    listeners.append((s, None))
     return s
 
 
 def serve():
-    while not stop.is_set():
+    global sel
+    sel = selectors.DefaultSelector()
+    for ls, info in listeners:
+        sel.register(ls, selectors.EVENT_READ, ("listen", info))
+    while True:
         for key, _ in sel.select(0.1):
             kind, info = key.data
             if kind == "listen":
@@ -68,14 +73,31 @@ def serve():
                         key.fileobj.setblocking(False)
 
 
+# Listeners first, then fork: the child serves every connection (its own fds),
+# the parent holds the client ends, so neither needs more than CONC + a few fds.
 main = listener()
 port = main.getsockname()[1]
-t = threading.Thread(target=serve, daemon=True)
-t.start()
+sample_info = []
+for i in range(nsamp):
+    sample_info.append({"tx": 6000 + 1111 * i, "rx": 7000 + 777 * i, "got": 0})
+    sl = socket.socket()
+    sl.bind(("127.0.0.1", 0))
+    sl.listen(1)
+    sl.setblocking(False)
+    listeners.append((sl, sample_info[-1]))
+    sample_info[-1]["port"] = sl.getsockname()[1]
+child = os.fork()
+if child == 0:
+    try:
+        serve()
+    finally:
+        os._exit(0)
+for ls, _ in listeners:
+    ls.close()
 
 held = []
 for i in range(conc):
-    held.append(socket.create_connection(("127.0.0.1", port)))
+    held.append(socket.create_connection(("127.0.0.1", port), timeout=10))
     if i % 1000 == 999:
         status("held %d" % (i + 1))
 status("held %d" % len(held))
@@ -86,7 +108,7 @@ deadline = t0 + secs
 while time.monotonic() < deadline:
     due = int((time.monotonic() - t0) * rate)
     while n < due and time.monotonic() < deadline + 1:
-        c = socket.create_connection(("127.0.0.1", port))
+        c = socket.create_connection(("127.0.0.1", port), timeout=10)
         c.send(b"c")
         c.close()
         n += 1
@@ -96,14 +118,8 @@ while time.monotonic() < deadline:
 status("churn %d done" % n)
 
 samples = []
-for i in range(nsamp):
-    info = {"tx": 6000 + 1111 * i, "rx": 7000 + 777 * i, "got": 0}
-    ls = socket.socket()
-    ls.bind(("127.0.0.1", 0))
-    ls.listen(1)
-    ls.setblocking(False)
-    sel.register(ls, selectors.EVENT_READ, ("listen", info))
-    c = socket.create_connection(ls.getsockname())
+for info in sample_info:
+    c = socket.create_connection(("127.0.0.1", info["port"]), timeout=10)
     c.sendall(b"s" * info["tx"])
     got = 0
     while got < info["rx"]:
@@ -111,10 +127,11 @@ for i in range(nsamp):
         if not b:
             break
         got += len(b)
-    samples.append({"port": ls.getsockname()[1], "tx": info["tx"], "rx": got})
+    samples.append({"port": info["port"], "tx": info["tx"], "rx": got})
     held.append(c)
 status("sample done")
 print(json.dumps(samples), flush=True)
 # keep everything open until told to finish (stdin closes), bounded
 sys.stdin.read()
-stop.set()
+os.kill(child, signal.SIGTERM)
+os.waitpid(child, 0)
