@@ -26,6 +26,11 @@ t_check "cmake --install into DESTDIR" true
 t_check "nothing installed outside DESTDIR" \
 	bash -c "! grep -E '^-- (Installing|Up-to-date): ' '$tmp/install.log' | grep -v ' $D/'"
 
+# Files outside the install prefix break `--prefix ~/.local` installs (reported, not failed:
+# the Lua modules follow Debian's lua5.x.pc INSTALL_CMOD/LMOD, absolute /usr paths).
+outside=$(find "$D" -type f ! -path "$D$P/*" | sed "s|^$D||")
+[ -z "$outside" ] || echo "WARN: installed outside the prefix $P:" $outside
+
 # --- the library ------------------------------------------------------------
 lib=$D$libdir
 real=$lib/libleco.so.$LECO_VERSION
