@@ -47,13 +47,13 @@
 static const char *prog_name = "leco-load";
 static bool verbose;
 
-static const char *const map_pins[] = { LECO_PIN_INFO, LECO_PIN_CONNS, LECO_PIN_EXECS,
-					LECO_PIN_STATS };
+static const char *const map_pins[] = {LECO_PIN_INFO, LECO_PIN_CONNS, LECO_PIN_EXECS,
+				       LECO_PIN_STATS};
 
 /* links that must be pinned for a pin dir to count as loaded (optional ones may be missing) */
-static const char *const required_links[] = { "leco_send",     "leco_recv",	"leco_state",
-					      "leco_sendmsg4", "leco_sendmsg6", "leco_recvmsg4",
-					      "leco_recvmsg6" };
+static const char *const required_links[] = {"leco_send",     "leco_recv",     "leco_state",
+					     "leco_sendmsg4", "leco_sendmsg6", "leco_recvmsg4",
+					     "leco_recvmsg6"};
 
 static void __attribute__((format(printf, 1, 2))) err(const char *fmt, ...)
 {
@@ -280,7 +280,8 @@ static int pinned_state(const char *dir, char *why, size_t n)
 		return 2;
 	}
 	if (li.key_size != sizeof(struct leco_key) || li.conn_size != sizeof(struct leco_conn) ||
-	    li.exec_size != sizeof(struct leco_exec) || li.stats_size != sizeof(struct leco_stats)) {
+	    li.exec_size != sizeof(struct leco_exec) ||
+	    li.stats_size != sizeof(struct leco_stats)) {
 		snprintf(why, n, "record sizes differ");
 		return 2;
 	}
@@ -366,8 +367,8 @@ static int pin_all(struct leco_bpf *skel, struct bpf_link **links, struct prog_s
 		   int nspecs, const char *dir)
 {
 	char path[PATH_MAX], ldir[PATH_MAX];
-	struct bpf_map *maps[] = { skel->maps.info, skel->maps.conns, skel->maps.execs,
-				   skel->maps.stats };
+	struct bpf_map *maps[] = {skel->maps.info, skel->maps.conns, skel->maps.execs,
+				  skel->maps.stats};
 	int i, r;
 
 	if (mkdir(dir, 0700)) {
@@ -396,8 +397,8 @@ static int pin_all(struct leco_bpf *skel, struct bpf_link **links, struct prog_s
 			return -ENAMETOOLONG;
 		r = bpf_link__pin(links[i], path);
 		if (r) {
-			err("failed to pin link %s at %s: %s", bpf_program__name(specs[i].prog), path,
-			    strerror(-r));
+			err("failed to pin link %s at %s: %s", bpf_program__name(specs[i].prog),
+			    path, strerror(-r));
 			return r;
 		}
 	}
@@ -434,10 +435,13 @@ static int kernel_release(char *buf, size_t n)
 int main(int argc, char **argv)
 {
 	static const struct option lopts[] = {
-		{ "pin", required_argument, NULL, 'p' },   { "group", required_argument, NULL, 'g' },
-		{ "unload", no_argument, NULL, 'u' },	   { "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },	   { "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 },
+		{"pin", required_argument, NULL, 'p'},
+		{"group", required_argument, NULL, 'g'},
+		{"unload", no_argument, NULL, 'u'},
+		{"verbose", no_argument, NULL, 'v'},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
+		{NULL, 0, NULL, 0},
 	};
 	const char *dir = LECO_DEFAULT_PIN_DIR, *group = NULL;
 	char cgpath[PATH_MAX], tmpdir[PATH_MAX], why[128] = "", krel[128];
@@ -468,7 +472,8 @@ int main(int argc, char **argv)
 			usage(stdout);
 			return 0;
 		case 'V':
-			printf("leco-load %s (layout %d)\n", LECO_LOAD_VERSION, LECO_LAYOUT_VERSION);
+			printf("leco-load %s (layout %d)\n", LECO_LOAD_VERSION,
+			       LECO_LAYOUT_VERSION);
 			return 0;
 		default:
 			usage(stderr);
@@ -531,15 +536,15 @@ int main(int argc, char **argv)
 	}
 	skel->rodata->cfg_exec_args = 1;
 
-	specs[n++] = (struct prog_spec){ skel->progs.leco_send, false, false };
-	specs[n++] = (struct prog_spec){ skel->progs.leco_recv, false, false };
-	specs[n++] = (struct prog_spec){ skel->progs.leco_state, false, false };
-	specs[n++] = (struct prog_spec){ skel->progs.leco_sendmsg4, true, false };
-	specs[n++] = (struct prog_spec){ skel->progs.leco_sendmsg6, true, false };
-	specs[n++] = (struct prog_spec){ skel->progs.leco_recvmsg4, true, false };
-	specs[n++] = (struct prog_spec){ skel->progs.leco_recvmsg6, true, false };
-	specs[n++] = (struct prog_spec){ skel->progs.leco_drop, false, true };
-	specs[n++] = (struct prog_spec){ skel->progs.leco_exec, false, true };
+	specs[n++] = (struct prog_spec){skel->progs.leco_send, false, false};
+	specs[n++] = (struct prog_spec){skel->progs.leco_recv, false, false};
+	specs[n++] = (struct prog_spec){skel->progs.leco_state, false, false};
+	specs[n++] = (struct prog_spec){skel->progs.leco_sendmsg4, true, false};
+	specs[n++] = (struct prog_spec){skel->progs.leco_sendmsg6, true, false};
+	specs[n++] = (struct prog_spec){skel->progs.leco_recvmsg4, true, false};
+	specs[n++] = (struct prog_spec){skel->progs.leco_recvmsg6, true, false};
+	specs[n++] = (struct prog_spec){skel->progs.leco_drop, false, true};
+	specs[n++] = (struct prog_spec){skel->progs.leco_exec, false, true};
 
 	r = leco_bpf__load(skel);
 	if (r) {

@@ -15,10 +15,10 @@
 #include <bpf/bpf_endian.h>
 #include "leco.h"
 
-#define AF_INET	 2
-#define AF_INET6 10
-#define MSG_PEEK 2
-#define EPERM	 1
+#define AF_INET		 2
+#define AF_INET6	 10
+#define MSG_PEEK	 2
+#define EPERM		 1
 #define LECO_IPPROTO_TCP 6
 #define LECO_IPPROTO_UDP 17
 
@@ -99,7 +99,7 @@ struct {
 struct peer {
 	__u64 cookie;
 	__u8 addr[16];
-	__u16 port; /* host byte order */
+	__u16 port;  /* host byte order */
 	__u8 family; /* 4 or 6: address format in addr */
 	__u8 _pad[5];
 };
@@ -145,11 +145,11 @@ static __always_inline struct leco_stats *stats_get(void)
 	return bpf_map_lookup_elem(&stats, &k);
 }
 
-#define STAT_INC(field)                                                                            \
-	do {                                                                                       \
-		struct leco_stats *s_ = stats_get();                                               \
-		if (s_)                                                                            \
-			s_->field++;                                                               \
+#define STAT_INC(field)                              \
+	do {                                         \
+		struct leco_stats *s_ = stats_get(); \
+		if (s_)                              \
+			s_->field++;                 \
 	} while (0)
 
 /* Local and remote address and ports of a socket, as the socket knows them now */

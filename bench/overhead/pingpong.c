@@ -39,7 +39,7 @@ static int xfer(int fd, char *buf, int n, int out)
 
 int main(int argc, char **argv)
 {
-	struct sockaddr_in sa = { .sin_family = AF_INET };
+	struct sockaddr_in sa = {.sin_family = AF_INET};
 	socklen_t sl = sizeof(sa);
 	double secs = argc > 1 ? atof(argv[1]) : 2, t0, t;
 	int n = argc > 2 ? atoi(argv[2]) : 1, one = 1, ls, c, a;

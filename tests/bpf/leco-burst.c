@@ -18,7 +18,7 @@
 
 static int child(int port, int i)
 {
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(port) };
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(port)};
 	char name[16], buf[512];
 	int fd;
 

@@ -106,7 +106,8 @@ static int dump_conns(int fd)
 		cnt = N;
 		r = bpf_map_lookup_batch(fd, first ? NULL : &in, &out, keys, vals, &cnt, &bo);
 		if (r && errno != ENOENT) {
-			if (first && (errno == EINVAL || errno == ENOTSUP || errno == 524 /* ENOTSUPP */))
+			if (first &&
+			    (errno == EINVAL || errno == ENOTSUP || errno == 524 /* ENOTSUPP */))
 				break; /* no batch ops: fall back */
 			fprintf(stderr, "leco-dump: batch lookup failed: %s\n", strerror(errno));
 			return -1;
@@ -165,8 +166,10 @@ int main(int argc, char **argv)
 	}
 	if (li.magic != LECO_MAGIC || li.layout_version != LECO_LAYOUT_VERSION ||
 	    li.key_size != sizeof(struct leco_key) || li.conn_size != sizeof(struct leco_conn) ||
-	    li.exec_size != sizeof(struct leco_exec) || li.stats_size != sizeof(struct leco_stats)) {
-		fprintf(stderr, "leco-dump: %s: layout version %u (want %u) or record sizes differ\n",
+	    li.exec_size != sizeof(struct leco_exec) ||
+	    li.stats_size != sizeof(struct leco_stats)) {
+		fprintf(stderr,
+			"leco-dump: %s: layout version %u (want %u) or record sizes differ\n",
 			pin_dir, li.layout_version, LECO_LAYOUT_VERSION);
 		return 1;
 	}
