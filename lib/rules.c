@@ -443,6 +443,11 @@ static void pf_seq(struct pf_walk *w, struct lits *best)
 				lc[lcn++] = (char)d;
 			}
 			w->i += 2;
+			/* \12 may be a back reference or an octal escape: its digits are one atom
+			 */
+			if (d >= '1' && d <= '9')
+				while (w->i < w->n && w->p[w->i] >= '0' && w->p[w->i] <= '9')
+					w->i++;
 		} else if (c == '.') {
 			w->i++;
 		} else if (c == '[') {

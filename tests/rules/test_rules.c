@@ -111,6 +111,18 @@ static const struct rx_case rx_cases[] = {
 	{"$$ is a dollar", P "o = $$\n", "foo", "f$$"},
 	{"$10 is group 10", P "(a)(b)(c)(d)(e)(f)(g)(h)(i)(j) = $10\n", "abcdefghij", "j"},
 	{"unset group is empty", P "a(x)?b = [$1]\n", "ab", "[]"},
+	{"octal escape is not a literal digit", P "a\\1234 = X\n", "aS4", "X"},
+	{"backreference", P "(a)\\1 = X\n", "aa", "X"},
+	{"prefilter: alternation", P ":: (127\\.0\\.0\\.1|::1) = X\n", "a :: ::1 b", "a X b"},
+	{"prefilter: caseless", P "TMUX-spawn = X\n", "[tmux-SPAWN-1]", "[X-1]"},
+	{"prefilter: Kelvin sign matches k", P "kb = X\n",
+	 "1 \xe2\x84\xaa"
+	 "b",
+	 "1 X"},
+	{"prefilter: optional literal", P "ab?c = X\n", "ac", "X"},
+	{"prefilter: optional group", P "a(bcd)?e = X\n", "ae", "X"},
+	{"prefilter: {0,2}", P "xa{0,2}yz = X\n", "xyz", "X"},
+	{"prefilter: inline flag", P "(?-i)ABC = X\n", "abc ABC", "abc X"},
 	{"groups per match", P "(\\d+) = <$1>\n", "1 22 333", "<1> <22> <333>"},
 	/* value prefix */
 	{"0` is literal", P "a = 0`x\n", "a", "0`x"},
