@@ -229,8 +229,6 @@ static int attach(struct leco_reader *r)
 
 	if (r->attached && leco_maps_current(&r->maps, r->pin_dir))
 		return 0;
-	bool was = r->attached;
-
 	r->attached = false;
 	ret = leco_maps_open(&r->maps, r->pin_dir, r->msg, sizeof(r->msg));
 	if (ret < 0) {
@@ -240,7 +238,7 @@ static int attach(struct leco_reader *r)
 	r->tab.max = r->maps.conns_max && r->maps.conns_max < (1U << 20) ? r->maps.conns_max
 									 : LECO_CONNS_MAX;
 	r->attached = true;
-	if (was || r->ever_attached)
+	if (r->ever_attached)
 		r->reattaches++;
 	r->ever_attached = true;
 	r->msg[0] = 0;
