@@ -69,7 +69,8 @@ struct leco_key {
  */
 struct leco_conn {
 	__u64 first_ns;	 /* first activity: connect attempt, accept, first datagram */
-	__u64 last_ns;	 /* last activity of any kind, incl. state changes */
+	__u64 last_ns;	 /* last activity of any kind, incl. state changes; data activity is
+			    stamped from a per-CPU tick cache (at most one jiffy old), >= first_ns */
 	__u64 rx_bytes;	 /* payload bytes received */
 	__u64 tx_bytes;	 /* payload bytes sent */
 	__u64 cgroup_id; /* cgroup2 id (inode number of the cgroup directory) */
