@@ -12,10 +12,14 @@ static const struct {
 	int (*fn)(int argc, char **argv);
 	const char *help;
 } cmds[] = {
-	{"status", cmd_status, "[-p DIR] [--json]          are the probes loaded; table fill, health"},
-	{"lines", cmd_lines, "[-p DIR] [-c CONFIG] [--json] [--raw]   one snapshot, newest first"},
-	{"watch", cmd_watch, "[-p DIR] [-c CONFIG] [--json] [--raw] [-i SEC]   stream new/changed lines"},
-	{"rx-test", cmd_rx_test, "-c CONFIG [--json] LINE...   show what the rules do to each line"},
+	{"status", cmd_status,
+	 "[-p DIR] [--json]          are the probes loaded; table fill, health"},
+	{"lines", cmd_lines,
+	 "[-p DIR] [-c CONFIG] [--json] [--raw] [-n LINES]   one snapshot, newest first"},
+	{"watch", cmd_watch,
+	 "[-p DIR] [-c CONFIG] [--json] [--raw] [-n LINES] [-i SEC]   stream new/changed lines"},
+	{"rx-test", cmd_rx_test,
+	 "-c CONFIG [--json] LINE...   show what the rules do to each line"},
 };
 
 int cli_err(const char *fmt, ...)
