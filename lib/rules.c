@@ -83,7 +83,8 @@ struct leco_rules {
 	struct buf low; /* the current text, ASCII-lowercased, for caseless prefilters */
 	int low_state;	/* 0: not made for the current text, 1: made, -1: text is not ASCII */
 	bool cache_on;
-	bool pf_off; /* tests: run every regexp, as if there were no prefilters */
+	bool pf_off;  /* tests: run every regexp, as if there were no prefilters */
+	bool jit_off; /* tests: compile without JIT, as where it is unavailable */
 	struct cache_slot *cache;
 	uint64_t hits, lookups, tick;
 };
@@ -212,6 +213,12 @@ void leco_rules_set_cache(struct leco_rules *r, bool on)
 	r->cache_on = on;
 	if (!on)
 		cache_clear(r);
+}
+
+void leco_rules_set_jit(struct leco_rules *r, bool on)
+{
+	if (r)
+		r->jit_off = !on;
 }
 
 void leco_rules_set_prefilter(struct leco_rules *r, bool on)
@@ -606,7 +613,7 @@ static int compile_elem(struct leco_rules *r, struct add_ctx *c, struct rx_elem 
 		return leco_config_error(c->err, -EINVAL, c->name, c->it->line,
 					 c->it->key_col + (unsigned)(ro + eo), "%s", (char *)msg);
 	}
-	if (pcre2_jit_compile(el->code, PCRE2_JIT_COMPLETE) != 0)
+	if (r->jit_off || pcre2_jit_compile(el->code, PCRE2_JIT_COMPLETE) != 0)
 		r->all_jit = false; /* no JIT here (or JIT memory refused): interpreter */
 	el->md = pcre2_match_data_create_from_pattern(el->code, NULL);
 	if (!el->md)
@@ -816,6 +823,11 @@ int leco_rules_add(struct leco_rules *r, enum leco_rx_section sec, const struct 
 		ve--;
 	c.vstart = vs;
 
+	if (r->n[sec] >= LECO_RX_RULES_MAX)
+		return leco_config_error(err, -EINVAL, name, it->line, it->key_col,
+					 "too many rules in [%s] (at most %d)",
+					 sec == LECO_RX_PROC ? "rx-proc" : "rx-group",
+					 LECO_RX_RULES_MAX);
 	if (r->n[sec] == r->cap[sec]) {
 		size_t n = r->cap[sec] ? r->cap[sec] * 2 : 8;
 		struct rule *p = realloc(r->r[sec], n * sizeof(*p));

@@ -20,6 +20,8 @@
 /* Longest text a line may grow to through replacements; a replacement that
  * would make it longer is not applied (the rule counts as not matching). */
 #define LECO_RX_TEXT_MAX (256 * 1024)
+/* Rules per section. */
+#define LECO_RX_RULES_MAX 10000
 /* Longest config accepted by the loaders. */
 #define LECO_CONFIG_MAX (4 * 1024 * 1024)
 /* Result cache: slots, and the longest line that is cached. */
@@ -101,6 +103,8 @@ int leco_rules_apply(struct leco_rules *r, const char *line, size_t len,
 		     struct leco_rx_result *res);
 /* Enable (default) or disable the result cache; disabling empties it. */
 void leco_rules_set_cache(struct leco_rules *r, bool on);
+/* Compile the rules added from now on with (default) or without PCRE2 JIT (tests). */
+void leco_rules_set_jit(struct leco_rules *r, bool on);
 /* Enable (default) or disable the literal prefilters (tests compare both). */
 void leco_rules_set_prefilter(struct leco_rules *r, bool on);
 /* Cache statistics: lookups that hit, and all lookups. */

@@ -262,6 +262,59 @@ static struct leco_config *load(const char *conf, struct leco_error *err)
 	return r ? NULL : cfg;
 }
 
+/* Recompile cfg's rules from the same text without JIT (as where JIT is unavailable). */
+struct rebuild {
+	struct leco_rules *r;
+	int sec;
+};
+
+static int rebuild_cb(void *ctx, const struct ini_item *it)
+{
+	struct rebuild *b = ctx;
+
+	if (!it->key) {
+		b->sec = !strcmp(it->section, "rx-proc")    ? LECO_RX_PROC
+			 : !strcmp(it->section, "rx-group") ? LECO_RX_GROUP
+							    : -1;
+		return 0;
+	}
+	if (b->sec < 0 || !it->section)
+		return 0;
+	return leco_rules_add(b->r, (enum leco_rx_section)b->sec, it, "t.ini", NULL);
+}
+
+static bool rebuild_nojit(struct leco_config *cfg, const char *conf)
+{
+	struct rebuild b = {.r = leco_rules_new(), .sec = -1};
+	char *text = NULL;
+	size_t len = 0;
+
+	if (!b.r)
+		return false;
+	leco_rules_set_jit(b.r, false);
+	if (!conf) {
+		FILE *f = fopen(widget_ini, "r");
+		if (f) {
+			text = malloc(1 << 20);
+			len = text ? fread(text, 1, 1 << 20, f) : 0;
+			fclose(f);
+		}
+		conf = text;
+	} else {
+		len = strlen(conf);
+	}
+	int r = conf ? ini_parse(conf, len, rebuild_cb, &b, NULL) : -1;
+	free(text);
+	if (r) {
+		leco_rules_free(b.r);
+		return false;
+	}
+	CHECK(!leco_rules_jit(b.r));
+	leco_rules_free(cfg->rules);
+	cfg->rules = b.r;
+	return true;
+}
+
 static void check_case(struct leco_config *cfg, const struct rx_case *c)
 {
 	struct leco_rx_result res;
@@ -299,6 +352,8 @@ static void test_rx_table(void)
 		check_case(cfg, c); /* and without it */
 		leco_rules_set_prefilter(cfg->rules, false);
 		check_case(cfg, c); /* and without the literal prefilters */
+		CHECKF(rebuild_nojit(cfg, c->conf), "%s: rebuild without JIT", c->name);
+		check_case(cfg, c); /* and with PCRE2's interpreter */
 		leco_config_free(cfg);
 	}
 }
@@ -602,21 +657,25 @@ static void test_hostile(void)
 		return;
 	memset(line, 'a', n);
 	line[n - 1] = '!';
-	for (size_t i = 0; i < sizeof(confs) / sizeof(*confs); i++) {
+	/* each with the JIT, then with PCRE2's interpreter */
+	for (size_t i = 0; i < 2 * sizeof(confs) / sizeof(*confs); i++) {
 		struct leco_error err = {0};
-		struct leco_config *cfg = load(confs[i], &err);
+		const char *conf = confs[i % (sizeof(confs) / sizeof(*confs))];
+		struct leco_config *cfg = load(conf, &err);
 		CHECKF(cfg != NULL, "%s", err.msg);
 		if (!cfg)
 			continue;
+		if (i >= sizeof(confs) / sizeof(*confs))
+			CHECK(rebuild_nojit(cfg, conf));
 		for (size_t len = 16; len <= n; len *= 16) {
 			int r = leco_config_apply(cfg, line, len, &res);
-			CHECKF(r == 0, "%s len %zu: %d", confs[i], len, r);
+			CHECKF(r == 0, "%s len %zu: %d", conf, len, r);
 			CHECKF(r || (res.text && (strlen(res.text) == len) != res.changed) ||
 				       res.changed,
-			       "%s len %zu: result inconsistent", confs[i], len);
+			       "%s len %zu: result inconsistent", conf, len);
 		}
 		int r = leco_config_apply(cfg, line, n, &res);
-		CHECKF(r == 0 && res.text != NULL, "%s full line: %d", confs[i], r);
+		CHECKF(r == 0 && res.text != NULL, "%s full line: %d", conf, r);
 		CHECK_INTEQ(leco_config_apply(cfg, line, n + 1, &res), -E2BIG);
 		leco_config_free(cfg);
 	}
