@@ -457,6 +457,26 @@ static void test_err_table(void)
 	}
 }
 
+static void test_too_many_rules(void)
+{
+	size_t n = LECO_RX_RULES_MAX + 1, len = 0;
+	char *conf = malloc(16 + n * 8);
+	struct leco_config *cfg = NULL;
+	struct leco_error err = {0};
+
+	if (!conf)
+		return;
+	len += (size_t)sprintf(conf, "[rx-group]\n");
+	for (size_t i = 0; i < n; i++)
+		len += (size_t)sprintf(conf + len, "a = b\n");
+	CHECK_INTEQ(leco_config_load_string(conf, len, "t.ini", &cfg, &err), -EINVAL);
+	CHECK_STREQ(err.msg, "t.ini:10002:1: too many rules in [rx-group] (at most 10000)");
+	/* one fewer loads */
+	CHECK_INTEQ(leco_config_load_string(conf, len - 6, "t.ini", &cfg, &err), 0);
+	leco_config_free(cfg);
+	free(conf);
+}
+
 static void test_load_file_errors(void)
 {
 	struct leco_config *cfg = NULL;
@@ -793,6 +813,7 @@ int main(int argc, char **argv)
 	RUN(test_rx_table);
 	RUN(test_err_table);
 	RUN(test_load_file_errors);
+	RUN(test_too_many_rules);
 	RUN(test_defaults);
 	RUN(test_options);
 	RUN(test_notices);
