@@ -610,8 +610,16 @@ int main(int argc, char **argv)
 		}
 	}
 	if (rename(tmpdir, dir)) {
-		err("failed to move %s to %s: %s", tmpdir, dir, strerror(errno));
+		int e = errno;
+
 		remove_pins(tmpdir);
+		/* another leco-load of this version won the race: that is success */
+		if ((e == EEXIST || e == ENOTEMPTY) && pinned_state(dir, why, sizeof(why)) == 1) {
+			note("probes %s already loaded at %s", LECO_LOAD_VERSION, dir);
+			ret = 0;
+			goto cleanup;
+		}
+		err("failed to move %s to %s: %s", tmpdir, dir, strerror(e));
 		goto cleanup;
 	}
 	note("loaded probes %s (layout %d) at %s%s%s", LECO_LOAD_VERSION, LECO_LAYOUT_VERSION, dir,

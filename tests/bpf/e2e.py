@@ -649,6 +649,16 @@ def suite_lifecycle(args):
         r = p.run_load()
         T.check(r.returncode == 0 and "loaded" in r.stderr and os.path.isdir(p.dir), "reload")
         p.unload()
+        # three loaders at once: all succeed, one set of pins, no leftovers
+        procs = [subprocess.Popen([p.load, "-p", p.dir], stderr=subprocess.PIPE, text=True)
+                 for _ in range(3)]
+        errs = [q.communicate(timeout=60)[1] for q in procs]
+        T.check(all(q.returncode == 0 for q in procs), "concurrent loads: all exit 0", errs)
+        T.check(len(pinned_links(p.dir)) >= 7, "concurrent loads: one complete pin set")
+        parent = os.path.dirname(p.dir)
+        left = [n for n in os.listdir(parent) if n.startswith(os.path.basename(p.dir) + "-new-")]
+        T.check(not left, "concurrent loads: no temporary dirs left", left)
+        p.unload()
         # stale dirs: an info map of layout version 0, of another size, or none at all
         for kind in ("zero", "size", "noinfo"):
             os.mkdir(p.dir)
