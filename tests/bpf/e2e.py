@@ -504,6 +504,12 @@ def suite_traffic(args):
             except Exception as e:  # a crash is a failure of that test, the rest still run
                 T.check(False, "raised %r" % e)
             print("%s %s" % ("ok  " if T.failed == f0 else "FAIL", fn.__name__), flush=True)
+        T.name = "dump"
+        mine = lambda d: sorted((c["key_cookie"], c["key_raddr"], c["key_rport"], c["rx"], c["tx"])
+                                for c in d["conns"] if c["tgid"] == os.getpid())
+        a, b = mine(p.dump()), mine(p.dump(["-b"]))
+        T.check(a and a == b, "batch lookup and get_next_key walk read the same records",
+                (len(a), len(b)))
         st = p.dump()["stats"]
         T.name = "stats"
         T.check(st["conns_new"] > 0 and st["events"] > 0 and st["update_fail"] == 0,
