@@ -754,8 +754,10 @@ def suite_cgroup_ret(args):
             print("%s %s: %d exits, all r0 = 1" % ("ok  " if not probs else "FAIL", n,
                                                     r.stdout.count("exit")))
         # and the object as built (before the verifier rewrote anything)
-        if args.obj:
-            r = subprocess.run(["llvm-objdump", "-d", "--no-show-raw-insn", args.obj],
+        objdump = shutil.which("llvm-objdump")
+        T.check(objdump, "llvm-objdump installed (package llvm)")
+        if args.obj and objdump:
+            r = subprocess.run([objdump, "-d", "--no-show-raw-insn", args.obj],
                                capture_output=True, text=True, timeout=30)
             secs = re.split(r"\nDisassembly of section ", r.stdout)
             n = 0
