@@ -3,7 +3,8 @@
 # conky end to end: run the real conky under Xvfb with examples/conkyrc and check the picture.
 #   1. probes not loaded yet: the widget draws one line saying so (OCR finds it)
 #   2. leco-load into a unique pin dir, known loopback traffic from a process with a unique
-#      name: the same conky recovers by itself and draws the lines (OCR finds every port)
+#      name (3 connections, 1 refused attempt): the same conky recovers by itself and draws
+#      the lines (OCR finds every port, and "PORT refused")
 #   3. examples/conkyrc.text (${lua_parse leco_text}) shows the same lines
 #   conky's stderr must have no Lua error (llua_*) in any part.
 # usage: run.sh CONKY BUILD_DIR SOURCE_DIR
@@ -130,11 +131,19 @@ for i in range(3):
     while cl.recv(65536): pass
     cl.close(); t.join(); srv.close()
     print(port)
+# a refused connection attempt: a port that was just free
+s = socket.socket(); s.bind(("127.0.0.1", 0)); closed = s.getsockname()[1]; s.close()
+try:
+    socket.create_connection(("127.0.0.1", closed), timeout=2)
+except ConnectionRefusedError:
+    print("refused", closed)
 PY
-mapfile -t ports <"$work/ports"
-t_check "traffic on 3 ports (${ports[*]})" test "${#ports[@]}" = 3
+mapfile -t ports < <(grep -v refused "$work/ports")
+refused=$(sed -n 's/^refused //p' "$work/ports")
+t_check "traffic on 3 ports (${ports[*]}), 1 refused ($refused)" \
+	test "${#ports[@]}" = 3 -a -n "$refused"
 t_check "lines drawn with every port, the 'not loaded' line gone" \
-	wait_ocr lines 40 "$$" "${ports[@]}"
+	wait_ocr lines 40 "$$" "${ports[@]}" "$refused refused"
 t_check "no 'not loaded' line any more" \
 	eval "grep -q '$$' '$work/lines.txt' && ! grep -q 'not loaded' '$work/lines.txt'"
 n=$(ink_rows "$work/lines.png")
@@ -142,7 +151,8 @@ t_check "6 lines drawn (ink rows: $n, one line: $n1)" test "$n" -ge $((4 * n1))
 # (OCR reads the comm's "l" as l, L or 1: count the pid digits in it)
 t_check "OCR reads 6 lines of $comm" test "$(grep -c "$$.*127\.0\.0\.1" "$work/lines.txt")" -ge 6
 t_check "no Lua errors on stderr (conkyrc)" no_lua_errors "$work/conky1.err"
-[ -n "${LECO_SCREENSHOT_OUT:-}" ] && cp "$work/lines.png" "$LECO_SCREENSHOT_OUT"
+[ -n "${LECO_SCREENSHOT_OUT:-}" ] && convert "$work/lines.png" -crop 640x200+0+20 +repage \
+	"$LECO_SCREENSHOT_OUT"
 stop_conky
 t_check "conky exited on SIGTERM" test -z "$conky_pid"
 

@@ -229,8 +229,8 @@ end
 -- live: probes loaded into a test pin dir, loopback traffic shows up in lines() ------------------
 local pin, loader = os.getenv('LECO_TEST_PIN'), os.getenv('LECO_TEST_LOADER')
 if pin and loader then
-	local r = leco.open{pin = pin, raw = true}
-	local r2 = leco.open{pin = pin, rules = {['rx-proc'] = {{'python3', 'PYTHON'}}}, max_lines = 1000}
+	local r = leco.open{pin = pin, raw = true, max_lines = 100000} -- others' traffic must not push ours out
+	local r2 = leco.open{pin = pin, rules = {['rx-proc'] = {{'python3', 'PYTHON'}}}, max_lines = 100000}
 	local r3 = leco.open{pin = pin, max_lines = 1}
 	local l0, m0 = r:lines()
 	check('live: before leco-load: nil, probes not loaded', l0 == nil and has(m0, 'probes not loaded'), m0)
@@ -314,6 +314,35 @@ print(port, os.getpid(), got)
 	end
 	check('live: second reader sees it with its own rules',
 		seen2 and has(seen2.text, 'PYTHON') and not has(seen2.raw, 'PYTHON'), seen2 and seen2.text)
+	-- a config that breaks while running: lines go on with the last good rules, plus a warning
+	local cfg = os.tmpname()
+	local function write(text)
+		local f = assert(io.open(cfg, 'w'))
+		f:write(text)
+		f:close()
+	end
+	write('[rx-proc]\npython3 = PY\n')
+	local r4 = leco.open{pin = pin, config = cfg}
+	local l4, w4 = r4:lines()
+	check('live: config file: lines, no warning', type(l4) == 'table' and w4 == nil, w4)
+	write('[rx-proc]\n(python3 = PY\n# now broken\n')
+	for _ = 1, 60 do
+		l4, w4 = r4:lines()
+		if w4 then break end
+		os.execute('sleep 0.05')
+	end
+	check('live: broken config: lines still come, with the error as a warning',
+		type(l4) == 'table' and has(w4, ':2:') and r4:status().state == 'config', w4)
+	write('[rx-proc]\npython3 = PYTHON3\n')
+	for _ = 1, 60 do
+		l4, w4 = r4:lines()
+		if not w4 then break end
+		os.execute('sleep 0.05')
+	end
+	check('live: fixed config: warning gone', type(l4) == 'table' and w4 == nil, w4)
+	r4:close()
+	os.remove(cfg)
+
 	local l3 = r3:lines()
 	check('live: max_lines = 1 gives one line', l3 and #l3 == 1, l3 and #l3)
 	r:close()
