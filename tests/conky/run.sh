@@ -20,7 +20,10 @@ done
 loader=$build/bin/leco-load
 [ -x "$loader" ] || { echo "FAIL: $loader not built"; exit 1; }
 # the Lua conky links decides which module it loads
-luaver=$(ldd "$(command -v "$conky")" | sed -n 's/.*liblua\([0-9]\.[0-9]\).*/\1/p' | head -1)
+lua_of() { ldd "$1" 2>/dev/null | sed -n 's/.*liblua\([0-9]\.[0-9]\).*/\1/p' | head -1; }
+luaver=$(lua_of "$(command -v "$conky")")
+# a wrapper script (scripts/test-sanitize) is not an ELF file: ask the real conky
+[ -n "$luaver" ] || luaver=$(lua_of "$(PATH=/usr/bin:/bin command -v conky)")
 [ -n "$luaver" ] || { echo "FAIL: cannot tell which Lua $conky links"; exit 1; }
 [ -f "$build/lua/$luaver/leco.so" ] || { echo "FAIL: $build/lua/$luaver/leco.so not built"; exit 1; }
 "$conky" -v 2>/dev/null | grep -qi cairo || t_skip "$conky has no cairo bindings (install conky-all)"
