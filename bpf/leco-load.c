@@ -14,6 +14,7 @@
 #include <grp.h>
 #include <libgen.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -405,6 +406,39 @@ static int pin_all(struct leco_bpf *skel, struct bpf_link **links, struct prog_s
 	return 0;
 }
 
+/* Remove DIR-new-PID directories left by a leco-load that died mid-way (PID gone) */
+static void remove_stale_tmp(const char *dir)
+{
+	char parent[PATH_MAX], base[PATH_MAX], path[PATH_MAX], proc[64];
+	struct dirent *de;
+	size_t bl;
+	DIR *d;
+
+	snprintf(parent, sizeof(parent), "%s", dir);
+	dirname(parent);
+	snprintf(base, sizeof(base), "%s-new-", strrchr(dir, '/') + 1);
+	bl = strlen(base);
+	d = opendir(parent);
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		char *end;
+		long pid;
+
+		if (strncmp(de->d_name, base, bl))
+			continue;
+		pid = strtol(de->d_name + bl, &end, 10);
+		if (*end || pid <= 0)
+			continue;
+		snprintf(proc, sizeof(proc), "/proc/%ld", pid);
+		if (access(proc, F_OK) == 0 || path_join(path, sizeof(path), parent, de->d_name))
+			continue;
+		if (remove_pins(path) == 0)
+			note("removed %s, left by an interrupted leco-load", path);
+	}
+	closedir(d);
+}
+
 static int do_unload(const char *dir)
 {
 	struct stat st;
@@ -450,6 +484,7 @@ int main(int argc, char **argv)
 	struct leco_bpf *skel = NULL;
 	struct leco_info li = {};
 	struct timespec ts;
+	sigset_t sigs;
 	bool unload = false;
 	int c, i, n = 0, r, state, cgfd = -1, ret = 1;
 	__u32 k = 0;
@@ -503,8 +538,10 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	libbpf_set_print(libbpf_print);
+	signal(SIGPIPE, SIG_IGN); /* a closed stderr must not kill us mid-pin */
 	if (ensure_bpffs(dir))
 		return 1;
+	remove_stale_tmp(dir);
 	if (unload)
 		return do_unload(dir);
 
@@ -593,6 +630,12 @@ int main(int argc, char **argv)
 
 	/* pin into a sibling directory (bpffs forbids dots in names), then move it
 	 * into place: readers never see a half-pinned directory */
+	/* no interruption between the first pin and the rename */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGHUP);
+	sigprocmask(SIG_BLOCK, &sigs, NULL);
 	r = snprintf(tmpdir, sizeof(tmpdir), "%s-new-%d", dir, (int)getpid());
 	if (r < 0 || (size_t)r >= sizeof(tmpdir)) {
 		err("pin directory path too long");

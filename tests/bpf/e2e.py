@@ -655,6 +655,16 @@ def suite_lifecycle(args):
         r = p.run_load()
         T.check(r.returncode == 0 and "loaded" in r.stderr and os.path.isdir(p.dir), "reload")
         p.unload()
+        # a temporary dir left by a leco-load that died mid-way (its pid is gone) is removed
+        p.unload()
+        stale = p.dir + "-new-99999999"
+        os.mkdir(stale)
+        subprocess.run(["bpftool", "map", "create", stale + "/info", "type", "array", "key", "4",
+                        "value", "72", "entries", "1", "name", "info"], check=True, timeout=30)
+        r = p.run_load()
+        T.check(not os.path.exists(stale) and "interrupted" in r.stderr,
+                "stale temporary dir removed", r.stderr)
+        p.unload()
         # three loaders at once: all succeed, one set of pins, no leftovers
         procs = [subprocess.Popen([p.load, "-p", p.dir], stderr=subprocess.PIPE, text=True)
                  for _ in range(3)]
