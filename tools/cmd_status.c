@@ -99,6 +99,10 @@ int cmd_status(int argc, char **argv)
 	} else if (st.state == LECO_READER_NO_PROBES) {
 		printf("probes:       not loaded\nnote:         %s\n", msg);
 	}
+	/* msg belongs to the reader: report before freeing it */
+	if (st.state != LECO_READER_OK && st.state != LECO_READER_CONFIG &&
+	    st.state != LECO_READER_NO_PROBES && !json)
+		cli_err("status: %s", msg);
 	leco_reader_free(r);
 	if (fflush(stdout))
 		return 2;
@@ -106,7 +110,5 @@ int cmd_status(int argc, char **argv)
 		return 0;
 	if (st.state == LECO_READER_NO_PROBES)
 		return 1;
-	if (!json)
-		cli_err("status: %s", msg);
 	return 2;
 }
