@@ -424,6 +424,7 @@ def test_exec_args(p):
     srv = socket.socket()
     srv.bind(("127.0.0.1", 0))
     srv.listen(2)
+    srv.settimeout(15)
     with tempfile.NamedTemporaryFile("w", suffix=".py", prefix="leco-t%d-" % os.getpid(),
                                      delete=False) as f:
         f.write(SCRIPT)
