@@ -117,7 +117,9 @@ static void ini_check(lua_State *L, int arg, const char *what, const char *s, in
 		luaL_error(L, "bad argument #%d (rules: %s %s contains a newline)", arg, what,
 			   key ? "key" : "value");
 	if (key && strchr(s, '='))
-		luaL_error(L, "bad argument #%d (rules: %s key '%s' contains '=', which INI cannot express)",
+		luaL_error(L,
+			   "bad argument #%d (rules: %s key '%s' contains '=', which INI cannot "
+			   "express)",
 			   arg, what, s);
 }
 
@@ -176,11 +178,12 @@ static void rules_table_to_ini(lua_State *L, int t, int arg)
 		if (!k || (strcmp(k, "rx-group") && strcmp(k, "rx-proc") && strcmp(k, "format") &&
 			   strcmp(k, "view")))
 			luaL_error(L,
-				   "bad argument #%d (rules: unknown section %s%s%s, expected rx-proc, "
-				   "rx-group, format or view)",
+				   "bad argument #%d (rules: unknown section %s%s%s, expected "
+				   "rx-proc, rx-group, format or view)",
 				   arg, k ? "'" : "", k ? k : luaL_typename(L, -2), k ? "'" : "");
 		if (lua_type(L, -1) != LUA_TTABLE)
-			luaL_error(L, "bad argument #%d (rules: section '%s' must be a table)", arg, k);
+			luaL_error(L, "bad argument #%d (rules: section '%s' must be a table)", arg,
+				   k);
 		lua_pop(L, 1);
 	}
 
@@ -198,17 +201,17 @@ static void rules_table_to_ini(lua_State *L, int t, int arg)
 				const char *k, *v;
 
 				if (lua_type(L, -2) != LUA_TSTRING ||
-				    (lua_type(L, -1) != LUA_TSTRING && lua_type(L, -1) != LUA_TNUMBER &&
-				     !lua_isboolean(L, -1)))
+				    (lua_type(L, -1) != LUA_TSTRING &&
+				     lua_type(L, -1) != LUA_TNUMBER && !lua_isboolean(L, -1)))
 					luaL_error(L,
-						   "bad argument #%d (rules: [%s] wants string keys and "
-						   "string, number or boolean values)",
+						   "bad argument #%d (rules: [%s] wants string "
+						   "keys and string, number or boolean values)",
 						   arg, kv_secs[s]);
 				k = lua_tostring(L, -2);
 				if (lua_isboolean(L, -1))
 					v = lua_toboolean(L, -1) ? "yes" : "no";
-				else
-					v = lua_tostring(L, -1); /* converts a number in place: fine */
+				else /* converts a number in place: fine */
+					v = lua_tostring(L, -1);
 				ini_check(L, arg, kv_secs[s], k, 1);
 				ini_check(L, arg, kv_secs[s], v, 0);
 				lua_pushfstring(L, "%s = %s\n", k, v);
@@ -231,21 +234,23 @@ static void rules_table_to_ini(lua_State *L, int t, int arg)
 
 				lua_rawgeti(L, st, i);
 				if (!lua_istable(L, -1))
-					luaL_error(L,
-						   "bad argument #%d (rules: %s[%d] must be {regexp, "
-						   "replacement})",
-						   arg, rx_secs[s], (int)i);
+					luaL_error(
+						L,
+						"bad argument #%d (rules: %s[%d] must be {regexp, "
+						"replacement})",
+						arg, rx_secs[s], (int)i);
 				lua_rawgeti(L, -1, 1);
 				lua_rawgeti(L, -2, 2);
 				re = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : NULL;
-				repl = lua_isnil(L, -1) ? ""
+				repl = lua_isnil(L, -1)			? ""
 				       : lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1)
-									 : NULL;
+									: NULL;
 				if (!re || !repl)
-					luaL_error(L,
-						   "bad argument #%d (rules: %s[%d] must be {regexp, "
-						   "replacement} strings)",
-						   arg, rx_secs[s], (int)i);
+					luaL_error(
+						L,
+						"bad argument #%d (rules: %s[%d] must be {regexp, "
+						"replacement} strings)",
+						arg, rx_secs[s], (int)i);
 				ini_add_rx(L, p, &n, arg, rx_secs[s], re, repl);
 				lua_pop(L, 3);
 			}
@@ -319,7 +324,7 @@ static const char *opt_string_field(lua_State *L, int t, const char *k)
 /* leco.open{pin=, config= | rules=, raw=, proc_root=, cgroup_root=, passwd=} */
 static int l_open(lua_State *L)
 {
-	static const char *const keys[] = {"pin",	  "config",	 "rules",  "raw",	"proc_root",
+	static const char *const keys[] = {"pin",	  "config", "rules",	 "raw", "proc_root",
 					   "cgroup_root", "passwd", "max_lines", NULL};
 	LECO_OPTS(leco_reader_opts, opts);
 	struct leco_error err;
@@ -340,11 +345,12 @@ static int l_open(lua_State *L)
 		for (size_t i = 0; k && keys[i]; i++)
 			ok |= !strcmp(k, keys[i]);
 		if (!ok)
-			return luaL_error(L,
-					  "bad argument #1 to 'open' (unknown option %s%s%s; known: "
-					  "pin, config, rules, raw, max_lines, proc_root, cgroup_root, "
-					  "passwd)",
-					  k ? "'" : "", k ? k : luaL_typename(L, -2), k ? "'" : "");
+			return luaL_error(
+				L,
+				"bad argument #1 to 'open' (unknown option %s%s%s; known: "
+				"pin, config, rules, raw, max_lines, proc_root, cgroup_root, "
+				"passwd)",
+				k ? "'" : "", k ? k : luaL_typename(L, -2), k ? "'" : "");
 		lua_pop(L, 1);
 	}
 
@@ -365,8 +371,9 @@ static int l_open(lua_State *L)
 		lua_Integer ml = lua_tointegerx(L, -1, &isint);
 
 		if (!isint || ml < 0 || ml > 100000)
-			return luaL_error(L, "bad argument #1 to 'open' (field 'max_lines' must be an "
-					     "integer 0..100000)");
+			return luaL_error(L,
+					  "bad argument #1 to 'open' (field 'max_lines' must be an "
+					  "integer 0..100000)");
 		opts.max_lines = (unsigned int)ml;
 	}
 	lua_pop(L, 1);
@@ -375,13 +382,16 @@ static int l_open(lua_State *L)
 	lua_getfield(L, 1, "rules");
 	has_rules = !lua_isnil(L, 2);
 	if (has_rules && opts.config_path)
-		return luaL_error(L, "bad argument #1 to 'open' ('config' and 'rules' are exclusive)");
+		return luaL_error(L,
+				  "bad argument #1 to 'open' ('config' and 'rules' are exclusive)");
 	if (lua_istable(L, 2)) {
 		rules_table_to_ini(L, 2, 1);
 		lua_replace(L, 2);
 	} else if (has_rules && lua_type(L, 2) != LUA_TSTRING) {
-		return luaL_error(L, "bad argument #1 to 'open' (field 'rules' must be INI text or "
-				     "a table, got %s)", luaL_typename(L, 2));
+		return luaL_error(L,
+				  "bad argument #1 to 'open' (field 'rules' must be INI text or "
+				  "a table, got %s)",
+				  luaL_typename(L, 2));
 	}
 	if (has_rules)
 		opts.config_text = lua_tostring(L, 2);

@@ -20,7 +20,8 @@ static const char *const loop_script =
 	"local leco = require 'leco'\n"
 	"local pin, n, tag = ...\n"
 	"for i = 1, n do\n"
-	"	local r = assert(leco.open{pin = pin, rules = '[rx-proc]\\nfoo = ' .. tag .. '\\n'})\n"
+	"	local r = assert(leco.open{pin = pin, rules = '[rx-proc]\\nfoo = ' .. tag .. "
+	"'\\n'})\n"
 	"	local l, msg = r:lines()\n"
 	"	assert(l == nil and msg:find('probes not loaded', 1, true), msg)\n"
 	"	local x = assert(leco.rx_test({['rx-proc'] = {{'foo', tag .. i}}}, 'a foo'))\n"
@@ -74,9 +75,11 @@ static void test_two_states(void)
 	/* closing state b (its reader is collected, the module handle released) ... */
 	lua_close(b);
 	/* ... leaves a's reader and module working */
-	const char *use = "local l, m = R:lines() assert(l == nil and m:find('probes not loaded', 1, true), m)"
-			  " assert(require('leco').rx_test('[rx-proc]\\nx = y\\n', 'x').output == 'y')"
-			  " R:close() return tostring(R)";
+	const char *use =
+		"local l, m = R:lines() assert(l == nil and m:find('probes not loaded', 1, true), "
+		"m)"
+		" assert(require('leco').rx_test('[rx-proc]\\nx = y\\n', 'x').output == 'y')"
+		" R:close() return tostring(R)";
 	CHECKF(run(a, use, 0, NULL, msg, sizeof(msg)) == 0, "%s", msg);
 	CHECK_STREQ(msg, "leco.reader (closed)");
 	lua_close(a);
