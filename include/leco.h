@@ -58,7 +58,7 @@ LECO_API const char *leco_version(void);
 struct leco_error {
 	int code;	     /* the negative errno also returned */
 	unsigned int line;   /* 1-based line in the config, 0 if n/a */
-	unsigned int col;    /* 1-based column (in the regexp for rule errors), 0 if n/a */
+	unsigned int col;    /* 1-based byte column in the file line, 0 if n/a */
 	char file[256];	     /* config file name (or the name given to load_string) */
 	char msg[LECO_ERRMSG_MAX];
 };

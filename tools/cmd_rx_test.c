@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "output.h"
 #include "leco.h"
 
 static void usage(FILE *f)
@@ -23,76 +24,13 @@ static void usage(FILE *f)
 		   "  -q, --quiet        do not print the config's notices (ignored keys)\n");
 }
 
-/* Length of a valid UTF-8 sequence at s (0 if invalid or truncated). */
-static size_t utf8_len(const unsigned char *s, size_t n)
-{
-	unsigned char c = s[0];
-	size_t k;
-	unsigned int cp;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		k = 2, cp = c & 0x1f;
-	else if (c >= 0xe0 && c <= 0xef)
-		k = 3, cp = c & 0x0f;
-	else if (c >= 0xf0 && c <= 0xf4)
-		k = 4, cp = c & 0x07;
-	else
-		return 0;
-	if (k > n)
-		return 0;
-	for (size_t i = 1; i < k; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	if ((k == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-	    (k == 4 && (cp < 0x10000 || cp > 0x10ffff)))
-		return 0;
-	return k;
-}
-
-/* A JSON string: control characters as \u00XX, invalid UTF-8 bytes as U+FFFD. */
-static void put_json(FILE *f, const char *s, size_t n)
-{
-	const unsigned char *p = (const unsigned char *)s;
-
-	fputc('"', f);
-	for (size_t i = 0; i < n;) {
-		unsigned char c = p[i];
-		if (c == '"' || c == '\\') {
-			fputc('\\', f);
-			fputc(c, f);
-			i++;
-		} else if (c == '\n') {
-			fputs("\\n", f), i++;
-		} else if (c == '\t') {
-			fputs("\\t", f), i++;
-		} else if (c == '\r') {
-			fputs("\\r", f), i++;
-		} else if (c < 0x20 || c == 0x7f) {
-			fprintf(f, "\\u%04x", c), i++;
-		} else {
-			size_t k = utf8_len(p + i, n - i);
-			if (!k) {
-				fputs("\\ufffd", f), i++;
-			} else {
-				fwrite(p + i, 1, k, f);
-				i += k;
-			}
-		}
-	}
-	fputc('"', f);
-}
-
 /* Text for a terminal: control characters and invalid UTF-8 bytes as \xNN. */
 static void put_text(FILE *f, const char *s, size_t n)
 {
 	const unsigned char *p = (const unsigned char *)s;
 
 	for (size_t i = 0; i < n;) {
-		size_t k = utf8_len(p + i, n - i);
+		size_t k = cli_utf8_len(p + i, n - i);
 		if (!k || p[i] < 0x20 || p[i] == 0x7f || p[i] == '\\') {
 			if (p[i] == '\\')
 				fputs("\\\\", f);
@@ -118,13 +56,13 @@ static int show(struct leco_config *cfg, const char *line, size_t len, bool json
 	}
 	if (json) {
 		fputs("{\"input\":", stdout);
-		put_json(stdout, line, len);
+		cli_json_strn(stdout, line, len);
 		fputs(",\"output\":", stdout);
-		put_json(stdout, res.text, strlen(res.text));
+		cli_json_strn(stdout, res.text, strlen(res.text));
 		printf(",\"changed\":%s,\"grouped\":%s,\"group\":", res.changed ? "true" : "false",
 		       res.grouped ? "true" : "false");
 		if (res.group)
-			put_json(stdout, res.group, strlen(res.group));
+			cli_json_strn(stdout, res.group, strlen(res.group));
 		else
 			fputs("null", stdout);
 		printf(",\"dropped\":%s}\n", res.dropped ? "true" : "false");

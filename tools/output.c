@@ -108,18 +108,73 @@ void cli_print_notices(struct leco_reader *r)
 		fprintf(stderr, "leco: notice: %s\n", leco_reader_notice(r, i));
 }
 
-void cli_json_str(FILE *f, const char *s)
+/* Length of a valid UTF-8 sequence at s (0 if invalid or truncated). */
+size_t cli_utf8_len(const unsigned char *s, size_t n)
 {
+	unsigned char c = s[0];
+	size_t k;
+	unsigned int cp;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		k = 2, cp = c & 0x1f;
+	else if (c >= 0xe0 && c <= 0xef)
+		k = 3, cp = c & 0x0f;
+	else if (c >= 0xf0 && c <= 0xf4)
+		k = 4, cp = c & 0x07;
+	else
+		return 0;
+	if (k > n)
+		return 0;
+	for (size_t i = 1; i < k; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	if ((k == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+	    (k == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+		return 0;
+	return k;
+}
+
+/* A JSON string: control characters as \u00XX, invalid UTF-8 bytes as U+FFFD. */
+void cli_json_strn(FILE *f, const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
 	fputc('"', f);
-	for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
-		if (*p == '"' || *p == '\\')
-			fprintf(f, "\\%c", *p);
-		else if (*p < 0x20 || *p == 0x7f)
-			fprintf(f, "\\u%04x", *p);
-		else
-			fputc(*p, f);
+	for (size_t i = 0; i < n;) {
+		unsigned char c = p[i];
+		if (c == '"' || c == '\\') {
+			fputc('\\', f);
+			fputc(c, f);
+			i++;
+		} else if (c == '\n') {
+			fputs("\\n", f), i++;
+		} else if (c == '\t') {
+			fputs("\\t", f), i++;
+		} else if (c == '\r') {
+			fputs("\\r", f), i++;
+		} else if (c < 0x20 || c == 0x7f) {
+			fprintf(f, "\\u%04x", c), i++;
+		} else {
+			size_t k = cli_utf8_len(p + i, n - i);
+			if (!k) {
+				fputs("\\ufffd", f), i++;
+			} else {
+				fwrite(p + i, 1, k, f);
+				i += k;
+			}
+		}
 	}
 	fputc('"', f);
+}
+
+void cli_json_str(FILE *f, const char *s)
+{
+	s = s ? s : "";
+	cli_json_strn(f, s, strlen(s));
 }
 
 static void jkey(FILE *f, const char *k, bool first)
