@@ -9,7 +9,9 @@ order flipped every round) and measures in each:
   - loopback TCP ping-pong rate (build/bench/leco-bench-pingpong, 1-byte messages)
   - iperf3 throughput on 127.0.0.1 with 1 KiB and 128 KiB writes
 Then, with the probes loaded and kernel.bpf_stats_enabled=1, the cost per run of
-each program (run_time_ns / run_cnt) under the same workloads.
+each program (run_time_ns / run_cnt) under the same workloads, next to empty
+programs on the same tracepoints (leco-bench-floor): their cost is what the
+statistics themselves add, so "net" = probe - floor.
 Prints per-round ratios (rate with / without) and CPU-cost ratios (CPU time per
 operation of the benchmark's own processes, without / with: less sensitive to
 other load on a shared machine), their medians, and the per-hook costs.
@@ -127,21 +129,39 @@ def main():
         for k, v in cpu_rows.items() if not args.hooks_only else ():
             print("  %-12s %.3f   (rounds: %s)" % (k, statistics.median(v),
                                                     " ".join("%.3f" % x for x in v)))
-        # per-hook cost
+        # per-hook cost, next to empty programs on the same tracepoints (the floor: what
+        # bpf_stats' own clock reads cost)
         sh(load, "-p", pin)
-        sh("sysctl", "-qw", "kernel.bpf_stats_enabled=1")
-        ids = prog_ids(pin)
-        s0 = prog_stats(ids)
-        workloads(build, port, args.secs)
-        s1 = prog_stats(ids)
+        floor = subprocess.Popen([os.path.join(build, "bench", "leco-bench-floor"),
+                                  os.path.join(build, "bench", "floor.bpf.o")],
+                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        try:
+            if floor.stdout.readline().strip() != "ready":
+                sys.exit("overhead: the floor programs did not load")
+            sh("sysctl", "-qw", "kernel.bpf_stats_enabled=1")
+            ids = prog_ids(pin)
+            ids.update({p["name"]: p["id"]
+                        for p in json.loads(sh("bpftool", "-j", "prog", "show").stdout)
+                        if p.get("name") in ("floor_send", "floor_recv")
+                        and p["id"] not in ids.values()})
+            s0 = prog_stats(ids)
+            workloads(build, port, args.secs)
+            s1 = prog_stats(ids)
+        finally:
+            floor.stdin.close()
+            floor.wait(10)
         print()
         print("per-hook cost under the same workloads (kernel.bpf_stats_enabled=1; target "
               "send/recv <= 150 ns)")
+        cost = {}
         for n in ids:
             dt, dc = s1[n][0] - s0[n][0], s1[n][1] - s0[n][1]
-            print("  %-14s %8.1f ns/run  (%d runs)" % (n, dt / dc if dc else 0, dc))
-        print("  (these include bpf_stats' own clock reads: an empty tp_btf program measures"
-              " 45-55 ns on the development VM)")
+            cost[n] = dt / dc if dc else 0
+            print("  %-14s %8.1f ns/run  (%d runs)" % (n, cost[n], dc))
+        for hook in ("send", "recv"):
+            if cost.get("floor_" + hook):
+                print("  leco_%s net of the floor (empty program, bpf_stats' own overhead): "
+                      "%.1f ns" % (hook, cost["leco_" + hook] - cost["floor_" + hook]))
     finally:
         subprocess.run(["sysctl", "-qw", "kernel.bpf_stats_enabled=" + stats_before],
                        capture_output=True)
