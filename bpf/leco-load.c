@@ -627,6 +627,9 @@ int main(int argc, char **argv)
 		err("failed to write the info map: %s", strerror(-r));
 		goto cleanup;
 	}
+	/* read-only from now on, also for root: readers trust what it says */
+	if (bpf_map_freeze(bpf_map__fd(skel->maps.info)))
+		note("warning: could not freeze the info map: %s", strerror(errno));
 
 	/* pin into a sibling directory (bpffs forbids dots in names), then move it
 	 * into place: readers never see a half-pinned directory */

@@ -611,6 +611,8 @@ def suite_lifecycle(args):
         info = p.dump()["info"]
         T.check(info["layout_version"] == LAYOUT_VERSION and info["conns_max"] >= 16384,
                 "load: info written", info)
+        j = bpftool_json("map", "show", "pinned", p.dir + "/info") or {}
+        T.check(j.get("frozen"), "load: info map frozen", j)
         r = p.run_load()
         T.check("already loaded" in r.stderr, "load twice: no-op", r.stderr)
         T.check(pinned_links(p.dir) == links, "load twice: same links")
