@@ -245,6 +245,7 @@ function M.startup()
 	if not st.opts then
 		M.setup(rawget(_G, 'leco') ~= nil and type(leco) == 'table' and leco or conkyrc_options())
 	end
+	try_open() -- the reader lives from here to M.shutdown(); draws before this open it too
 end
 
 function M.shutdown()

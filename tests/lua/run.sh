@@ -10,7 +10,7 @@ command -v "$lua" >/dev/null || t_skip "$lua not found (apt-get install lua$ver)
 mod=$build/lua/$ver/leco.so
 [ -f "$mod" ] || { echo "FAIL: $mod not built"; exit 1; }
 export LUA_CPATH="$build/lua/$ver/?.so" LUA_PATH="$src/lua/?.lua;$src/tests/lua/?.lua;;"
-export LECO_TEST_SRC=$src LECO_TEST_BUILD=$build
+export LECO_TEST_SRC=$src LECO_TEST_BUILD=$build LECO_BUILD_DIR=$build
 
 if [ "$mode" = valgrind ]; then
 	command -v valgrind >/dev/null || t_skip "valgrind not installed (scripts/deps.sh test)"
@@ -38,4 +38,7 @@ elif [ "${CI:-}" = true ]; then
 else
 	echo "note: live part skipped (needs root and $loader)"
 fi
-"$lua" "$src/tests/lua/test_leco.lua"
+rc=0
+"$lua" "$src/tests/lua/test_leco.lua" || rc=1
+"$lua" "$src/tests/lua/test_conky_helper.lua" || rc=1
+exit $rc
