@@ -191,6 +191,38 @@ def test_tcp(p):
             T.check(a["flags"] & F_OWNER_LISTENER, what + ": owner from the listener", a)
 
 
+def test_sendfile_splice(p):
+    """bytes that never pass through a user buffer are counted too"""
+    n_file, n_pipe = 3 * 1024 * 1024 + 5, 60000 + 3
+    with tempfile.TemporaryFile() as f:
+        f.write(b"f" * n_file)
+        f.flush()
+        cli, acc = tcp_pair(socket.AF_INET, "127.0.0.1")
+        t = threading.Thread(target=recv_exact, args=(acc, n_file + n_pipe))
+        t.start()
+        off = 0
+        while off < n_file:
+            off += os.sendfile(cli.fileno(), f.fileno(), off, n_file - off)
+        r, w = os.pipe()
+        left = n_pipe
+        while left:
+            k = os.write(w, b"s" * min(left, 4096))
+            done = 0
+            while done < k:
+                done += os.splice(r, cli.fileno(), k - done)
+            left -= k
+        os.close(r)
+        os.close(w)
+        t.join(30)
+        ck_c, ck_a = cookie(cli), cookie(acc)
+        cli.close()
+        acc.close()
+    expect(p.one("sendfile+splice sender", key_cookie=ck_c), "sendfile+splice sender",
+           tx=n_file + n_pipe)
+    expect(p.one("sendfile+splice receiver", key_cookie=ck_a), "sendfile+splice receiver",
+           rx=n_file + n_pipe)
+
+
 def sendmmsg(fd, msgs):
     """sendmmsg(2) through libc: msgs = [(bytes, sockaddr bytes)]"""
 
@@ -496,7 +528,7 @@ def suite_traffic(args):
     p = Probes(args, "traffic")
     try:
         p.run_load()
-        for fn in (test_tcp, test_udp, test_burst, test_inbound_threads, test_failed,
+        for fn in (test_tcp, test_sendfile_splice, test_udp, test_burst, test_inbound_threads, test_failed,
                    test_exec_args, test_flows):
             T.name = fn.__name__
             f0 = T.failed
