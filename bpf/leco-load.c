@@ -566,25 +566,43 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
-	skel = leco_bpf__open();
-	if (!skel) {
-		err("failed to open the BPF object: %s", strerror(errno));
-		return 1;
+	/* first with every program; if that fails, again without the optional ones
+	 * (kfree_skb, sched_process_exec), as libbpf-tools fall back */
+	for (int attempt = 0; attempt < 2; attempt++) {
+		skel = leco_bpf__open();
+		if (!skel) {
+			err("failed to open the BPF object: %s", strerror(errno));
+			return 1;
+		}
+		skel->rodata->cfg_exec_args = 1;
+		n = 0;
+		specs[n++] = (struct prog_spec){skel->progs.leco_send, false, false};
+		specs[n++] = (struct prog_spec){skel->progs.leco_recv, false, false};
+		specs[n++] = (struct prog_spec){skel->progs.leco_state, false, false};
+		specs[n++] = (struct prog_spec){skel->progs.leco_sendmsg4, true, false};
+		specs[n++] = (struct prog_spec){skel->progs.leco_sendmsg6, true, false};
+		specs[n++] = (struct prog_spec){skel->progs.leco_recvmsg4, true, false};
+		specs[n++] = (struct prog_spec){skel->progs.leco_recvmsg6, true, false};
+		specs[n++] = (struct prog_spec){skel->progs.leco_drop, false, true};
+		specs[n++] = (struct prog_spec){skel->progs.leco_exec, false, true};
+		if (attempt) {
+			for (i = 0; i < n; i++)
+				if (specs[i].optional)
+					bpf_program__set_autoload(specs[i].prog, false);
+		}
+		r = leco_bpf__load(skel);
+		if (!r) {
+			if (attempt)
+				note("warning: loaded without the optional programs (firewall "
+				     "drops, "
+				     "script names): they failed to load on kernel %s",
+				     krel);
+			break;
+		}
+		leco_bpf__destroy(skel);
+		skel = NULL;
 	}
-	skel->rodata->cfg_exec_args = 1;
-
-	specs[n++] = (struct prog_spec){skel->progs.leco_send, false, false};
-	specs[n++] = (struct prog_spec){skel->progs.leco_recv, false, false};
-	specs[n++] = (struct prog_spec){skel->progs.leco_state, false, false};
-	specs[n++] = (struct prog_spec){skel->progs.leco_sendmsg4, true, false};
-	specs[n++] = (struct prog_spec){skel->progs.leco_sendmsg6, true, false};
-	specs[n++] = (struct prog_spec){skel->progs.leco_recvmsg4, true, false};
-	specs[n++] = (struct prog_spec){skel->progs.leco_recvmsg6, true, false};
-	specs[n++] = (struct prog_spec){skel->progs.leco_drop, false, true};
-	specs[n++] = (struct prog_spec){skel->progs.leco_exec, false, true};
-
-	r = leco_bpf__load(skel);
-	if (r) {
+	if (!skel) {
 		err("failed to load the BPF programs into kernel %s: %s (needs >= 6.3 with BTF%s)",
 		    krel, strerror(-r), verbose ? "" : "; -v shows the verifier log");
 		goto cleanup;
@@ -598,6 +616,8 @@ int main(int argc, char **argv)
 	for (i = 0; i < n; i++) {
 		struct bpf_program *p = specs[i].prog;
 
+		if (!bpf_program__autoload(p))
+			continue;
 		links[i] = specs[i].cgroup ? bpf_program__attach_cgroup(p, cgfd)
 					   : bpf_program__attach(p);
 		if (!links[i]) {
