@@ -21,13 +21,13 @@
 
 void leco_format_conf_default(struct leco_format_conf *f)
 {
-	*f = (struct leco_format_conf){
-		.local_endpoint = false,
-		.label_cut = 20,
-		.script_cut = 16,
-		.traffic_min = 5120,
-		.reltime_after_s = 22 * 3600 + 30 * 60,
-	};
+	/* memset, not a compound literal: padding is zeroed too, so two defaults compare equal */
+	memset(f, 0, sizeof(*f));
+	f->local_endpoint = false;
+	f->label_cut = 20;
+	f->script_cut = 16;
+	f->traffic_min = 5120;
+	f->reltime_after_s = 22 * 3600 + 30 * 60;
 }
 
 void leco_view_conf_default(struct leco_view_conf *v)
