@@ -130,7 +130,7 @@ if pin then
 		M.draw()
 		n = #rec.texts
 		if n == 2 then break end
-		os.execute('sleep 0.1')
+		os.execute('env -u LD_PRELOAD sleep 0.1')
 	end
 	check('live: two lines drawn (max_lines = 2)', n == 2, n)
 	check('live: no message line', rec.texts[1] and not has(rec.texts[1].text, 'leco:'),
