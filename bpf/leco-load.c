@@ -206,21 +206,22 @@ static int remove_pins(const char *dir)
 		}
 		closedir(d);
 		if (rmdir(links) && errno != ENOENT) {
-			err("failed to remove %s: %s", links, strerror(errno));
-			return -errno;
+			int e = errno;
+
+			if (e == ENOTEMPTY || e == EEXIST)
+				err("%s: contains files leco-load did not create; left in place",
+				    links);
+			else
+				err("failed to remove %s: %s", links, strerror(e));
+			return -e;
 		}
 	}
+	/* the map names are ours: whatever is pinned under them goes */
 	for (i = 0; i < sizeof(map_pins) / sizeof(map_pins[0]); i++) {
 		if (path_join(path, sizeof(path), dir, map_pins[i]))
 			return -ENAMETOOLONG;
-		if (access(path, F_OK))
-			continue;
-		if (pinned_kind(path, false) == 0) {
-			if (unlink(path))
-				err("failed to remove %s: %s", path, strerror(errno));
-		} else if (unlink(path) == 0) {
-			/* a stale file of ours with a name we own: also gone */
-		}
+		if (unlink(path) && errno != ENOENT)
+			err("failed to remove %s: %s", path, strerror(errno));
 	}
 	if (rmdir(dir) && errno != ENOENT) {
 		int e = errno;

@@ -690,6 +690,19 @@ def suite_lifecycle(args):
         r = p.run_load()
         T.check(r.returncode == 0 and "loaded" in r.stderr and os.path.isdir(p.dir), "reload")
         p.unload()
+        # --unload removes what leco-load pinned, and only that
+        p.run_load()
+        subprocess.run(["bpftool", "map", "create", p.dir + "/foreign", "type", "array", "key",
+                        "4", "value", "4", "entries", "1", "name", "foreign"], check=True,
+                       timeout=30)
+        r = subprocess.run([p.load, "--unload", "-p", p.dir], capture_output=True, text=True,
+                           timeout=30)
+        left = sorted(os.listdir(p.dir)) if os.path.isdir(p.dir) else []
+        T.check(r.returncode == 1 and "did not create" in r.stderr and left == ["foreign"],
+                "unload: a foreign pin stays, ours go", (r.returncode, r.stderr, left))
+        if os.path.exists(p.dir + "/foreign"):
+            os.unlink(p.dir + "/foreign")
+            os.rmdir(p.dir)
         # a temporary dir left by a leco-load that died mid-way (its pid is gone) is removed
         p.unload()
         stale = p.dir + "-new-99999999"
