@@ -231,7 +231,8 @@ struct leco_reader {
 	uint64_t polls, reattaches;
 
 	struct leco_conntab tab;
-	uint64_t now_mono, prev_poll_mono;
+	uint64_t now_mono, prev_poll_mono; /* this poll; the last snapshot read (0: none) */
+	uint64_t snap_mono;
 	int64_t now_real;
 
 	struct leco_users *users;

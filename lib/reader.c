@@ -263,7 +263,8 @@ static int ingest(void *ctx, const struct leco_key *keys, const struct leco_conn
 
 static void clock_now(struct leco_reader *r)
 {
-	r->prev_poll_mono = r->polls ? r->now_mono : 0;
+	/* rates span the time since the last snapshot, not since a poll that read none */
+	r->prev_poll_mono = r->snap_mono;
 	r->now_mono = r->clock.mono_ns(r->clock.ctx);
 	r->now_real = r->clock.real_ns(r->clock.ctx);
 }
@@ -279,6 +280,7 @@ static void check_config(struct leco_reader *r)
 static int finish_poll(struct leco_reader *r)
 {
 	leco_conntab_end(&r->tab);
+	r->snap_mono = r->now_mono;
 	r->state = LECO_READER_OK;
 	check_config(r);
 	snprintf(r->msg, sizeof(r->msg), "%s", r->cfg_failed ? r->cfg_msg : "");

@@ -349,6 +349,31 @@ static bool clean(const char *s)
 }
 
 /* Random bytes in every record field: the poll path never fails and never emits junk. */
+/* A poll that fails (probes not loaded) reads no bytes: the next rate spans the time since the
+ * last snapshot that did, not since the failed poll. */
+static void test_rate_after_failed_poll(void)
+{
+	struct leco_key k;
+	struct leco_conn c;
+	struct leco_reader *r = open_reader(NULL, NULL, true);
+	const struct leco_line *l;
+
+	if (!r)
+		return;
+	conn(&k, &c, 1, "10.2.0.1", 443, 1000, "curl", 10, 1);
+	CHECK_INTEQ(leco_reader_poll_records(r, &k, &c, 1), 1);
+	advance(1);
+	CHECK_INTEQ(leco_reader_poll(r), -ENOENT); /* pin_dir does not exist */
+	advance(1);
+	c.rx_bytes += 2000;
+	c.last_ns = t_mono;
+	CHECK_INTEQ(leco_reader_poll_records(r, &k, &c, 1), 1);
+	l = leco_reader_line(r, 0);
+	CHECKF(l->rx_rate > 999 && l->rx_rate < 1001, "rx_rate %f, want 1000 (2000 B in 2 s)",
+	       l->rx_rate);
+	leco_reader_free(r);
+}
+
 static void test_garbage_records(void)
 {
 	struct leco_key k[300];
@@ -432,6 +457,7 @@ int main(void)
 	RUN(test_config_reload);
 	RUN(test_opts);
 	RUN(test_garbage_records);
+	RUN(test_rate_after_failed_poll);
 	char cmd[600];
 
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmp);
