@@ -188,6 +188,12 @@ static void jstr(FILE *f, const char *k, const char *v)
 	cli_json_str(f, v);
 }
 
+static void juint(FILE *f, const char *k, unsigned long long v)
+{
+	jkey(f, k, false);
+	fprintf(f, "%llu", v);
+}
+
 static void jnum(FILE *f, const char *k, double v)
 {
 	jkey(f, k, false);
@@ -233,16 +239,16 @@ int cli_print_line(FILE *f, const struct leco_line *l, bool json)
 		snprintf(b, sizeof(b), "E%d", l->err);
 		cli_json_str(f, b);
 	}
-	jint(f, "pid", l->pid);
+	juint(f, "pid", l->pid);
 	jstr(f, "comm", l->comm);
 	jstr(f, "cmd", l->cmd);
 	jstr(f, "exe", l->exe);
-	jint(f, "uid", l->uid);
+	juint(f, "uid", l->uid);
 	jstr(f, "user", l->user);
 	jstr(f, "cgroup", l->cgroup);
 	jstr(f, "unit", l->unit);
-	jint(f, "rx", (long long)l->rx);
-	jint(f, "tx", (long long)l->tx);
+	juint(f, "rx", l->rx);
+	juint(f, "tx", l->tx);
 	jnum(f, "rx_rate", l->rx_rate);
 	jnum(f, "tx_rate", l->tx_rate);
 	jint(f, "first_seen", l->first_seen);
@@ -253,8 +259,7 @@ int cli_print_line(FILE *f, const struct leco_line *l, bool json)
 	fputs(l->is_new ? "true" : "false", f);
 	jkey(f, "changed", false);
 	fputs(l->changed ? "true" : "false", f);
-	jkey(f, "cookie", false);
-	fprintf(f, "%llu", (unsigned long long)l->cookie);
+	juint(f, "cookie", l->cookie);
 	fputs("}\n", f);
 	return ferror(f) ? -EIO : 0;
 }
