@@ -145,8 +145,8 @@ int cmd_rx_test(int argc, char **argv)
 		}
 		free(buf);
 	}
-	if (!json)
-		fflush(stdout);
+	if (fflush(stdout) || ferror(stdout))
+		rc = cli_err("rx-test: writing the output failed");
 	leco_config_free(cfg);
 	return rc;
 }

@@ -63,6 +63,12 @@ t_check "bad reference: message" grep -qF "$tmp/bad2.ini:2:7: reference to group
 "$leco" rx-test -c "$tmp/missing.ini" x >/dev/null 2>"$tmp/err"; rc=$?
 t_check "missing config: exit 2" test "$rc" = 2
 t_check "missing config: message" grep -qF "missing.ini: cannot open" "$tmp/err"
+# output that cannot be written (disk full, closed pipe): exit 2 with a message, not 0
+for mode in --json ""; do
+	"$leco" rx-test -q $mode -c "$widget" x >/dev/full 2>"$tmp/err"; rc=$?
+	t_check "write error ${mode:-text}: exit 2" test "$rc" = 2
+	t_check "write error ${mode:-text}: message" grep -qF "rx-test: writing the output failed" "$tmp/err"
+done
 "$leco" rx-test x >/dev/null 2>&1; rc=$?
 t_check "no -c: exit 2" test "$rc" = 2
 "$leco" rx-test --bogus >/dev/null 2>&1; rc=$?
