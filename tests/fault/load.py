@@ -44,7 +44,9 @@ def serve():
     sel = selectors.DefaultSelector()
     for ls, info in listeners:
         sel.register(ls, selectors.EVENT_READ, ("listen", info))
-    while True:
+    parent = os.getppid()
+    deadline = time.monotonic() + secs + 600  # bounded even if nobody stops us
+    while os.getppid() == parent and time.monotonic() < deadline:
         for key, _ in sel.select(0.1):
             kind, info = key.data
             if kind == "listen":
