@@ -276,22 +276,28 @@ while got < 7000:
     if not b: break
     got += len(b)
 cl.close(); t.join()
-print(port, os.getpid(), got)
+s = socket.socket(); s.bind(("127.0.0.1", 0)); closed = s.getsockname()[1]; s.close()
+try:
+    socket.create_connection(("127.0.0.1", closed), timeout=2)
+except ConnectionRefusedError:
+    pass
+print(port, os.getpid(), got, closed)
 ]]
 	local f = io.popen("env -u LD_PRELOAD python3 -c '" .. py .. "'")
 	local out = f:read('a')
 	f:close()
-	local port, pypid, got = out:match('(%d+) (%d+) (%d+)')
-	port, pypid = tonumber(port), tonumber(pypid)
+	local port, pypid, got, closed = out:match('(%d+) (%d+) (%d+) (%d+)')
+	port, pypid, closed = tonumber(port), tonumber(pypid), tonumber(closed)
 	check('live: traffic made', port and tonumber(got) == 7000, out)
-	local cl, sv, l2
+	local cl, sv, rf
 	for _ = 1, 100 do
 		lines = r:lines() or {}
 		for _, l in ipairs(lines) do
 			if l.rport == port and l.laddr == '127.0.0.1' then cl = l end
 			if l.lport == port and l.raddr == '127.0.0.1' then sv = l end
+			if l.rport == closed and l.pid == pypid then rf = l end
 		end
-		if cl and sv then break end
+		if cl and sv and rf then break end
 		sleep(0.05)
 	end
 	check('live: client connection in lines()', cl ~= nil)
@@ -313,6 +319,9 @@ print(port, os.getpid(), got)
 	if sv then
 		check('live: server side is inbound', sv.dir == 'in', sv.dir)
 	end
+	check('live: refused attempt: state failed, error ECONNREFUSED',
+		rf and rf.state == 'failed' and rf.error == 'ECONNREFUSED' and rf.dir == 'out',
+		rf and ('%s %s'):format(rf.state, rf.error))
 	-- the second reader (rules) sees the same connection, rewritten
 	local seen2
 	for _ = 1, 100 do
