@@ -122,8 +122,11 @@ struct scan_q {
 	size_t head, n, cap;
 };
 
-static int q_push(struct scan_q *q, const char *s)
+/* A directory to read: its relative path on disk, then (after the NUL) the sanitized one shown. */
+static int q_push(struct scan_q *q, const char *real, const char *shown)
 {
+	size_t rl = strlen(real) + 1, sl = strlen(shown) + 1;
+
 	if (q->n == q->cap) {
 		size_t cap = q->cap ? q->cap * 2 : 64;
 		char **v = realloc(q->v, cap * sizeof(*v));
@@ -133,8 +136,10 @@ static int q_push(struct scan_q *q, const char *s)
 		q->v = v;
 		q->cap = cap;
 	}
-	if (!(q->v[q->n] = strdup(s)))
+	if (!(q->v[q->n] = malloc(rl + sl)))
 		return -ENOMEM;
+	memcpy(q->v[q->n], real, rl);
+	memcpy(q->v[q->n] + rl, shown, sl);
 	q->n++;
 	return 0;
 }
@@ -152,10 +157,11 @@ static void scan(struct leco_cgroups *cg, uint64_t now)
 		return;
 	if (!stat(cg->root, &st))
 		leco_cache_put(cg->paths, st.st_ino, NULL, "", now);
-	if (q_push(&q, ""))
+	if (q_push(&q, "", ""))
 		goto out;
 	while (q.head < q.n && dirs < CG_SCAN_DIRS) {
 		char *rel = q.v[q.head++], full[CG_PATH_MAX * 2];
+		const char *shown = rel + strlen(rel) + 1;
 		size_t depth = 0;
 		DIR *d;
 		struct dirent *de;
@@ -167,7 +173,7 @@ static void scan(struct leco_cgroups *cg, uint64_t now)
 		if (!d)
 			continue; /* removed meanwhile, or not readable */
 		while ((de = readdir(d)) && dirs < CG_SCAN_DIRS) {
-			char name[CG_PATH_MAX], sub[CG_PATH_MAX];
+			char name[CG_PATH_MAX], sub[CG_PATH_MAX], real[CG_PATH_MAX];
 
 			if (de->d_name[0] == '.' &&
 			    (!de->d_name[1] || (de->d_name[1] == '.' && !de->d_name[2])))
@@ -181,15 +187,15 @@ static void scan(struct leco_cgroups *cg, uint64_t now)
 			}
 			dirs++;
 			leco_sanitize(name, sizeof(name), de->d_name, strlen(de->d_name));
-			if (snprintf(sub, sizeof(sub), "%s%s%s", rel, rel[0] ? "/" : "", name) >=
-			    (int)sizeof(sub))
+			/* shown: every component sanitized; the real path is only for reading */
+			if (snprintf(sub, sizeof(sub), "%s%s%s", shown, shown[0] ? "/" : "",
+				     name) >= (int)sizeof(sub))
 				continue;
 			leco_cache_put(cg->paths, de->d_ino, NULL, sub, now);
-			/* recurse with the real name: the sanitized one may not exist */
 			if (depth + 1 < CG_DEPTH_MAX &&
-			    snprintf(sub, sizeof(sub), "%s%s%s", rel, rel[0] ? "/" : "",
-				     de->d_name) < (int)sizeof(sub))
-				q_push(&q, sub);
+			    snprintf(real, sizeof(real), "%s%s%s", rel, rel[0] ? "/" : "",
+				     de->d_name) < (int)sizeof(real))
+				q_push(&q, real, sub);
 		}
 		closedir(d);
 	}

@@ -393,6 +393,33 @@ static void test_cgroups(void)
 	CHECK_STREQ(mnt, "/sys/fs/cgroup/my dir");
 }
 
+/* Hostile names of parent cgroups are sanitized in paths and labels too, not only the last one. */
+static void test_cgroups_hostile_parents(void)
+{
+	char root[512];
+	struct leco_cgroups *cg;
+	uint64_t now = 100 * LECO_NS;
+
+	mkdirf("cg"); /* ino_of() looks under cg/ */
+	mkdirf("cg2/a.slice/web.service");
+	mkdirf("cg2/ev [ :: ]\x01il/web.service");
+	mkdirf("cg2/x\n::y/z::/w.scope");
+	snprintf(root, sizeof(root), "%s/cg2", tmp);
+	cg = leco_cgroups_new(root, 20);
+	CHECK(cg != NULL);
+	if (!cg)
+		return;
+	CHECK_STREQ(leco_cgroups_path(cg, ino_of("../cg2/ev [ :: ]\x01il/web.service"), now),
+		    "ev [ - ]il/web.service");
+	CHECK_STREQ(leco_cgroups_path(cg, ino_of("../cg2/x\n::y/z::/w.scope"), now),
+		    "x-y/z-/w.scope");
+	CHECK_STREQ(leco_cgroups_label(cg, ino_of("../cg2/a.slice/web.service"), now), "web");
+	/* the collision takes the parent's (sanitized) name */
+	CHECK_STREQ(leco_cgroups_label(cg, ino_of("../cg2/ev [ :: ]\x01il/web.service"), now),
+		    "ev [ - ]il/web");
+	leco_cgroups_free(cg);
+}
+
 static void test_cache(void)
 {
 	struct leco_cache *c = leco_cache_new(4, 10, false);
@@ -429,6 +456,7 @@ int main(void)
 	RUN(test_proc);
 	RUN(test_users);
 	RUN(test_cgroups);
+	RUN(test_cgroups_hostile_parents);
 	RUN(test_cache);
 	char cmd[600];
 
