@@ -80,6 +80,31 @@ for c in "${capl[@]}"; do
 	svc_unload "$p"
 done
 
+# The unit's file-system sandbox, approximated without systemd as PID 1: in a private
+# mount namespace, / and /sys (ProtectSystem=strict, ProtectKernelTunables=), the cgroup
+# tree (ProtectControlGroups=) and /proc/sys read-only, /sys/fs/bpf writable
+# (ReadWritePaths=), no_new_privs (NoNewPrivileges=), the unit's capabilities and group.
+p=/sys/fs/bpf/leco-test-$$-sandbox
+cg2=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts)
+if unshare -m --propagation private bash -c '
+	set -e
+	mount -o remount,bind,ro /
+	mount -o remount,bind,ro /sys
+	[ -z "$1" ] || mount -o remount,bind,ro "$1"
+	mount --bind /proc/sys /proc/sys && mount -o remount,bind,ro /proc/sys
+	! touch /usr/leco-sandbox-probe 2>/dev/null
+	shift
+	exec setpriv "$@"' _ "$cg2" "${sgid[@]}" --no-new-privs --inh-caps=-all \
+	--bounding-set=-all,"$caps" -- "$LECO_BIN/leco-load" --group leco -p "$p" >"$SVC_TMP/sb.log" 2>&1
+then
+	t_check "leco-load works in the unit-like sandbox (read-only /, /sys, cgroups, no_new_privs)" true
+	t_check "pins made in the sandbox are visible outside it" test -e "$p/conns"
+else
+	cat "$SVC_TMP/sb.log" >&2
+	t_check "leco-load works in the unit-like sandbox (read-only /, /sys, cgroups, no_new_privs)" false
+fi
+svc_unload "$p"
+
 # Pins: group leco may read, others may not.
 t_check "pinned maps are group leco, no access for others" \
 	bash -c "for f in '$pin'/info '$pin'/conns '$pin'/stats; do
