@@ -105,6 +105,22 @@ for e in conkyrc leco.ini; do
 	fi
 done
 
+# --- an install-time --prefix is honoured by the generated files ------------------
+D2=$tmp/root2 P2=/opt/leco-prefix-test
+if DESTDIR=$D2 cmake --install "$LECO_BUILD" --prefix "$P2" >"$tmp/install2.log" 2>&1; then
+	pc2=$(find "$D2" -name leco.pc | head -1)
+	t_check "--prefix $P2: leco.pc says prefix=$P2" grep -qx "prefix=$P2" "${pc2:-/dev/null}"
+	if [ "$LECO_SYSTEMD" = 1 ]; then
+		t_check "--prefix $P2: the unit runs $P2/sbin/leco-load" \
+			grep -q "^ExecStart=$P2/sbin/leco-load " "$D2$P2/lib/systemd/system/leco.service"
+	fi
+	out2=$(find "$D2" -type f ! -path "$D2$P2/*" | sed "s|^$D2||")
+	t_check "--prefix $P2: every file under it${out2:+ (outside: $out2)}" test -z "$out2"
+else
+	cat "$tmp/install2.log" >&2
+	t_check "cmake --install --prefix $P2" false
+fi
+
 # --- consume: pkg-config ----------------------------------------------------
 cat >"$tmp/app.c" <<'C'
 #include <leco.h>
