@@ -167,8 +167,9 @@ static uint64_t next(void)
 /* Biased records: mostly plausible values (so the deep paths run), sometimes garbage. */
 static void make(uint8_t *buf, size_t n)
 {
-	static const char *const comms[] = {"curl", "python3", "a\x1b[2J::\n\xff", " :: ",
-					    "\xc3\x28\xe2\x82", "firefox", "bash"};
+	static const char *const comms[] = {"curl", "python3",		"a\x1b[2J::\n\xff",
+					    " :: ", "\xc3\x28\xe2\x82", "firefox",
+					    "bash"};
 	for (size_t i = 0; i < n; i++) {
 		struct leco_key k;
 		struct leco_conn c;
@@ -194,8 +195,8 @@ static void make(uint8_t *buf, size_t n)
 			if (next() % 2) {
 				const char *cm = comms[next() % (sizeof(comms) / sizeof(comms[0]))];
 				memset(c.comm, 0, sizeof(c.comm));
-				memcpy(c.comm, cm, strlen(cm) < sizeof(c.comm) ? strlen(cm)
-										: sizeof(c.comm));
+				memcpy(c.comm, cm,
+				       strlen(cm) < sizeof(c.comm) ? strlen(cm) : sizeof(c.comm));
 			}
 			if (c.family == 4)
 				memset(c.raddr + 4, 0, 12);
