@@ -53,6 +53,9 @@ exec 3>&-
 t_wait_for 20 test -s "$work/display" || { echo "FAIL: Xvfb did not start"; cat "$work/xvfb.log"; exit 1; }
 export DISPLAY=:$(head -1 "$work/display")
 echo "Xvfb on $DISPLAY (pid $xvfb_pid)"
+# a wallpaper: the widget's window is see-through and its outline keeps text readable on it
+convert -size 1000x700 gradient:'#4f6f92-#1a2638' "$work/wallpaper.png"
+timeout 20 display -window root "$work/wallpaper.png" >/dev/null 2>&1
 
 # Only this test's connections: a python3 copy with a unique comm; everything else is dropped.
 comm=lct$$
@@ -79,8 +82,9 @@ stop_conky() {
 # ocr NAME: screenshot of the widget area, OCR'd into $work/NAME.txt
 ocr() {
 	import -window root "$work/$1.png" 2>/dev/null || return 1
-	convert "$work/$1.png" -crop 1000x260+0+0 +repage -colorspace gray -negate -resize 250% \
-		"$work/$1-ocr.png" || return 1
+	# text colours all have a channel at ff, the wallpaper none above 92: max channel, threshold
+	convert "$work/$1.png" -crop 1000x260+0+0 +repage -separate -evaluate-sequence max \
+		-resize 250% -threshold 62% -negate "$work/$1-ocr.png" || return 1
 	tesseract "$work/$1-ocr.png" - --psm 6 >"$work/$1.txt" 2>/dev/null || return 1
 	# OCR mixes up 1/l/I/| and 0/O inside words like lct1067: a digit-friendly copy
 	tr 'lI|Oo' '11100' <"$work/$1.txt" >"$work/$1.num"
@@ -110,8 +114,14 @@ no_lua_errors() { # no_lua_errors LOG
 }
 # ink_rows FILE: rows of the widget area that have bright pixels (0 if nothing is drawn)
 ink_rows() {
-	convert "$1" -crop 1000x260+0+0 +repage -colorspace gray -threshold 40% -scale 1x260! \
-		-depth 8 txt:- | awk 'NR > 1 && $0 !~ /#000000/ { n++ } END { print n + 0 }'
+	convert "$1" -crop 1000x260+0+0 +repage -separate -evaluate-sequence max -threshold 62% \
+		-scale 1x260! -depth 8 txt:- | awk 'NR > 1 && $0 !~ /#000000/ { n++ } END { print n + 0 }'
+}
+# see_through FILE: inside the widget's window, below the lines, the wallpaper shows
+see_through() {
+	local px
+	px=$(convert "$1" -format '%[fx:int(255*p{500,500}.b)]' info:) || return 1
+	[ "$px" -gt 40 ]
 }
 
 # --- 1: probes not loaded ---------------------------------------------------------------------
@@ -121,6 +131,7 @@ t_check "stderr says probes not loaded" \
 	t_wait_for 20 grep -q 'leco.conky: .*probes not loaded' "$work/conky1.err"
 t_check "draws 'probes not loaded — run: sudo leco-load'" \
 	wait_ocr missing 20 "probes not loaded" "sudo leco-load"
+t_check "window is see-through (wallpaper shows)" see_through "$work/missing.png"
 n1=$(ink_rows "$work/missing.png")
 t_check "one line drawn while not loaded (ink rows: $n1)" test "$n1" -gt 4 -a "$n1" -lt 25
 
