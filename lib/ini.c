@@ -98,6 +98,9 @@ int ini_parse(const char *text, size_t len, ini_cb cb, void *ctx, unsigned int *
 			le--;
 
 		const char *s = ls, *e = le;
+		/* a UTF-8 byte order mark, as some editors save (columns still count its bytes) */
+		if (lineno == 1 && e - s >= 3 && !memcmp(s, "\xef\xbb\xbf", 3))
+			s += 3;
 		trim(&s, &e);
 		if (s == e || *s == '#' || *s == ';') {
 			/* blank or comment line: ends a continuation */

@@ -78,6 +78,8 @@ static const struct rx_case rx_cases[] = {
 	{"leading .* anchors", P ".*foo = X\n", "a foo foo b", "X b"},
 	{"empty matches", P "x* = -\n", "abc", "-a-b-c-"},
 	{"empty match after a match", P "a* = -\n", "baac", "-b--c-"},
+	/* a UTF-8 byte order mark (as some editors save) does not hide the first section */
+	{"utf-8 BOM before the first section", "\xef\xbb\xbf" P "foo = bar\n", "a foo", "a bar"},
 	/* wrapped forms */
 	{"wrapped", P "/foo/ = bar\n", "a FOO b", "a bar b"},
 	{"I flag: case-sensitive", P "I/foo/ = bar\n", "FOO foo", "FOO bar"},
