@@ -27,7 +27,9 @@ uint64_t leco_hash_str(const char *s)
 }
 
 struct cache_ent {
-	struct cache_ent *next;
+	struct cache_ent *next;		 /* bucket chain */
+	struct cache_ent *older, *newer; /* age list, by insertion (or last hit when bumping) */
+	size_t bucket;
 	uint64_t key, ts;
 	char *skey; /* NULL for numeric keys */
 	char val[];
@@ -35,6 +37,7 @@ struct cache_ent {
 
 struct leco_cache {
 	struct cache_ent **tab;
+	struct cache_ent *oldest, *newest;
 	size_t nbuckets, n, cap;
 	uint64_t ttl_ns;
 	bool bump;
@@ -66,6 +69,38 @@ static void ent_free(struct cache_ent *e)
 	free(e);
 }
 
+static void age_unlink(struct leco_cache *c, struct cache_ent *e)
+{
+	if (e->older)
+		e->older->newer = e->newer;
+	else
+		c->oldest = e->newer;
+	if (e->newer)
+		e->newer->older = e->older;
+	else
+		c->newest = e->older;
+}
+
+static void age_append(struct leco_cache *c, struct cache_ent *e)
+{
+	e->older = c->newest;
+	e->newer = NULL;
+	if (c->newest)
+		c->newest->newer = e;
+	else
+		c->oldest = e;
+	c->newest = e;
+}
+
+/* Unlink `e` (found at *pp in its bucket chain) and free it. */
+static void ent_remove(struct leco_cache *c, struct cache_ent **pp, struct cache_ent *e)
+{
+	*pp = e->next;
+	age_unlink(c, e);
+	ent_free(e);
+	c->n--;
+}
+
 void leco_cache_clear(struct leco_cache *c)
 {
 	if (!c)
@@ -79,6 +114,7 @@ void leco_cache_clear(struct leco_cache *c)
 		}
 		c->tab[i] = NULL;
 	}
+	c->oldest = c->newest = NULL;
 	c->n = 0;
 }
 
@@ -114,45 +150,39 @@ const char *leco_cache_get(struct leco_cache *c, uint64_t key, const char *skey,
 		if (e->key != key || !e->skey != !skey || (skey && strcmp(e->skey, skey)))
 			continue;
 		if (expired(c, e, now)) {
-			*pp = e->next;
-			ent_free(e);
-			c->n--;
+			ent_remove(c, pp, e);
 			return NULL;
 		}
-		if (c->bump)
+		if (c->bump) {
 			e->ts = now;
+			age_unlink(c, e);
+			age_append(c, e);
+		}
 		return e->val;
 	}
 	return NULL;
 }
 
-/* Drop expired entries; if still full, drop the oldest one. */
+/* Remove `e` through its bucket chain (short: there are at least as many buckets as entries). */
+static void ent_evict(struct leco_cache *c, struct cache_ent *e)
+{
+	struct cache_ent **pp = &c->tab[e->bucket];
+
+	while (*pp != e)
+		pp = &(*pp)->next;
+	ent_remove(c, pp, e);
+}
+
+/*
+ * Drop expired entries from the old end; if still full, drop the oldest one. The age list keeps
+ * this O(1) per put: scanning every bucket here made a full cache cost O(cap) per insertion.
+ */
 static void make_room(struct leco_cache *c, uint64_t now)
 {
-	struct cache_ent **oldest = NULL;
-
-	for (size_t i = 0; i < c->nbuckets; i++) {
-		struct cache_ent **pp = &c->tab[i], *e;
-
-		while ((e = *pp)) {
-			if (expired(c, e, now)) {
-				*pp = e->next;
-				ent_free(e);
-				c->n--;
-				continue;
-			}
-			if (!oldest || e->ts < (*oldest)->ts)
-				oldest = pp;
-			pp = &e->next;
-		}
-	}
-	if (c->n >= c->cap && oldest) {
-		struct cache_ent *e = *oldest;
-
-		*oldest = e->next;
-		ent_free(e);
-		c->n--;
-	}
+	while (c->oldest && expired(c, c->oldest, now))
+		ent_evict(c, c->oldest);
+	if (c->n >= c->cap && c->oldest)
+		ent_evict(c, c->oldest);
 }
 
 int leco_cache_put(struct leco_cache *c, uint64_t key, const char *skey, const char *val,
@@ -164,9 +194,7 @@ int leco_cache_put(struct leco_cache *c, uint64_t key, const char *skey, const c
 
 	for (; (e = *pp); pp = &e->next) {
 		if (e->key == key && !e->skey == !skey && (!skey || !strcmp(e->skey, skey))) {
-			*pp = e->next;
-			ent_free(e);
-			c->n--;
+			ent_remove(c, pp, e);
 			break;
 		}
 	}
@@ -182,9 +210,11 @@ int leco_cache_put(struct leco_cache *c, uint64_t key, const char *skey, const c
 	}
 	e->key = key;
 	e->ts = now;
+	e->bucket = b;
 	memcpy(e->val, val, vlen + 1);
 	e->next = c->tab[b];
 	c->tab[b] = e;
+	age_append(c, e);
 	c->n++;
 	return 0;
 }

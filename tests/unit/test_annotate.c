@@ -441,6 +441,31 @@ static void test_cache(void)
 	CHECK_STREQ(leco_cache_get(c, 1, "a", 0), "x");
 	CHECK_STREQ(leco_cache_get(c, 1, "b", 0), "y");
 	leco_cache_free(c);
+
+	/* when full, the entry inserted (or, when bumping, used) longest ago goes */
+	for (int bump = 0; bump < 2; bump++) {
+		c = leco_cache_new(4, 100, bump);
+		for (uint64_t k = 1; k <= 4; k++)
+			leco_cache_put(c, k, NULL, "v", k);
+		CHECK_STREQ(leco_cache_get(c, 1, NULL, 5), "v");
+		leco_cache_put(c, 5, NULL, "v", 6);
+		CHECK_INTEQ(leco_cache_count(c), 4);
+		CHECK((leco_cache_get(c, 1, NULL, 6) != NULL) == bump);
+		CHECK((leco_cache_get(c, 2, NULL, 6) == NULL) == bump);
+		CHECK(leco_cache_get(c, 5, NULL, 6) != NULL);
+		/* replacing a key keeps one entry; expired entries make room first */
+		leco_cache_put(c, 5, NULL, "w", 7);
+		CHECK_STREQ(leco_cache_get(c, 5, NULL, 7), "w");
+		CHECK_INTEQ(leco_cache_count(c), 4);
+		leco_cache_put(c, 6, NULL, "v", 200);
+		CHECK_INTEQ(leco_cache_count(c), 1);
+		CHECK(leco_cache_get(c, 5, NULL, 200) == NULL);
+		leco_cache_clear(c);
+		CHECK_INTEQ(leco_cache_count(c), 0);
+		leco_cache_put(c, 7, NULL, "v", 300);
+		CHECK_STREQ(leco_cache_get(c, 7, NULL, 300), "v");
+		leco_cache_free(c);
+	}
 }
 
 int main(void)
