@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "internal.h"
 #include "rules.h"
 
 void leco_format_conf_default(struct leco_format_conf *f)
@@ -85,7 +86,10 @@ void leco_config_notice_add(struct leco_config *cfg, const char *fmt, ...)
 		cfg->notices = p;
 		cfg->notices_cap = n;
 	}
-	char *s = strdup(buf);
+	/* it quotes the config's text, cut to a width: no half characters or controls */
+	char clean[sizeof(buf) * 3];
+	leco_sanitize_line(clean, sizeof(clean), buf, strlen(buf));
+	char *s = strdup(clean);
 	if (s)
 		cfg->notices[cfg->nnotices++] = s;
 }
@@ -93,14 +97,17 @@ void leco_config_notice_add(struct leco_config *cfg, const char *fmt, ...)
 int leco_config_error(struct leco_error *err, int code, const char *name, unsigned int line,
 		      unsigned int col, const char *fmt, ...)
 {
-	char what[LECO_ERRMSG_MAX - 300];
+	char raw[LECO_ERRMSG_MAX - 300], what[LECO_ERRMSG_MAX - 300];
 	va_list ap;
 
 	if (!err)
 		return code;
 	va_start(ap, fmt);
-	vsnprintf(what, sizeof(what), fmt, ap);
+	vsnprintf(raw, sizeof(raw), fmt, ap);
 	va_end(ap);
+	/* it quotes the config's text, cut to a width: no half characters or controls (the conky
+	 * helper draws this message) */
+	leco_sanitize_line(what, sizeof(what), raw, strlen(raw));
 	memset(err, 0, sizeof(*err));
 	err->code = code;
 	err->line = line;

@@ -638,6 +638,53 @@ static void test_notices(void)
 	leco_config_free(cfg);
 }
 
+/* Whether s is valid UTF-8 without control characters (what the conky helper can draw). */
+static bool drawable(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	while (*p) {
+		size_t n = *p < 0x80 ? 1 : (*p & 0xe0) == 0xc0 ? 2 : (*p & 0xf0) == 0xe0 ? 3 : 4;
+
+		if (*p < 0x20 || *p == 0x7f || *p >= 0xf8 || (*p >= 0x80 && *p < 0xc2))
+			return false;
+		for (size_t i = 1; i < n; i++)
+			if ((p[i] & 0xc0) != 0x80)
+				return false;
+		p += n;
+	}
+	return true;
+}
+
+/* Messages quote the config's text cut to a width: never half a character, never raw controls. */
+static void test_messages_drawable(void)
+{
+	char conf[512], key[160];
+	struct leco_error err = {0};
+	struct leco_config *cfg;
+
+	/* 'x' then 2-byte characters: an 80-byte cut lands inside one */
+	snprintf(key, sizeof(key), "x");
+	for (int i = 0; i < 60; i++)
+		strcat(key, "\xc3\xa9");
+	snprintf(conf, sizeof(conf), "[view]\nmax-lines = %s\n", key);
+	CHECK(load(conf, &err) == NULL);
+	CHECKF(drawable(err.msg), "%s", err.msg);
+	snprintf(conf, sizeof(conf), "[view]\nmax-lines = a\x1b[2Jb\n");
+	CHECK(load(conf, &err) == NULL);
+	CHECKF(drawable(err.msg), "%s", err.msg);
+	/* notices: unknown keys and sections, cut at 100 bytes */
+	snprintf(conf, sizeof(conf), "[format]\n%s = 1\n[%s\x1b]\n", key, key);
+	cfg = load(conf, &err);
+	CHECKF(cfg != NULL, "%s", err.msg);
+	if (!cfg)
+		return;
+	CHECK_INTEQ(leco_config_notice_count(cfg), 2);
+	for (size_t i = 0; i < leco_config_notice_count(cfg); i++)
+		CHECKF(drawable(leco_config_notice(cfg, i)), "%s", leco_config_notice(cfg, i));
+	leco_config_free(cfg);
+}
+
 static void test_widget_ini_loads(void)
 {
 	struct leco_error err = {0};
@@ -819,6 +866,7 @@ int main(int argc, char **argv)
 	RUN(test_defaults);
 	RUN(test_options);
 	RUN(test_notices);
+	RUN(test_messages_drawable);
 	RUN(test_widget_ini_loads);
 	RUN(test_hostile);
 	RUN(test_cache);
