@@ -237,11 +237,44 @@ static bool parse_size(const char *v, uint64_t *out)
 	return true;
 }
 
-/* Seconds: "90", "1.5", "22h30m", "1d", "[[HH:]MM:]SS" (as the original's time-deltas). */
+/* A time unit word at *p ("h", "hr", "hours", "Min", ...: the original's td_parse units and their
+ * plurals, any case); its seconds, 0 if none. Advances *p past it. */
+static double parse_unit(const char **p)
+{
+	static const struct {
+		const char *name;
+		double s;
+	} units[] = {{"w", 604800},	{"wk", 604800},	 {"wks", 604800}, {"week", 604800},
+		     {"weeks", 604800}, {"d", 86400},	 {"day", 86400},  {"days", 86400},
+		     {"h", 3600},	{"hr", 3600},	 {"hrs", 3600},	  {"hour", 3600},
+		     {"hours", 3600},	{"m", 60},	 {"min", 60},	  {"mins", 60},
+		     {"minute", 60},	{"minutes", 60}, {"s", 1},	  {"sec", 1},
+		     {"secs", 1},	{"second", 1},	 {"seconds", 1}};
+	char w[8];
+	size_t n = 0;
+
+	while (isalpha((unsigned char)(*p)[n])) {
+		if (n + 1 >= sizeof(w))
+			return 0;
+		w[n] = (char)tolower((unsigned char)(*p)[n]);
+		n++;
+	}
+	w[n] = 0;
+	for (size_t i = 0; n && i < sizeof(units) / sizeof(*units); i++) {
+		if (!strcmp(w, units[i].name)) {
+			*p += n;
+			return units[i].s;
+		}
+	}
+	return 0;
+}
+
+/* Seconds: "90", "1.5", "22h30m", "1d", "1 week 2 days", "[[HH:]MM:]SS" (as the original's
+ * time-deltas). */
 static bool parse_duration(const char *v, double *out)
 {
 	const char *p = v;
-	double total = 0, n;
+	double total = 0, n, mul;
 	bool unit = false;
 
 	if (!*p)
@@ -265,25 +298,18 @@ static bool parse_duration(const char *v, double *out)
 	while (*p) {
 		if (!parse_num(&p, &n))
 			return false;
-		switch (*p) {
-		case 'd':
-			n *= 86400, p++, unit = true;
-			break;
-		case 'h':
-			n *= 3600, p++, unit = true;
-			break;
-		case 'm':
-			n *= 60, p++, unit = true;
-			break;
-		case 's':
-			p++, unit = true;
-			break;
-		case '\0':
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (!*p) {
 			if (unit)
 				return false; /* "1h30": unit missing */
-			break;
-		default:
-			return false;
+		} else {
+			if (!(mul = parse_unit(&p)))
+				return false;
+			n *= mul;
+			unit = true;
+			while (*p == ' ' || *p == '\t')
+				p++;
 		}
 		total += n;
 	}

@@ -436,6 +436,8 @@ static const struct err_case err_cases[] = {
 	 "bad value '5X' for conn-traffic-min in [format]: expected bytes", 2, 20},
 	{"use-reltime-after", "[format]\nuse-reltime-after = 1h30\n",
 	 "bad value '1h30' for use-reltime-after", 2, 21},
+	{"use-reltime-after, unknown unit", "[format]\nuse-reltime-after = 2 fortnights\n",
+	 "bad value '2 fortnights' for use-reltime-after", 2, 21},
 };
 
 static void test_err_table(void)
@@ -559,6 +561,13 @@ static const struct opt_case opt_cases[] = {
 	{"use-reltime-after 1d", "[format]\nuse-reltime-after = 1d\n", F_RELTIME, 86400},
 	{"use-reltime-after HH:MM:SS", "[format]\nuse-reltime-after = 1:30:00\n", F_RELTIME, 5400},
 	{"use-reltime-after MM:SS", "[format]\nuse-reltime-after = 2:30\n", F_RELTIME, 150},
+	/* the original's time-delta unit words (leco-event-pipe td_parse), any case, plurals, spaces */
+	{"use-reltime-after 1w", "[format]\nuse-reltime-after = 1w\n", F_RELTIME, 604800},
+	{"use-reltime-after 2 days 3hr", "[format]\nuse-reltime-after = 2 days 3hr\n", F_RELTIME,
+	 183600},
+	{"use-reltime-after 1Week 30Min 5sec", "[format]\nuse-reltime-after = 1Week 30Min 5sec\n",
+	 F_RELTIME, 606605},
+	{"new-time 1 minute 2 seconds", "[view]\nnew-time = 1 minute 2 seconds\n", V_NEW, 62},
 	{"max-lines", "[view]\nmax-lines = 7\n", V_MAX, 7},
 	{"new-time", "[view]\nnew-time = 1m30s\n", V_NEW, 90},
 	{"line-fade-time in [view]", "[view]\nline-fade-time = 2.5\n", V_FADE, 2.5},
