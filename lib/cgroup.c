@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -223,6 +224,32 @@ const char *leco_cgroups_path(struct leco_cgroups *cg, uint64_t id, uint64_t now
 	return cg->path;
 }
 
+/* snprintf that, when it truncates, leaves no incomplete UTF-8 sequence at the end */
+static void fmt_cut(char *dst, size_t dstsz, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void fmt_cut(char *dst, size_t dstsz, const char *fmt, ...)
+{
+	va_list ap;
+	size_t n, k;
+	int r;
+
+	va_start(ap, fmt);
+	r = vsnprintf(dst, dstsz, fmt, ap);
+	va_end(ap);
+	if (r < 0 || (size_t)r < dstsz)
+		return;
+	n = k = dstsz - 1;
+	while (k && ((unsigned char)dst[k - 1] & 0xc0) == 0x80)
+		k--;
+	if (k) {
+		unsigned char c = (unsigned char)dst[k - 1];
+		size_t len = c < 0x80 ? 1 : c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
+
+		if (k - 1 + len > n)
+			dst[k - 1] = 0;
+	}
+}
+
 /* Strip a unit suffix as the original's re.sub(r'.(service|scope|slice)$', '', n). */
 static void strip_unit(char *s)
 {
@@ -274,7 +301,7 @@ static void label_of(struct leco_cgroups *cg, const char *cgp0, uint64_t now)
 
 		snprintf(b, sizeof(b), "%s", base ? base + 1 : cgp);
 		strip_unit(b);
-		snprintf(cgn, sizeof(cgn), "%s%s", b, cgs);
+		fmt_cut(cgn, sizeof(cgn), "%s%s", b, cgs);
 		cut_label(cgn, cut);
 		bool seen = false;
 
@@ -283,7 +310,7 @@ static void label_of(struct leco_cgroups *cg, const char *cgp0, uint64_t now)
 		if (seen) { /* looping: a numbered label */
 			char first[CG_LABEL_MAX];
 
-			snprintf(first, sizeof(first), "%s", cgns[0]);
+			fmt_cut(first, sizeof(first), "%s", cgns[0]);
 			first[leco_utf8_off(first, cut > 2 ? cut - 2 : 0)] = 0;
 			for (unsigned int n = 0; n < 9999; n++) {
 				char s[4] = {0};
@@ -295,12 +322,12 @@ static void label_of(struct leco_cgroups *cg, const char *cgp0, uint64_t now)
 				} else {
 					s[0] = chars[m];
 				}
-				snprintf(cgn, sizeof(cgn), "%s.%s", first, s);
+				fmt_cut(cgn, sizeof(cgn), "%s.%s", first, s);
 				if (!leco_cache_get(cg->path_of_label, 0, cgn, now))
 					break;
 			}
 		} else if (ncgns < 8) {
-			snprintf(cgns[ncgns++], CG_LABEL_MAX, "%s", cgn);
+			fmt_cut(cgns[ncgns++], CG_LABEL_MAX, "%s", cgn);
 		}
 		const char *cgp1 = leco_cache_get(cg->path_of_label, 0, cgn, now);
 
@@ -322,17 +349,17 @@ static void label_of(struct leco_cgroups *cg, const char *cgp0, uint64_t now)
 			/* a multi-component common suffix gets a second '/', as in the original */
 			bool multi = suff && memchr(a + strlen(a) - suff, '/', suff);
 
-			snprintf(cgs, sizeof(cgs), "%s/%s", multi ? "/" : "", cgn);
+			fmt_cut(cgs, sizeof(cgs), "%s/%s", multi ? "/" : "", cgn);
 			continue;
 		}
 		if (!cgp1) {
 			leco_cache_put(cg->path_of_label, 0, cgn, cgp0, now);
 			leco_cache_put(cg->label_of_path, 0, cgp0, cgn, now);
 		}
-		snprintf(cg->label, sizeof(cg->label), "%s", cgn);
+		fmt_cut(cg->label, sizeof(cg->label), "%s", cgn);
 		return;
 	}
-	snprintf(cg->label, sizeof(cg->label), "%s", cgn);
+	fmt_cut(cg->label, sizeof(cg->label), "%s", cgn);
 }
 
 const char *leco_cgroups_label(struct leco_cgroups *cg, uint64_t id, uint64_t now)
@@ -342,7 +369,7 @@ const char *leco_cgroups_label(struct leco_cgroups *cg, uint64_t id, uint64_t no
 	if (!path[0] || !cg->cut)
 		return "";
 	if ((l = leco_cache_get(cg->label_of_path, 0, path, now))) {
-		snprintf(cg->label, sizeof(cg->label), "%s", l);
+		fmt_cut(cg->label, sizeof(cg->label), "%s", l);
 		/* keep the label's claim alive as long as the cgroup is shown */
 		leco_cache_get(cg->path_of_label, 0, cg->label, now);
 		return cg->label;

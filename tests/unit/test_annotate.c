@@ -420,6 +420,49 @@ static void test_cgroups_hostile_parents(void)
 	leco_cgroups_free(cg);
 }
 
+/* Whether s is valid UTF-8 (no sequence cut short). */
+static bool utf8_ok(const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p;) {
+		size_t n = *p < 0x80 ? 1 : (*p & 0xe0) == 0xc0 ? 2 : (*p & 0xf0) == 0xe0 ? 3 : 4;
+
+		for (size_t i = 1; i < n; i++)
+			if ((p[i] & 0xc0) != 0x80)
+				return false;
+		p += n;
+	}
+	return true;
+}
+
+/* With a wide cg-label-cut, a long label that does not fit the buffers is cut between characters.
+ */
+static void test_cgroups_long_labels(void)
+{
+	char name[300] = "x", root[512];
+	struct leco_cgroups *cg;
+	uint64_t now = 100 * LECO_NS;
+
+	for (int i = 0; i < 127; i++)
+		strcat(name, "\xc3\xa9"); /* 255 bytes: the longest file name */
+	mkdirf("cg");			  /* ino_of() looks under cg/ */
+	mkdirf("cg3/p/%s", name);
+	mkdirf("cg3/qq/%s", name);
+	snprintf(root, sizeof(root), "%s/cg3", tmp);
+	cg = leco_cgroups_new(root, 4096);
+	CHECK(cg != NULL);
+	if (!cg)
+		return;
+	for (int i = 0; i < 2; i++) {
+		char rel[400];
+		const char *l;
+
+		snprintf(rel, sizeof(rel), "../cg3/%s/%s", i ? "qq" : "p", name);
+		l = leco_cgroups_label(cg, ino_of(rel), now);
+		CHECKF(l[0] && utf8_ok(l), "label %d: [%s]", i, l);
+	}
+	leco_cgroups_free(cg);
+}
+
 static void test_cache(void)
 {
 	struct leco_cache *c = leco_cache_new(4, 10, false);
@@ -482,6 +525,7 @@ int main(void)
 	RUN(test_users);
 	RUN(test_cgroups);
 	RUN(test_cgroups_hostile_parents);
+	RUN(test_cgroups_long_labels);
 	RUN(test_cache);
 	char cmd[600];
 
