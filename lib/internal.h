@@ -186,6 +186,7 @@ struct leco_ct_ent {
 	struct leco_conn c;
 	uint64_t prev_rx, prev_tx, prev_last_ns; /* at the previous poll */
 	int64_t first_real_ns;			 /* wall time of first_ns, fixed when first seen */
+	uint64_t shown_hash;			 /* hash of the text the view last showed for it */
 	uint32_t gen;				 /* poll generation that last saw it */
 	uint32_t first_gen;			 /* poll generation that first saw it */
 	uint32_t next;				 /* hash chain / free list */

@@ -173,7 +173,7 @@ int leco_view_build(struct leco_reader *r)
 	}
 
 	for (size_t left = n; left && r->nlines < max_lines;) {
-		const struct leco_ct_ent *e = heap_pop(r->order, &left);
+		struct leco_ct_ent *e = heap_pop(r->order, &left);
 		const struct leco_conn *c = &e->c;
 		struct leco_line *l = &r->lines[r->nlines];
 		char comm[LECO_COMM_LEN * 3 + 4], timef[32], la[48], ra[48];
@@ -227,9 +227,13 @@ int leco_view_build(struct leco_reader *r)
 			r->now_mono > c->last_ns ? (double)(r->now_mono - c->last_ns) / LECO_NS : 0;
 		l->alpha = leco_fade_alpha(&r->vconf, l->age);
 		l->is_new = td < r->vconf.new_s;
+		uint64_t th = leco_hash_str(l->text);
+
+		/* text too: a config reload, or HH:MM turning into -1d, rewrites an idle line */
 		l->changed = e->first_gen == t->gen || e->prev_rx != c->rx_bytes ||
 			     e->prev_tx != c->tx_bytes || e->prev_state != c->state ||
-			     e->prev_last_ns != c->last_ns;
+			     e->prev_last_ns != c->last_ns || e->shown_hash != th;
+		e->shown_hash = th;
 		l->state = c->state;
 		l->dir = c->dir;
 		l->err = c->state == LECO_ST_FAILED || c->state == LECO_ST_BLOCKED ? c->err : 0;

@@ -282,6 +282,7 @@ static void test_config_reload(void)
 	advance(1);
 	CHECK_INTEQ(leco_reader_poll_records(r, k, c, 1), 1);
 	CHECK(strstr(leco_reader_line(r, 0)->text, ":: SSH ::") != NULL);
+	CHECK(!leco_reader_line(r, 0)->changed); /* same bytes, same text */
 	CHECK_INTEQ(r->state, LECO_READER_CONFIG);
 	CHECKF(strstr(leco_reader_errmsg(r), "leco.ini:2") != NULL, "%s", leco_reader_errmsg(r));
 	/* fixed: picked up */
@@ -291,6 +292,11 @@ static void test_config_reload(void)
 	advance(1);
 	CHECK_INTEQ(leco_reader_poll_records(r, k, c, 1), 1);
 	CHECK(strstr(leco_reader_line(r, 0)->text, ":: Secure-Shell ::") != NULL);
+	/* leco.h: "changed: new, or its text/state/bytes changed": the text did */
+	CHECK(leco_reader_line(r, 0)->changed);
+	advance(1);
+	CHECK_INTEQ(leco_reader_poll_records(r, k, c, 1), 1);
+	CHECK(!leco_reader_line(r, 0)->changed);
 	CHECK_INTEQ(r->state, LECO_READER_OK);
 	CHECK_STREQ(leco_reader_errmsg(r), "");
 	leco_reader_free(r);
