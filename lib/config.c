@@ -564,10 +564,17 @@ int leco_config_load_file(const char *path, struct leco_config **cfgp, struct le
 	if (!path || !cfgp)
 		return leco_config_error(err, -EINVAL, path ? path : "<null>", 0, 0,
 					 "invalid arguments");
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO with no writer must not block the caller (conky's draw hook) */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0) {
 		r = -errno;
 		return leco_config_error(err, r, path, 0, 0, "cannot open: %s", strerror(-r));
+	}
+	struct stat st;
+	if (fstat(fd, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
+		close(fd);
+		return leco_config_error(err, -EINVAL, path, 0, 0,
+					 "not a regular file (a FIFO, socket or device)");
 	}
 	for (;;) {
 		if (len == cap) {

@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "harness.h"
 #include "leco.h"
@@ -491,6 +493,21 @@ static void test_load_file_errors(void)
 	CHECK(cfg == NULL);
 	CHECK_INTEQ(leco_config_load_file("/", &cfg, &err), -EISDIR);
 	CHECK(strstr(err.msg, "/: cannot read:"));
+	/* a FIFO without a writer: an error at once, never a blocked open or read */
+	char fifo[] = "/tmp/leco-test-fifo-XXXXXX";
+	if (mkdtemp(fifo)) {
+		char path[64];
+		snprintf(path, sizeof(path), "%s/leco.ini", fifo);
+		CHECK(mkfifo(path, 0600) == 0);
+		CHECK_INTEQ(leco_config_load_file(path, &cfg, &err), -EINVAL);
+		CHECK(strstr(err.msg, "leco.ini: not a regular file"));
+		CHECK(cfg == NULL);
+		CHECK_INTEQ(leco_config_load_file("/dev/zero", &cfg, &err), -EINVAL);
+		unlink(path);
+		rmdir(fifo);
+	} else {
+		CHECK(!"mkdtemp");
+	}
 	CHECK_INTEQ(leco_config_load_string(NULL, 3, "x", &cfg, &err), -EINVAL);
 	CHECK_INTEQ(leco_config_load_string("", 0, NULL, &cfg, NULL), 0);
 	CHECK(cfg != NULL);
