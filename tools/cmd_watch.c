@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * leco watch: poll every interval and print the lines that are new or changed,
- * oldest first, until SIGINT/SIGTERM or until stdout goes away (EPIPE), e.g.
- * `ssh host leco watch --json`. Waits (and says so once) while the probes are
- * not loaded, and picks them up when they appear.
+ * oldest first, until SIGINT/SIGTERM (taken synchronously, never lost) or until stdout goes away
+ * (EPIPE), e.g. `ssh host leco watch --json`. Waits (and says so once) while the probes are not
+ * loaded, and picks them up when they appear.
  */
 #include <errno.h>
 #include <signal.h>
@@ -17,13 +17,6 @@
 
 #define WATCH_MAX_LINES 4096
 #define SEEN_CAP	8192
-
-static volatile sig_atomic_t stop;
-
-static void on_signal(int sig)
-{
-	stop = 1;
-}
 
 static uint64_t hash_str(const char *s)
 {
@@ -67,20 +60,23 @@ static bool text_changed(const struct leco_line *l)
 
 int cmd_watch(int argc, char **argv)
 {
-	struct sigaction sa = {.sa_handler = on_signal}; /* no SA_RESTART: sleeps get interrupted */
 	struct cli_view_opts o;
 	struct leco_reader *r = NULL;
 	char last_err[LECO_ERRMSG_MAX] = "";
-	int status = 0;
+	int status = 0, stop = 0;
+	sigset_t quit;
 
 	if (cli_view_args(argc, argv, true, &o, &status))
 		return status;
 	if ((status =
 		     cli_open_reader("watch", &o, o.max_lines ? o.max_lines : WATCH_MAX_LINES, &r)))
 		return status;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	/* SIGINT/SIGTERM stay blocked and are taken by sigtimedwait() between polls: one that
+	 * arrives while polling or printing stays pending and ends the next wait at once. */
+	sigemptyset(&quit);
+	sigaddset(&quit, SIGINT);
+	sigaddset(&quit, SIGTERM);
+	sigprocmask(SIG_BLOCK, &quit, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	cli_print_notices(r);
 
@@ -110,8 +106,14 @@ int cmd_watch(int argc, char **argv)
 		struct timespec ts = {(time_t)o.interval,
 				      (long)((o.interval - (double)(time_t)o.interval) * 1e9)};
 
-		while (!stop && nanosleep(&ts, &ts) && errno == EINTR)
-			;
+		while (!stop) {
+			int sig = sigtimedwait(&quit, NULL, &ts);
+
+			if (sig > 0)
+				stop = 1;
+			else if (errno != EINTR)
+				break; /* EAGAIN: the interval is over */
+		}
 	}
 	leco_reader_free(r);
 	return 0;
