@@ -6,7 +6,10 @@
  * exactly as a poll of the real maps would. Whatever the bytes (families other
  * than 4/6, unknown states and protocols, times in the future, comm without a
  * NUL, invalid UTF-8), every line must be valid UTF-8 without control
- * characters, bounded, with alpha in 0..1; nothing may crash or leak.
+ * characters, bounded, with alpha in 0..1, and keeps exactly the default
+ * line's four ` :: ` field separators; nothing may crash or leak. The driver
+ * also points the reader at a fixture cgroup tree whose directory names are
+ * hostile (` :: `, escapes, newlines, invalid UTF-8) and uses their ids.
  *
  * Built two ways from this file:
  *  - records_random (ctest, label fault; also under scripts/test-sanitize): a
@@ -27,6 +30,7 @@
 #define MAX_RECS 256
 
 static struct leco_reader *reader;
+static const char *cgroup_root = "/nonexistent/leco-records-cgroup";
 static uint64_t fake_mono = 1000ULL * 1000000000ULL;
 
 static uint64_t mono(void *ctx)
@@ -96,8 +100,7 @@ static void check_fixed(const char *what, const char *s, size_t size)
 static void setup(void)
 {
 	LECO_OPTS(leco_reader_opts, opts, .pin_dir = "/nonexistent/leco-records-test",
-		  .proc_root = "/nonexistent/leco-records-proc",
-		  .cgroup_root = "/nonexistent/leco-records-cgroup",
+		  .proc_root = "/nonexistent/leco-records-proc", .cgroup_root = cgroup_root,
 		  .passwd_path = "/nonexistent/leco-records-passwd", .clock = &fake_clock,
 		  .max_lines = 64);
 	struct leco_error err;
@@ -143,6 +146,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check_str("user", l->user, 256);
 		check_str("cgroup", l->cgroup, 4096);
 		check_str("unit", l->unit, 512);
+		/* TIME :: USER :: CMD [LABEL] :: ENDPOINT :: TRAFFIC, whatever the names */
+		unsigned int seps = 0;
+		for (const char *q = l->raw; (q = strstr(q, " :: ")); q += 4)
+			seps++;
+		if (seps != 4)
+			fail("field separators", l->raw);
 		check_fixed("laddr", l->laddr, sizeof(l->laddr));
 		check_fixed("raddr", l->raddr, sizeof(l->raddr));
 		if (!(l->alpha >= 0.0 && l->alpha <= 1.0) || isnan(l->age))
@@ -154,7 +163,49 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 }
 
 #ifdef LECO_RECORDS_DRIVER
+#include <sys/stat.h>
+
 static uint64_t rng = 0x9e3779b97f4a7c15ULL;
+
+/* A fixture cgroup tree with hostile directory names; records use their ids (inodes). */
+static const char *const cg_dirs[] = {
+	"a :: b",
+	"a :: b/x\x1b[1m\tz.service",
+	"nl\nname.slice",
+	"bad\xff\xfeutf8.scope",
+	"app-flatpak-org.foo-1234.scope",
+	"tmux-spawn-: :: :.scope",
+};
+#define NCG (sizeof(cg_dirs) / sizeof(cg_dirs[0]))
+static char cg_tmp[] = "/tmp/leco-records-cg-XXXXXX";
+static uint64_t cg_ids[NCG];
+
+static void cg_make(void)
+{
+	char path[512];
+	struct stat st;
+
+	if (!mkdtemp(cg_tmp))
+		fail("mkdtemp", cg_tmp);
+	for (size_t i = 0; i < NCG; i++) {
+		snprintf(path, sizeof(path), "%s/%s", cg_tmp, cg_dirs[i]);
+		if (mkdir(path, 0700) || stat(path, &st))
+			fail("mkdir", path);
+		cg_ids[i] = st.st_ino;
+	}
+	cgroup_root = cg_tmp;
+}
+
+static void cg_remove(void)
+{
+	char path[512];
+
+	for (size_t i = NCG; i-- > 0;) {
+		snprintf(path, sizeof(path), "%s/%s", cg_tmp, cg_dirs[i]);
+		rmdir(path);
+	}
+	rmdir(cg_tmp);
+}
 
 static uint64_t next(void)
 {
@@ -190,6 +241,8 @@ static void make(uint8_t *buf, size_t n)
 			c.err = next() % 4 ? 0 : (int32_t)(next() % 200);
 			c.first_ns = fake_mono - next() % (200000ULL * 1000000000ULL);
 			c.last_ns = c.first_ns + next() % (100ULL * 1000000000ULL);
+			if (next() % 3 == 0)
+				c.cgroup_id = cg_ids[next() % NCG];
 			c.rx_bytes = next() % 3 ? next() % 100000000 : next();
 			c.tx_bytes = next() % 3 ? next() % 100000000 : next();
 			if (next() % 2) {
@@ -211,6 +264,8 @@ int main(int argc, char **argv)
 	static uint8_t buf[MAX_RECS * REC_SIZE + 1];
 	int iters = argc > 1 ? atoi(argv[1]) : 3000;
 
+	cg_make();
+
 	for (int it = 0; it < iters; it++) {
 		size_t n = next() % (MAX_RECS + 1);
 
@@ -219,6 +274,7 @@ int main(int argc, char **argv)
 		LLVMFuzzerTestOneInput(buf, n * REC_SIZE + (next() % 2));
 	}
 	leco_reader_free(reader);
+	cg_remove();
 	printf("%d polls of pseudo-random records: every line clean\n", iters);
 	printf("1 passed, 0 failed\n");
 	return 0;
