@@ -37,10 +37,10 @@ extern "C" {
 #define LECO_VERSION_PATCH 0
 
 /* Declare and initialise an options struct: zeroed, .sz set, then the given fields. */
-#define LECO_OPTS(TYPE, NAME, ...)                                                                 \
-	struct TYPE NAME = ({                                                                      \
-		memset(&NAME, 0, sizeof(struct TYPE));                                             \
-		(struct TYPE){.sz = sizeof(struct TYPE), __VA_ARGS__};                             \
+#define LECO_OPTS(TYPE, NAME, ...)                                     \
+	struct TYPE NAME = ({                                          \
+		memset(&NAME, 0, sizeof(struct TYPE));                 \
+		(struct TYPE){.sz = sizeof(struct TYPE), __VA_ARGS__}; \
 	})
 
 /* "0.1.0": the library's version string (static storage). */
@@ -56,10 +56,10 @@ LECO_API const char *leco_version(void);
  * "FILE:LINE:COL: message" and file/line/col are set; otherwise line = col = 0.
  */
 struct leco_error {
-	int code;	     /* the negative errno also returned */
-	unsigned int line;   /* 1-based line in the config, 0 if n/a */
-	unsigned int col;    /* 1-based byte column in the file line, 0 if n/a */
-	char file[256];	     /* config file name (or the name given to load_string) */
+	int code;	   /* the negative errno also returned */
+	unsigned int line; /* 1-based line in the config, 0 if n/a */
+	unsigned int col;  /* 1-based byte column in the file line, 0 if n/a */
+	char file[256];	   /* config file name (or the name given to load_string) */
 	char msg[LECO_ERRMSG_MAX];
 };
 
@@ -76,7 +76,8 @@ struct leco_config;
  */
 LECO_API int leco_config_load_file(const char *path, struct leco_config **cfg,
 				   struct leco_error *err);
-/* Same from memory; `name` is used in messages (e.g. "<lua>"). `len` bytes, need not be NUL-terminated. */
+/* Same from memory; `name` is used in messages (e.g. "<lua>"). `len` bytes, need not be
+ * NUL-terminated. */
 LECO_API int leco_config_load_string(const char *text, size_t len, const char *name,
 				     struct leco_config **cfg, struct leco_error *err);
 LECO_API void leco_config_free(struct leco_config *cfg);
@@ -141,9 +142,9 @@ struct leco_reader_opts {
 	const char *cgroup_root; /* default: the cgroup2 mount found in /proc/mounts */
 	const char *passwd_path; /* NULL: NSS (getpwuid_r); else a passwd(5)-format file (tests) */
 	const struct leco_clock *clock; /* NULL: the real clocks */
-	bool raw;		 /* do not apply rules: text == raw */
-	unsigned int max_lines;	 /* slots in the view; 0 = the config's max-lines */
-	size_t :0;
+	bool raw;			/* do not apply rules: text == raw */
+	unsigned int max_lines;		/* slots in the view; 0 = the config's max-lines */
+	size_t : 0;
 };
 #define leco_reader_opts__last_field max_lines
 
@@ -158,21 +159,21 @@ enum leco_reader_state {
 
 struct leco_status {
 	size_t sz;
-	int state;		   /* enum leco_reader_state */
-	uint32_t layout_version;   /* of the pinned maps (0 if none) */
-	char version[32];	   /* loader version from the info map */
-	uint32_t conns;		   /* entries in the connection table */
-	uint32_t conns_max;	   /* its capacity */
-	uint64_t stat_events;	   /* probe health counters, summed over CPUs */
+	int state;		 /* enum leco_reader_state */
+	uint32_t layout_version; /* of the pinned maps (0 if none) */
+	char version[32];	 /* loader version from the info map */
+	uint32_t conns;		 /* entries in the connection table */
+	uint32_t conns_max;	 /* its capacity */
+	uint64_t stat_events;	 /* probe health counters, summed over CPUs */
 	uint64_t stat_conns_new;
 	uint64_t stat_update_fail;
 	uint64_t stat_lost;
 	uint64_t stat_unattributed;
 	uint64_t stat_blocked;
 	uint64_t stat_execs;
-	uint64_t polls;		   /* polls done by this reader */
-	uint64_t reattaches;	   /* times the reader re-opened the pins */
-	size_t :0;
+	uint64_t polls;	     /* polls done by this reader */
+	uint64_t reattaches; /* times the reader re-opened the pins */
+	size_t : 0;
 };
 
 /*
@@ -194,8 +195,8 @@ struct leco_line {
 	int family;	   /* 4 or 6 (IPv4-mapped shown as 4) */
 	char laddr[48], raddr[48];
 	uint16_t lport, rport;
-	uint64_t rx, tx;	   /* payload bytes */
-	double rx_rate, tx_rate;   /* bytes/s over the last poll interval */
+	uint64_t rx, tx;	 /* payload bytes */
+	double rx_rate, tx_rate; /* bytes/s over the last poll interval */
 	uint32_t pid, uid;
 	const char *comm;   /* kernel comm */
 	const char *cmd;    /* comm, or the script name for interpreters */

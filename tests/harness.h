@@ -19,49 +19,49 @@
 static int th_pass, th_fail;
 static const char *th_current = "";
 
-#define CHECK(cond)                                                                                \
-	do {                                                                                       \
-		if (cond) {                                                                        \
-			th_pass++;                                                                 \
-		} else {                                                                           \
-			th_fail++;                                                                 \
-			fprintf(stderr, "%s:%d: %s: check failed: %s\n", __FILE__, __LINE__,     \
-				th_current, #cond);                                                \
-		}                                                                                  \
+#define CHECK(cond)                                                                          \
+	do {                                                                                 \
+		if (cond) {                                                                  \
+			th_pass++;                                                           \
+		} else {                                                                     \
+			th_fail++;                                                           \
+			fprintf(stderr, "%s:%d: %s: check failed: %s\n", __FILE__, __LINE__, \
+				th_current, #cond);                                          \
+		}                                                                            \
 	} while (0)
 
-#define CHECKF(cond, ...)                                                                          \
-	do {                                                                                       \
-		if (cond) {                                                                        \
-			th_pass++;                                                                 \
-		} else {                                                                           \
-			th_fail++;                                                                 \
-			fprintf(stderr, "%s:%d: %s: check failed: %s: ", __FILE__, __LINE__,     \
-				th_current, #cond);                                                \
-			fprintf(stderr, __VA_ARGS__);                                              \
-			fputc('\n', stderr);                                                       \
-		}                                                                                  \
+#define CHECKF(cond, ...)                                                                    \
+	do {                                                                                 \
+		if (cond) {                                                                  \
+			th_pass++;                                                           \
+		} else {                                                                     \
+			th_fail++;                                                           \
+			fprintf(stderr, "%s:%d: %s: check failed: %s: ", __FILE__, __LINE__, \
+				th_current, #cond);                                          \
+			fprintf(stderr, __VA_ARGS__);                                        \
+			fputc('\n', stderr);                                                 \
+		}                                                                            \
 	} while (0)
 
-#define CHECK_STREQ(got, want)                                                                     \
-	do {                                                                                       \
-		const char *th_g_ = (got), *th_w_ = (want);                                        \
-		CHECKF(th_g_ && th_w_ && strcmp(th_g_, th_w_) == 0, "\n   got: [%s]\n  want: [%s]", \
-		       th_g_ ? th_g_ : "(null)", th_w_ ? th_w_ : "(null)");                        \
+#define CHECK_STREQ(got, want)                                                                    \
+	do {                                                                                      \
+		const char *th_g_ = (got), *th_w_ = (want);                                       \
+		CHECKF(th_g_ &&th_w_ &&strcmp(th_g_, th_w_) == 0, "\n   got: [%s]\n  want: [%s]", \
+		       th_g_ ? th_g_ : "(null)", th_w_ ? th_w_ : "(null)");                       \
 	} while (0)
 
-#define CHECK_INTEQ(got, want)                                                                     \
-	do {                                                                                       \
-		long long th_g_ = (long long)(got), th_w_ = (long long)(want);                     \
-		CHECKF(th_g_ == th_w_, "got %lld, want %lld", th_g_, th_w_);                       \
+#define CHECK_INTEQ(got, want)                                                 \
+	do {                                                                   \
+		long long th_g_ = (long long)(got), th_w_ = (long long)(want); \
+		CHECKF(th_g_ == th_w_, "got %lld, want %lld", th_g_, th_w_);   \
 	} while (0)
 
-#define RUN(fn)                                                                                    \
-	do {                                                                                       \
-		th_current = #fn;                                                                  \
-		int th_f0_ = th_fail;                                                              \
-		fn();                                                                              \
-		printf("%s %s\n", th_fail == th_f0_ ? "ok  " : "FAIL", #fn);                       \
+#define RUN(fn)                                                              \
+	do {                                                                 \
+		th_current = #fn;                                            \
+		int th_f0_ = th_fail;                                        \
+		fn();                                                        \
+		printf("%s %s\n", th_fail == th_f0_ ? "ok  " : "FAIL", #fn); \
 	} while (0)
 
 static inline int th_done(void)

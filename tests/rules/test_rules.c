@@ -578,7 +578,8 @@ static const struct opt_case opt_cases[] = {
 	{"use-reltime-after 1d", "[format]\nuse-reltime-after = 1d\n", F_RELTIME, 86400},
 	{"use-reltime-after HH:MM:SS", "[format]\nuse-reltime-after = 1:30:00\n", F_RELTIME, 5400},
 	{"use-reltime-after MM:SS", "[format]\nuse-reltime-after = 2:30\n", F_RELTIME, 150},
-	/* the original's time-delta unit words (leco-event-pipe td_parse), any case, plurals, spaces */
+	/* the original's time-delta unit words (leco-event-pipe td_parse), any case, plurals,
+	   spaces */
 	{"use-reltime-after 1w", "[format]\nuse-reltime-after = 1w\n", F_RELTIME, 604800},
 	{"use-reltime-after 2 days 3hr", "[format]\nuse-reltime-after = 2 days 3hr\n", F_RELTIME,
 	 183600},
