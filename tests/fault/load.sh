@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # Bounded load: 10,000 concurrent loopback connections held open, plus a churn of
-# LECO_LOAD_RATE (1000) new connections per second for LECO_LOAD_SECS (30) s, with
+# LECO_LOAD_RATE (1000) new connections per second for LECO_LOAD_SECS (60) s, with
 # a `leco watch` reader polling every second throughout. Outcome: the connection
 # table stays within its capacity, the probes record no failed map updates, the
 # reader's resident memory stays bounded (and stops growing once the table is
 # full), nothing crashes, and 20 sample connections show their exact byte counts.
 . "$(dirname "$0")/common.sh"
-conc=${LECO_LOAD_CONC:-10000} rate=${LECO_LOAD_RATE:-1000} secs=${LECO_LOAD_SECS:-30}
+conc=${LECO_LOAD_CONC:-10000} rate=${LECO_LOAD_RATE:-1000} secs=${LECO_LOAD_SECS:-60}
 # fds for this test only: the client and server halves each hold CONC sockets
 ulimit -n "$(ulimit -Hn)" 2>/dev/null
 [ "$(ulimit -n)" = unlimited ] || [ "$(ulimit -n)" -ge $((conc + 1024)) ] ||
