@@ -122,8 +122,8 @@ struct leco_info {
 	__u32 stats_size;     /* sizeof(struct leco_stats) */
 	__u32 conns_max;      /* max_entries of conns */
 	__u32 _pad0;
-	__u64 load_mono_ns;   /* CLOCK_MONOTONIC at load */
-	char version[32];     /* loader's package version, e.g. "0.1.0" */
+	__u64 load_mono_ns; /* CLOCK_MONOTONIC at load */
+	char version[32];   /* loader's package version, e.g. "0.1.0" */
 };
 
 #ifndef __bpf__
