@@ -56,6 +56,7 @@ static const char *const required_links[] = {"leco_send",     "leco_recv",     "
 					     "leco_sendmsg4", "leco_sendmsg6", "leco_recvmsg4",
 					     "leco_recvmsg6"};
 
+/* "leco-load: <message>" on stderr; err() for failures, note() for progress (same output) */
 static void __attribute__((format(printf, 1, 2))) err(const char *fmt, ...)
 {
 	va_list ap;
@@ -67,16 +68,7 @@ static void __attribute__((format(printf, 1, 2))) err(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
-static void __attribute__((format(printf, 1, 2))) note(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "%s: ", prog_name);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
+#define note err
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
 {
