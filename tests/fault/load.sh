@@ -15,7 +15,8 @@ ulimit -n "$(ulimit -Hn)" 2>/dev/null
 fault_load
 # Under the sanitizers freed memory sits in ASan's quarantine (256 MiB by default), so the
 # reader's RSS would grow with the total churn, not with what it holds: bound the quarantine
-# for this reader so the RSS check below still measures the reader.
+# for every process this test starts from here on (the reader is the one measured), so the
+# RSS check below still measures the reader.
 [ "${LECO_SANITIZE:-}" = 1 ] && export ASAN_OPTIONS="${ASAN_OPTIONS:-}:quarantine_size_mb=4"
 watch_start /dev/null "$SVC_TMP/w.err" -i 1
 : >"$SVC_TMP/status"
