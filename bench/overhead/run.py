@@ -2,16 +2,23 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 """Probe overhead, measured side by side in one run (root; a benchmark, not a test).
 
-usage: bench/overhead/run.py [--build DIR] [--rounds N] [--secs S]
+usage: bench/overhead/run.py [--build DIR] [--rounds N] [--secs S] [--cpus A,B]
 
-Alternates rounds without and with the probes loaded (into a private pin dir,
-order flipped every round) and measures in each:
+Runs rounds of three configurations, in an order rotated every round:
+  none   no programs attached
+  floor  empty programs on the send/recv tracepoints (leco-bench-floor): what
+         merely attaching anything there costs (tracepoint dispatch, the
+         indirect call into the program), the bound below which no probe can go
+  probes the probes, loaded by leco-load into a private pin dir
+and measures in each:
   - loopback TCP ping-pong rate (build/bench/leco-bench-pingpong, 1-byte messages)
   - iperf3 throughput on 127.0.0.1 with 1 KiB and 128 KiB writes
+The two sides of each workload are pinned to two different CPUs (--cpus; "" to
+let the scheduler place them): on a 2-core VM, whether it puts both on one core
+changes the ping-pong rate by half, far more than the probes do.
 Then, with the probes loaded and kernel.bpf_stats_enabled=1, the cost per run of
-each program (run_time_ns / run_cnt) under the same workloads, next to empty
-programs on the same tracepoints (leco-bench-floor): their cost is what the
-statistics themselves add, so "net" = probe - floor.
+each program (run_time_ns / run_cnt) under the same workloads, next to the empty
+programs: their cost is what the statistics themselves add, so "net" = probe - floor.
 Prints per-round ratios (rate with / without) and CPU-cost ratios (CPU time per
 operation of the benchmark's own processes, without / with: less sensitive to
 other load on a shared machine), their medians, and the per-hook costs.
@@ -29,6 +36,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 NICE = []  # e.g. ["nice", "-n", "-10"]: the workload ahead of other load on a shared machine
+CPUS = []  # [client CPU, server CPU], or empty: not pinned
 
 
 def sh(*a, **kw):
@@ -43,13 +51,16 @@ def cpu_children():
 def pingpong(build, secs):
     """(round trips per second, CPU seconds of both processes per million round trips)"""
     c0 = cpu_children()
-    rate = float(sh(*NICE, os.path.join(build, "bench", "leco-bench-pingpong"), str(secs)).stdout)
+    rate = float(sh(*NICE, os.path.join(build, "bench", "leco-bench-pingpong"), str(secs), "1",
+                    *[str(c) for c in CPUS]).stdout)
     return rate, (cpu_children() - c0) / (rate * secs) * 1e6
 
 
 def iperf(port, size, secs):
     """(MB/s, CPU seconds of client+server per GB)"""
-    r = sh(*NICE, "iperf3", "-c", "127.0.0.1", "-p", str(port), "-t", str(secs), "-l", size, "-J")
+    pin = ["-A", str(CPUS[0])] if CPUS else []
+    r = sh(*NICE, "iperf3", "-c", "127.0.0.1", "-p", str(port), "-t", str(secs), "-l", size, "-J",
+           *pin)
     j = json.loads(r.stdout)["end"]
     mbs = j["sum_received"]["bits_per_second"] / 8e6
     cpu = (j["cpu_utilization_percent"]["host_total"] +
@@ -77,13 +88,36 @@ def prog_stats(ids):
             for n, i in ids.items()}
 
 
+class Floor:
+    """The empty programs of floor.bpf.o, attached while this is open"""
+
+    def __init__(self, build):
+        self.p = subprocess.Popen([os.path.join(build, "bench", "leco-bench-floor"),
+                                   os.path.join(build, "bench", "floor.bpf.o")],
+                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        if self.p.stdout.readline().strip() != "ready":
+            self.close()
+            sys.exit("overhead: the floor programs did not load")
+
+    def close(self):
+        self.p.stdin.close()
+        self.p.wait(10)
+
+
+def median_line(name, v):
+    return "  %-12s %.3f   (rounds: %s)" % (name, statistics.median(v),
+                                           " ".join("%.3f" % x for x in v))
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--build", default=os.path.join(HERE, "..", "..", "build"))
-    ap.add_argument("--rounds", type=int, default=10)
-    ap.add_argument("--secs", type=int, default=1)
+    ap.add_argument("--rounds", type=int, default=8)
+    ap.add_argument("--secs", type=int, default=2)
     ap.add_argument("--nice", type=int, default=-10,
                     help="nice value for the workloads (0: as is); ahead of other load")
+    ap.add_argument("--cpus", default="0,1",
+                    help="CPU of the client and of the server side (\"\": not pinned)")
     ap.add_argument("--hooks-only", action="store_true", help="only the per-hook cost")
     args = ap.parse_args()
     if os.geteuid() != 0:
@@ -91,53 +125,67 @@ def main():
     build = os.path.abspath(args.build)
     if args.nice:
         NICE[:] = ["nice", "-n", str(args.nice)]
+    if args.cpus:
+        try:
+            CPUS[:] = [int(c) for c in args.cpus.split(",")]
+        except ValueError:
+            CPUS[:] = []
+        if len(CPUS) != 2 or any(c < 0 or c >= os.cpu_count() for c in CPUS):
+            sys.exit("overhead: --cpus wants two CPU numbers below %d, got %r"
+                     % (os.cpu_count(), args.cpus))
     load = os.path.join(build, "bin", "leco-load")
     pin = "/sys/fs/bpf/leco-bench-%d" % os.getpid()
     port = 15201 + os.getpid() % 1000
-    srv = subprocess.Popen([*NICE, "iperf3", "-s", "-B", "127.0.0.1", "-p", str(port)],
+    srv = subprocess.Popen([*NICE, "iperf3", "-s", "-B", "127.0.0.1", "-p", str(port),
+                            *(["-A", str(CPUS[1])] if CPUS else [])],
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     stats_before = sh("sysctl", "-n", "kernel.bpf_stats_enabled").stdout.strip()
-    rows = {"pingpong": [], "iperf3_1K": [], "iperf3_128K": []}
-    cpu_rows = {k: [] for k in rows}
+    kinds = ("pingpong", "iperf3_1K", "iperf3_128K")
+    configs = ("none", "floor", "probes")
+    ratio = {c: {k: [] for k in kinds} for c in configs[1:]}
+    cpu_ratio = {c: {k: [] for k in kinds} for c in configs[1:]}
     try:
         time.sleep(0.3)  # let iperf3 -s bind; the first client retries otherwise
         for r in range(0 if args.hooks_only else args.rounds):
             res = {}
-            for probes in ((False, True) if r % 2 == 0 else (True, False)):
-                if probes:
+            for c in configs[r % 3:] + configs[:r % 3]:
+                floor = Floor(build) if c == "floor" else None
+                if c == "probes":
                     sh(load, "-p", pin)
-                res[probes] = workloads(build, port, args.secs)
-                if probes:
-                    sh(load, "--unload", "-p", pin)
+                try:
+                    res[c] = workloads(build, port, args.secs)
+                finally:
+                    if floor:
+                        floor.close()
+                    if c == "probes":
+                        sh(load, "--unload", "-p", pin)
             line = []
-            for k in rows:
-                ratio = res[True][k][0] / res[False][k][0]
-                rows[k].append(ratio)
-                cpu_rows[k].append(res[False][k][1] / res[True][k][1])
-                line.append("%s %.0f/%.0f=%.3f (cpu %.3f)" % (k, res[True][k][0], res[False][k][0],
-                                                            ratio, cpu_rows[k][-1]))
-            print("round %d (with/without): %s" % (r + 1, "  ".join(line)), flush=True)
+            for k in kinds:
+                for c in configs[1:]:
+                    ratio[c][k].append(res[c][k][0] / res["none"][k][0])
+                    cpu_ratio[c][k].append(res["none"][k][1] / res[c][k][1])
+                line.append("%s %.0f/%.0f/%.0f=%.3f/%.3f" % (
+                    k, res["none"][k][0], res["floor"][k][0], res["probes"][k][0],
+                    ratio["floor"][k][-1], ratio["probes"][k][-1]))
+            print("round %d (none/floor/probes = floor ratio/probes ratio): %s"
+                  % (r + 1, "  ".join(line)), flush=True)
         if not args.hooks_only:
-            print()
-            print("median ratio with probes / without (targets: pingpong >= 0.99, iperf3_1K >= 0.97)")
-        for k, v in rows.items() if not args.hooks_only else ():
-            print("  %-12s %.3f   (rounds: %s)" % (k, statistics.median(v),
-                                                    " ".join("%.3f" % x for x in v)))
-        if not args.hooks_only:
-            print("median CPU-cost ratio: CPU time per operation without / with (1.0 = free;"
-                  " insensitive to other load competing for the CPUs)")
-        for k, v in cpu_rows.items() if not args.hooks_only else ():
-            print("  %-12s %.3f   (rounds: %s)" % (k, statistics.median(v),
-                                                    " ".join("%.3f" % x for x in v)))
+            for c in configs[1:]:
+                print()
+                print("median ratio %s / none%s" % (c, (
+                    " (targets: pingpong >= 0.99, iperf3_1K >= 0.97)" if c == "probes" else
+                    " (empty programs: the bound for any probe)")))
+                for k in kinds:
+                    print(median_line(k, ratio[c][k]))
+                print("median CPU-cost ratio %s: CPU time per operation none / %s (1.0 = free;"
+                      " insensitive to other load competing for the CPUs)" % (c, c))
+                for k in kinds:
+                    print(median_line(k, cpu_ratio[c][k]))
         # per-hook cost, next to empty programs on the same tracepoints (the floor: what
         # bpf_stats' own clock reads cost)
         sh(load, "-p", pin)
-        floor = subprocess.Popen([os.path.join(build, "bench", "leco-bench-floor"),
-                                  os.path.join(build, "bench", "floor.bpf.o")],
-                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        floor = Floor(build)
         try:
-            if floor.stdout.readline().strip() != "ready":
-                sys.exit("overhead: the floor programs did not load")
             sh("sysctl", "-qw", "kernel.bpf_stats_enabled=1")
             ids = prog_ids(pin)
             ids.update({p["name"]: p["id"]
@@ -148,8 +196,7 @@ def main():
             workloads(build, port, args.secs)
             s1 = prog_stats(ids)
         finally:
-            floor.stdin.close()
-            floor.wait(10)
+            floor.close()
         print()
         print("per-hook cost under the same workloads (kernel.bpf_stats_enabled=1; target "
               "send/recv <= 150 ns)")
