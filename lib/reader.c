@@ -5,6 +5,7 @@
  * the connection table -> the view.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,14 +46,42 @@ static int set_err(struct leco_error *err, int code, const char *msg)
 	return code;
 }
 
-/* Copy the caller's options: shorter (older) structs are fine, longer ones must have zero tails. */
+#define OPT_END(f) \
+	(offsetof(struct leco_reader_opts, f) + sizeof(((struct leco_reader_opts *)0)->f))
+
+/*
+ * Copy the caller's options: shorter (older) structs are fine if they end on a
+ * field boundary, longer ones must have zero tails. -EINVAL for unknown
+ * non-zero fields, -ERANGE for a size that ends inside a field (copying part
+ * of a pointer would make a wild one).
+ */
 static int copy_opts(struct leco_reader_opts *o, const struct leco_reader_opts *in)
 {
+	static const size_t starts[] = {
+		offsetof(struct leco_reader_opts, pin_dir),
+		offsetof(struct leco_reader_opts, config_path),
+		offsetof(struct leco_reader_opts, config_text),
+		offsetof(struct leco_reader_opts, proc_root),
+		offsetof(struct leco_reader_opts, cgroup_root),
+		offsetof(struct leco_reader_opts, passwd_path),
+		offsetof(struct leco_reader_opts, clock),
+		offsetof(struct leco_reader_opts, raw),
+		offsetof(struct leco_reader_opts, max_lines),
+	};
+	static const size_t ends[] = {
+		OPT_END(pin_dir),   OPT_END(config_path), OPT_END(config_text),
+		OPT_END(proc_root), OPT_END(cgroup_root), OPT_END(passwd_path),
+		OPT_END(clock),	    OPT_END(raw),	  OPT_END(max_lines),
+	};
+
 	memset(o, 0, sizeof(*o));
 	if (!in)
 		return 0;
 	if (in->sz < sizeof(size_t))
-		return -EINVAL;
+		return -ERANGE;
+	for (size_t i = 0; i < sizeof(starts) / sizeof(starts[0]); i++)
+		if (in->sz > starts[i] && in->sz < ends[i])
+			return -ERANGE;
 	if (in->sz > sizeof(*o)) {
 		const char *p = (const char *)in;
 
@@ -165,7 +194,12 @@ LECO_API int leco_reader_open(const struct leco_reader_opts *opts, struct leco_r
 
 	if (!reader)
 		return set_err(err, -EINVAL, "no reader pointer given");
-	if (copy_opts(&o, opts))
+	ret = copy_opts(&o, opts);
+	if (ret == -ERANGE)
+		return set_err(
+			err, -EINVAL,
+			"invalid options: .sz ends inside a field (build them with LECO_OPTS)");
+	if (ret)
 		return set_err(err, -EINVAL,
 			       "invalid options: unknown fields (built against a newer libleco?)");
 	if (o.config_path && o.config_text)

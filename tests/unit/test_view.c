@@ -325,7 +325,23 @@ static void test_opts(void)
 	big.extra[3] = 1;
 	CHECK_INTEQ(leco_reader_open(&big.o, &r, &err), -EINVAL);
 	CHECK(r == NULL);
+	CHECK(strstr(err.msg, "unknown fields") != NULL);
 	big.extra[3] = 0;
+	/* a size that ends inside a field: refused, the partial pointer never copied */
+	big.o.sz = offsetof(struct leco_reader_opts, config_path) + 3;
+	big.o.config_path = "/nonexistent.ini";
+	CHECK_INTEQ(leco_reader_open(&big.o, &r, &err), -EINVAL);
+	CHECK(r == NULL);
+	CHECK(strstr(err.msg, "ends inside a field") != NULL);
+	/* an older, shorter struct ending on a field boundary: the rest defaults */
+	big.o.sz = offsetof(struct leco_reader_opts, config_path);
+	big.o.pin_dir = "/nonexistent";
+	CHECK_INTEQ(leco_reader_open(&big.o, &r, &err), 0);
+	CHECK_INTEQ(leco_reader_poll(r), -ENOENT);
+	leco_reader_free(r);
+	r = NULL;
+	big.o.config_path = NULL;
+	big.o.sz = sizeof(big);
 	big.o.pin_dir = "/nonexistent";
 	CHECK_INTEQ(leco_reader_open(&big.o, &r, &err), 0);
 	/* probes missing: a state and a message, not a crash */
