@@ -44,6 +44,7 @@ struct ini_state {
 	size_t key_cap, val_cap;
 	char *sec;
 	size_t sec_cap;
+	size_t segs_cap; /* entries allocated at it.segs */
 	bool pending;
 };
 
@@ -59,6 +60,22 @@ static int grow(char **buf, size_t *cap, size_t need)
 		return -ENOMEM;
 	*buf = p;
 	*cap = n;
+	return 0;
+}
+
+/* Record where the value bytes from `off` on come from (one entry per line of the value) */
+static int seg_push(struct ini_state *st, size_t off, unsigned int line, unsigned int col)
+{
+	if (st->it.nsegs == st->segs_cap) {
+		size_t n = st->segs_cap ? st->segs_cap * 2 : 8;
+		struct ini_seg *p = realloc(st->it.segs, n * sizeof(*p));
+
+		if (!p)
+			return -ENOMEM;
+		st->it.segs = p;
+		st->segs_cap = n;
+	}
+	st->it.segs[st->it.nsegs++] = (struct ini_seg){.off = off, .line = line, .col = col};
 	return 0;
 }
 
@@ -119,9 +136,8 @@ int ini_parse(const char *text, size_t len, ini_cb cb, void *ctx, unsigned int *
 				goto out;
 			if (cur)
 				st.val[cur++] = ' ';
-			if (st.it.nsegs < INI_SEGS_MAX)
-				st.it.segs[st.it.nsegs++] = (struct ini_seg){
-					.off = cur, .line = lineno, .col = (unsigned)(s - ls) + 1};
+			if ((err = seg_push(&st, cur, lineno, (unsigned)(s - ls) + 1)))
+				goto out;
 			memcpy(st.val + cur, s, add);
 			st.it.value_len = cur + add;
 			st.val[st.it.value_len] = '\0';
@@ -179,13 +195,14 @@ int ini_parse(const char *text, size_t len, ini_cb cb, void *ctx, unsigned int *
 		st.it.key_col = (unsigned)(ks - ls) + 1;
 		st.it.has_eq = eq != NULL;
 		st.it.value_len = ve - vs;
-		st.it.segs[0] =
-			(struct ini_seg){.off = 0, .line = lineno, .col = (unsigned)(vs - ls) + 1};
-		st.it.nsegs = 1;
+		st.it.nsegs = 0;
+		if ((err = seg_push(&st, 0, lineno, (unsigned)(vs - ls) + 1)))
+			goto out;
 		st.pending = true;
 	}
 	err = flush(&st, cb, ctx);
 out:
+	free(st.it.segs);
 	free(st.key);
 	free(st.val);
 	free(st.sec);

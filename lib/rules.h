@@ -38,8 +38,6 @@ struct ini_seg {
 	unsigned int line, col;
 };
 
-#define INI_SEGS_MAX 32
-
 struct ini_item {
 	const char *section; /* NULL before the first [section] header */
 	unsigned int section_line;
@@ -50,7 +48,7 @@ struct ini_item {
 	bool has_eq;	      /* the line had a '=' */
 	char *value;	      /* trimmed, continuation lines joined; writable */
 	size_t value_len;
-	struct ini_seg segs[INI_SEGS_MAX]; /* origin of value bytes */
+	struct ini_seg *segs; /* origin of value bytes: one per line the value spans */
 	size_t nsegs;
 };
 

@@ -370,6 +370,9 @@ struct err_case {
 	unsigned int line, col;
 };
 
+/* 40 continuation lines, more than the tokenizer once kept positions for */
+#define Y4  "  y\n  y\n  y\n  y\n"
+#define Y40 Y4 Y4 Y4 Y4 Y4 Y4 Y4 Y4 Y4 Y4
 static const struct err_case err_cases[] = {
 	{"bad regexp", P "(abc = x\n", "t.ini:2:5: missing closing parenthesis", 2, 5},
 	{"bad regexp, indented key", P "  a)b = x\n", "t.ini:2:4: unmatched closing parenthesis", 2,
@@ -393,6 +396,8 @@ static const struct err_case err_cases[] = {
 	{"named ${name}", P "(?<n>a) = ${n}\n", "t.ini:2:11: stray '$'", 2, 11},
 	{"stray $ after \\ ", P "a = \\ $\n", "t.ini:2:7: stray '$'", 2, 7},
 	{"stray $ in a continuation line", P "(a) = x\n  y $\n", "t.ini:3:5: stray '$'", 3, 5},
+	{"stray $ after 40 continuation lines", P "(a) = x\n" Y40 "  $\n", "t.ini:43:3: stray '$'",
+	 43, 3},
 	{"reference in an all-negated rule", P "!/(a)/ = $1\n",
 	 "t.ini:2:10: reference to group 1, but every element of the chain is negated", 2, 10},
 	{"digit beyond the chain", P "/a/ && /b/ = 3`x\n",
