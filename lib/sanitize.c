@@ -35,12 +35,13 @@ static size_t utf8_decode(const unsigned char *s, size_t len, unsigned int *cp)
 	return n;
 }
 
-/* Control and invisible direction-changing characters: never displayed. */
+/* Control and invisible direction-changing characters (the LRM/RLM/ALM marks,
+ * embeddings, overrides and isolates): never displayed. */
 static bool cp_dropped(unsigned int cp)
 {
-	return cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp < 0xa0) || cp == 0x2028 ||
-	       cp == 0x2029 || (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069) ||
-	       cp == 0xfeff;
+	return cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp < 0xa0) || cp == 0x061c ||
+	       cp == 0x200e || cp == 0x200f || cp == 0x2028 || cp == 0x2029 ||
+	       (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069) || cp == 0xfeff;
 }
 
 static size_t sanitize(char *dst, size_t dstsz, const char *src, size_t len, bool fields)

@@ -99,6 +99,13 @@ static void test_sanitize(void)
 		 "a\xe2\x80\xae"
 		 "b",
 		 "ab"},
+		{"bidi marks RLM, LRM, ALM",
+		 "a\xe2\x80\x8f"
+		 "b\xe2\x80\x8e"
+		 "c\xd8\x9c"
+		 "d",
+		 "abcd"},
+		{"zero-width joiner kept", "x\xe2\x80\x8dy", "x\xe2\x80\x8dy"},
 		{"utf8 kept", "caf\xc3\xa9", "caf\xc3\xa9"},
 		{"trim", "  x  ", "x"},
 		{"tab", "a\tb", "ab"},
