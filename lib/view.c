@@ -246,12 +246,19 @@ int leco_view_build(struct leco_reader *r)
 		l->rx = c->rx_bytes;
 		l->tx = c->tx_bytes;
 		if (dt > 0) {
+			/* first seen now but older than the previous poll (that poll's table
+			 * was full, or the record came back): its bytes span its whole life */
+			double span = e->first_gen == t->gen && c->first_ns < r->prev_poll_mono &&
+						      r->now_mono > c->first_ns
+					      ? (double)(r->now_mono - c->first_ns) / LECO_NS
+					      : dt;
+
 			l->rx_rate = (double)(c->rx_bytes -
 					      (c->rx_bytes >= e->prev_rx ? e->prev_rx : 0)) /
-				     dt;
+				     span;
 			l->tx_rate = (double)(c->tx_bytes -
 					      (c->tx_bytes >= e->prev_tx ? e->prev_tx : 0)) /
-				     dt;
+				     span;
 		}
 		l->pid = c->tgid;
 		l->uid = c->uid;

@@ -396,6 +396,35 @@ static void test_rate_after_failed_poll(void)
 	leco_reader_free(r);
 }
 
+/* A record seen for the first time: if it started after the previous poll its bytes are spread
+ * over the poll interval; if it is older (missed by that poll), over its life, not the interval. */
+static void test_rate_first_seen(void)
+{
+	struct leco_key k[3];
+	struct leco_conn c[3];
+	struct leco_reader *r = open_reader(NULL, NULL, true);
+
+	if (!r)
+		return;
+	conn(&k[0], &c[0], 1, "10.2.0.1", 443, 1000, "curl", 10, 1);
+	CHECK_INTEQ(leco_reader_poll_records(r, k, c, 1), 1);
+	advance(2);
+	conn(&k[1], &c[1], 2, "10.2.0.2", 443, 1000, "old", 10, 0); /* 10 s old, missed */
+	c[1].rx_bytes = 10000;
+	conn(&k[2], &c[2], 3, "10.2.0.3", 443, 1000, "new", 1, 0); /* began 1 s ago */
+	c[2].rx_bytes = 2000;
+	CHECK_INTEQ(leco_reader_poll_records(r, k, c, 3), 3);
+	for (size_t i = 0; i < leco_reader_count(r); i++) {
+		const struct leco_line *l = leco_reader_line(r, i);
+
+		if (l->cookie == 1)
+			continue;
+		CHECKF(l->rx_rate > 999 && l->rx_rate < 1001, "cookie %llu: rx_rate %f, want 1000",
+		       (unsigned long long)l->cookie, l->rx_rate);
+	}
+	leco_reader_free(r);
+}
+
 static void test_garbage_records(void)
 {
 	struct leco_key k[300];
@@ -480,6 +509,7 @@ int main(void)
 	RUN(test_opts);
 	RUN(test_garbage_records);
 	RUN(test_rate_after_failed_poll);
+	RUN(test_rate_first_seen);
 	char cmd[600];
 
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmp);
