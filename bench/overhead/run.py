@@ -116,8 +116,9 @@ def main():
     ap.add_argument("--secs", type=int, default=2)
     ap.add_argument("--nice", type=int, default=-10,
                     help="nice value for the workloads (0: as is); ahead of other load")
-    ap.add_argument("--cpus", default="0,1",
-                    help="CPU of the client and of the server side (\"\": not pinned)")
+    ap.add_argument("--cpus", default="0,1" if (os.cpu_count() or 1) >= 2 else "",
+                    help="CPU of the client and of the server side (default 0,1 with two"
+                    " or more CPUs; \"\": not pinned)")
     ap.add_argument("--hooks-only", action="store_true", help="only the per-hook cost")
     args = ap.parse_args()
     if os.geteuid() != 0:
