@@ -3,37 +3,7 @@
 #include <string.h>
 
 #include "internal.h"
-
-/* Decode one UTF-8 sequence at s[0..len); returns its length, 0 if invalid. */
-static size_t utf8_decode(const unsigned char *s, size_t len, unsigned int *cp)
-{
-	unsigned int c = s[0], min;
-	size_t n;
-
-	if (c < 0x80) {
-		*cp = c;
-		return 1;
-	} else if ((c & 0xe0) == 0xc0) {
-		n = 2, c &= 0x1f, min = 0x80;
-	} else if ((c & 0xf0) == 0xe0) {
-		n = 3, c &= 0x0f, min = 0x800;
-	} else if ((c & 0xf8) == 0xf0) {
-		n = 4, c &= 0x07, min = 0x10000;
-	} else {
-		return 0;
-	}
-	if (n > len)
-		return 0;
-	for (size_t i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		c = (c << 6) | (s[i] & 0x3f);
-	}
-	if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-		return 0;
-	*cp = c;
-	return n;
-}
+#include "utf8.h"
 
 /* Control and invisible direction-changing characters (the LRM/RLM/ALM marks,
  * embeddings, overrides and isolates): never displayed. */
@@ -53,7 +23,7 @@ static size_t sanitize(char *dst, size_t dstsz, const char *src, size_t len, boo
 		return 0;
 	while (i < len && s[i]) {
 		unsigned int cp;
-		size_t n = utf8_decode(s + i, len - i, &cp);
+		size_t n = leco_utf8_decode(s + i, len - i, &cp);
 		const char *out = (const char *)s + i;
 		size_t outn = n;
 

@@ -8,6 +8,7 @@
 
 #include "cli.h"
 #include "output.h"
+#include "../lib/utf8.h"
 
 int cli_view_args(int argc, char **argv, bool watch, struct cli_view_opts *o, int *status)
 {
@@ -111,31 +112,9 @@ void cli_print_notices(struct leco_reader *r)
 /* Length of a valid UTF-8 sequence at s (0 if invalid or truncated). */
 size_t cli_utf8_len(const unsigned char *s, size_t n)
 {
-	unsigned char c = s[0];
-	size_t k;
 	unsigned int cp;
 
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		k = 2, cp = c & 0x1f;
-	else if (c >= 0xe0 && c <= 0xef)
-		k = 3, cp = c & 0x0f;
-	else if (c >= 0xf0 && c <= 0xf4)
-		k = 4, cp = c & 0x07;
-	else
-		return 0;
-	if (k > n)
-		return 0;
-	for (size_t i = 1; i < k; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	if ((k == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-	    (k == 4 && (cp < 0x10000 || cp > 0x10ffff)))
-		return 0;
-	return k;
+	return leco_utf8_decode(s, n, &cp);
 }
 
 /* A JSON string: control characters as \u00XX, invalid UTF-8 bytes as U+FFFD. */
