@@ -46,8 +46,11 @@ static int set_err(struct leco_error *err, int code, const char *msg)
 	return code;
 }
 
-#define OPT_END(f) \
-	(offsetof(struct leco_reader_opts, f) + sizeof(((struct leco_reader_opts *)0)->f))
+/* Where an options field starts and how long it is */
+#define OPT_FIELD(f)                                                                            \
+	{                                                                                       \
+		offsetof(struct leco_reader_opts, f), sizeof(((struct leco_reader_opts *)0)->f) \
+	}
 
 /*
  * Copy the caller's options: shorter (older) structs are fine if they end on a
@@ -57,21 +60,12 @@ static int set_err(struct leco_error *err, int code, const char *msg)
  */
 static int copy_opts(struct leco_reader_opts *o, const struct leco_reader_opts *in)
 {
-	static const size_t starts[] = {
-		offsetof(struct leco_reader_opts, pin_dir),
-		offsetof(struct leco_reader_opts, config_path),
-		offsetof(struct leco_reader_opts, config_text),
-		offsetof(struct leco_reader_opts, proc_root),
-		offsetof(struct leco_reader_opts, cgroup_root),
-		offsetof(struct leco_reader_opts, passwd_path),
-		offsetof(struct leco_reader_opts, clock),
-		offsetof(struct leco_reader_opts, raw),
-		offsetof(struct leco_reader_opts, max_lines),
-	};
-	static const size_t ends[] = {
-		OPT_END(pin_dir),   OPT_END(config_path), OPT_END(config_text),
-		OPT_END(proc_root), OPT_END(cgroup_root), OPT_END(passwd_path),
-		OPT_END(clock),	    OPT_END(raw),	  OPT_END(max_lines),
+	static const struct {
+		size_t off, len;
+	} fields[] = {
+		OPT_FIELD(pin_dir),   OPT_FIELD(config_path), OPT_FIELD(config_text),
+		OPT_FIELD(proc_root), OPT_FIELD(cgroup_root), OPT_FIELD(passwd_path),
+		OPT_FIELD(clock),     OPT_FIELD(raw),	      OPT_FIELD(max_lines),
 	};
 
 	memset(o, 0, sizeof(*o));
@@ -79,8 +73,8 @@ static int copy_opts(struct leco_reader_opts *o, const struct leco_reader_opts *
 		return 0;
 	if (in->sz < sizeof(size_t))
 		return -ERANGE;
-	for (size_t i = 0; i < sizeof(starts) / sizeof(starts[0]); i++)
-		if (in->sz > starts[i] && in->sz < ends[i])
+	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+		if (in->sz > fields[i].off && in->sz < fields[i].off + fields[i].len)
 			return -ERANGE;
 	if (in->sz > sizeof(*o)) {
 		const char *p = (const char *)in;
