@@ -21,6 +21,8 @@
 #error "vmlinux-min.h is for the BPF target only"
 #endif
 
+typedef __kernel_size_t size_t;
+
 #pragma clang attribute push(__attribute__((preserve_access_index)), apply_to = record)
 
 typedef struct {
@@ -53,6 +55,7 @@ struct sock_common {
 	__be16 skc_dport;
 	__u16 skc_num;
 	unsigned short skc_family;
+	volatile unsigned char skc_state;
 	possible_net_t skc_net;
 	struct in6_addr skc_v6_daddr;
 	struct in6_addr skc_v6_rcv_saddr;
@@ -70,8 +73,68 @@ struct inet_sock {
 	__be16 inet_sport;
 };
 
+struct tcp_sock {
+	struct inet_sock inet;
+	__u64 bytes_received;
+	__u64 bytes_acked;
+	__u32 snd_una;
+	__u32 write_seq;
+	__u64 tcp_mstamp;
+};
+
+enum sock_flags {
+	SOCK_DONE = 1, /* value resolved at load (bpf_core_enum_value) */
+};
+
+struct net_device {
+	possible_net_t nd_net;
+};
+
 struct sk_buff {
 	struct sock *sk;
+	struct net_device *dev;
+	unsigned long _skb_refdst;
+	int skb_iif;
+	__u16 transport_header;
+	__u16 network_header;
+	unsigned char *head;
+};
+
+struct dst_entry {
+	struct net_device *dev;
+};
+
+struct rtable {
+	struct dst_entry dst;
+	__u16 rt_type;
+};
+
+struct rt6_info {
+	struct dst_entry dst;
+	__u32 rt6i_flags;
+};
+
+struct in_addr {
+	__be32 s_addr;
+};
+
+struct sockaddr_in {
+	unsigned short sin_family;
+	__be16 sin_port;
+	struct in_addr sin_addr;
+	unsigned char __pad[8];
+};
+
+struct sockaddr_in6 {
+	unsigned short sin6_family;
+	__be16 sin6_port;
+	__be32 sin6_flowinfo;
+	struct in6_addr sin6_addr;
+	__u32 sin6_scope_id;
+};
+
+struct msghdr {
+	void *msg_name;
 };
 
 struct mm_struct {
@@ -79,13 +142,73 @@ struct mm_struct {
 	unsigned long arg_end;
 };
 
+typedef struct {
+	unsigned int val;
+} kuid_t;
+
+struct cred {
+	kuid_t uid;
+};
+
+struct kernfs_node {
+	__u64 id;
+};
+
+struct cgroup {
+	struct kernfs_node *kn;
+};
+
+struct css_set {
+	struct cgroup *dfl_cgrp;
+};
+
 struct task_struct {
 	struct mm_struct *mm;
+	int tgid;
+	const struct cred *cred;
+	struct css_set *cgroups;
+	char comm[16];
 };
 
 struct linux_binprm {
 	const char *filename;
 	const char *interp;
+};
+
+struct socket {
+	struct sock *sk;
+};
+
+struct file {
+	void *private_data;
+};
+
+struct seq_file {
+	char *buf;
+};
+
+struct bpf_iter_meta {
+	struct seq_file *seq;
+	__u64 session_id;
+	__u64 seq_num;
+};
+
+struct bpf_map {
+	__u32 id;
+};
+
+struct bpf_iter__task_file {
+	struct bpf_iter_meta *meta;
+	struct task_struct *task;
+	__u32 fd;
+	struct file *file;
+};
+
+struct bpf_iter__bpf_sk_storage_map {
+	struct bpf_iter_meta *meta;
+	struct bpf_map *map;
+	struct sock *sk;
+	void *value;
 };
 
 enum skb_drop_reason {

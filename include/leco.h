@@ -155,6 +155,7 @@ enum leco_reader_state {
 	LECO_READER_NO_ACCESS = 2,  /* permission denied on the pins */
 	LECO_READER_BAD_LAYOUT = 3, /* pinned maps from another layout version */
 	LECO_READER_CONFIG = 4,	    /* the config failed to (re)load; last good rules kept */
+	LECO_READER_DETACHED = 5,   /* maps pinned, programs not attached (an interrupted unload) */
 };
 
 struct leco_status {
@@ -162,8 +163,8 @@ struct leco_status {
 	int state;		 /* enum leco_reader_state */
 	uint32_t layout_version; /* of the pinned maps (0 if none) */
 	char version[32];	 /* loader version from the info map */
-	uint32_t conns;		 /* entries in the connection table */
-	uint32_t conns_max;	 /* its capacity */
+	uint32_t conns;		 /* entries in this reader's connection table */
+	uint32_t conns_max;	 /* its capacity (UDP/drops table + closed ring + live TCP room) */
 	uint64_t stat_events;	 /* probe health counters, summed over CPUs */
 	uint64_t stat_conns_new;
 	uint64_t stat_update_fail;
@@ -173,6 +174,20 @@ struct leco_status {
 	uint64_t stat_execs;
 	uint64_t polls;	     /* polls done by this reader */
 	uint64_t reattaches; /* times the reader re-opened the pins */
+	/* added with layout 2 */
+	uint64_t stat_tcp_new;	    /* TCP connections tracked since load */
+	uint64_t stat_blocked_in;   /* inbound packets dropped by the firewall, recorded */
+	uint64_t stat_scan_merged;  /* of those, merged into one record per remote (port scans) */
+	uint64_t stat_storage_fail; /* sockets the kernel refused per-socket storage (memory) */
+	uint64_t stat_restarted; /* UDP records made again after an eviction (counts restarted) */
+	uint64_t stat_adopted;	 /* sockets found open when the probes were loaded */
+	uint32_t closed_max;	 /* capacity of the ring of closed TCP connections */
+	uint64_t closed_total;	 /* TCP connections closed since load */
+	uint64_t closed_overwritten; /* of those, overwritten in the ring (a reader further
+					behind than closed_max missed them) */
+	uint64_t closed_missed;	     /* closed connections this reader never read */
+	uint64_t conns_evicted;	     /* UDP / inbound-drop records pushed out of the full table */
+	uint32_t hooks;		     /* jobs described by leco_reader_hook() */
 	size_t : 0;
 };
 
@@ -207,6 +222,11 @@ struct leco_line {
 	int64_t first_seen; /* unix seconds */
 	int64_t last_seen;  /* unix seconds */
 	uint64_t cookie;    /* socket cookie */
+	/* added with layout 2 */
+	const char *owner; /* where pid/user come from: "connect", "accept", "close", "listener",
+			      "io" (UDP: first to send or receive), "fd" (open at load), "" */
+	bool restarted;	   /* UDP: the record was evicted once; rx/tx count from its return */
+	uint32_t count;	   /* inbound blocked: packets dropped (0 otherwise) */
 };
 
 /*
@@ -231,6 +251,15 @@ LECO_API const struct leco_line *leco_reader_line(const struct leco_reader *read
 /* Last problem as text ("" when all is well); owned by the reader. */
 LECO_API const char *leco_reader_errmsg(const struct leco_reader *reader);
 LECO_API int leco_reader_status(struct leco_reader *reader, struct leco_status *status);
+
+/*
+ * Which hook serves job `i` (0 <= i < status.hooks) on this kernel, as
+ * leco-load chose it: job ("udp bytes"), hook ("" when the kernel has none)
+ * and what this kernel cannot give for that job ("" when nothing). Strings
+ * belong to the reader. Returns 0, or -ENOENT past the end or when not attached.
+ */
+LECO_API int leco_reader_hook(const struct leco_reader *reader, size_t i, const char **job,
+			      const char **hook, const char **lacks);
 
 /* Notices of the reader's current config (see leco_config_notice). */
 LECO_API size_t leco_reader_notice_count(const struct leco_reader *reader);

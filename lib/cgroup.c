@@ -42,41 +42,6 @@ struct leco_cgroups {
 	char label[CG_LABEL_MAX];
 };
 
-int leco_cgroup2_mount(const char *mounts, char *buf, size_t bufsz)
-{
-	FILE *f = fopen(mounts, "re");
-	char line[4096];
-	int ret = -ENOENT;
-
-	if (!f)
-		return -errno;
-	while (fgets(line, sizeof(line), f)) {
-		char dev[256], dir[2048], type[64];
-
-		if (sscanf(line, "%255s %2047s %63s", dev, dir, type) != 3 ||
-		    strcmp(type, "cgroup2"))
-			continue;
-		/* undo the \ooo escapes of /proc/mounts */
-		size_t o = 0;
-
-		for (size_t i = 0; dir[i] && o + 1 < bufsz; i++) {
-			if (dir[i] == '\\' && dir[i + 1] >= '0' && dir[i + 1] <= '3' &&
-			    dir[i + 2] && dir[i + 3]) {
-				buf[o++] = (char)(((dir[i + 1] - '0') << 6) |
-						  ((dir[i + 2] - '0') << 3) | (dir[i + 3] - '0'));
-				i += 3;
-			} else {
-				buf[o++] = dir[i];
-			}
-		}
-		buf[o] = 0;
-		ret = 0;
-		break;
-	}
-	fclose(f);
-	return ret;
-}
-
 struct leco_cgroups *leco_cgroups_new(const char *cgroup_root, unsigned int label_cut)
 {
 	struct leco_cgroups *cg = calloc(1, sizeof(*cg));

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * The reader's own copy of the connection table: one entry per kernel record,
- * with what the previous poll saw (for rates and "changed"). Bounded by the
- * map's capacity; entries the kernel no longer holds are dropped.
+ * with what the previous poll saw (for rates and "changed"). Entries the
+ * kernel no longer holds are dropped, except closed TCP connections: the ring
+ * hands each of them to a reader once, so the table keeps them until they age
+ * out (keep_ns after their last activity, at most keep_max of them).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -17,13 +19,20 @@ void leco_conntab_init(struct leco_conntab *t, uint32_t max)
 	memset(t, 0, sizeof(*t));
 	t->free_head = NONE;
 	t->max = max ? max : LECO_CONNS_MAX;
+	t->keep_ns = 600 * LECO_NS;
+	t->keep_max = LECO_RING_MAX;
 }
 
 void leco_conntab_free(struct leco_conntab *t)
 {
+	uint32_t max = t->max, keep_max = t->keep_max;
+	uint64_t keep_ns = t->keep_ns;
+
 	free(t->ents);
 	free(t->buckets);
-	leco_conntab_init(t, t->max);
+	leco_conntab_init(t, max);
+	t->keep_ns = keep_ns;
+	t->keep_max = keep_max;
 }
 
 void leco_conntab_begin(struct leco_conntab *t)
@@ -84,8 +93,16 @@ static int alloc_ent(struct leco_conntab *t, uint32_t *idx)
 	return 0;
 }
 
+static void remember_prev(struct leco_ct_ent *e)
+{
+	e->prev_rx = e->c.rx_bytes;
+	e->prev_tx = e->c.tx_bytes;
+	e->prev_last_ns = e->c.last_ns;
+	e->prev_state = e->c.state;
+}
+
 int leco_conntab_put(struct leco_conntab *t, const struct leco_key *k, const struct leco_conn *c,
-		     uint64_t now_mono, int64_t now_real)
+		     bool closed, uint64_t now_mono, int64_t now_real)
 {
 	uint32_t h, idx;
 	struct leco_ct_ent *e;
@@ -98,13 +115,19 @@ int leco_conntab_put(struct leco_conntab *t, const struct leco_key *k, const str
 		e = &t->ents[idx];
 		if (memcmp(&e->key, k, sizeof(*k)))
 			continue;
+		/* a socket that connected again: its older connection does not win; and once
+		 * closed, only a newer connection on that socket replaces the final record */
+		if (c->first_ns < e->c.first_ns && (e->gen == t->gen || e->keep))
+			return 0;
+		if (e->keep && !closed && c->first_ns <= e->c.first_ns)
+			return 0;
 		if (e->gen != t->gen) { /* first sight in this snapshot */
-			e->prev_rx = e->c.rx_bytes;
-			e->prev_tx = e->c.tx_bytes;
-			e->prev_last_ns = e->c.last_ns;
-			e->prev_state = e->c.state;
+			remember_prev(e);
 			e->gen = t->gen;
 		}
+		if (e->keep != closed)
+			t->kept += closed ? 1 : -1;
+		e->keep = closed;
 		e->c = *c;
 		return 0;
 	}
@@ -121,6 +144,8 @@ int leco_conntab_put(struct leco_conntab *t, const struct leco_key *k, const str
 	e->key = *k;
 	e->c = *c;
 	e->used = true;
+	e->keep = closed;
+	t->kept += closed;
 	e->gen = e->first_gen = t->gen;
 	e->first_real_ns = leco_mono_to_real(c->first_ns, now_mono, now_real);
 	e->next = t->buckets[h];
@@ -131,24 +156,58 @@ int leco_conntab_put(struct leco_conntab *t, const struct leco_key *k, const str
 	return 0;
 }
 
-void leco_conntab_end(struct leco_conntab *t)
+static void drop_ent(struct leco_conntab *t, uint32_t *pp)
 {
+	struct leco_ct_ent *e = &t->ents[*pp];
+	uint32_t idx = *pp;
+
+	*pp = e->next;
+	t->kept -= e->keep;
+	e->used = false;
+	e->next = t->free_head;
+	t->free_head = idx;
+	t->used--;
+}
+
+/* Over keep_max closed connections: the oldest go. Threshold by counting, no sort. */
+static uint64_t keep_cutoff(const struct leco_conntab *t, uint64_t now)
+{
+	uint64_t lo = now > t->keep_ns ? now - t->keep_ns : 0, hi = now;
+
+	if (t->kept <= t->keep_max)
+		return lo;
+	for (int round = 0; round < 64 && lo < hi; round++) {
+		uint64_t mid = lo + (hi - lo) / 2;
+		uint32_t newer = 0;
+
+		for (uint32_t i = 0; i < t->nents; i++)
+			newer += t->ents[i].used && t->ents[i].keep && t->ents[i].c.last_ns >= mid;
+		if (newer > t->keep_max)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+void leco_conntab_end(struct leco_conntab *t, uint64_t now)
+{
+	uint64_t cutoff = keep_cutoff(t, now);
+
 	for (uint32_t b = 0; b < t->nbuckets; b++) {
 		uint32_t *pp = &t->buckets[b];
 
 		while (*pp != NONE) {
 			struct leco_ct_ent *e = &t->ents[*pp];
-			uint32_t idx = *pp;
 
-			if (e->gen == t->gen) {
+			if (e->gen == t->gen && (!e->keep || e->c.last_ns >= cutoff)) {
 				pp = &e->next;
-				continue;
+			} else if (e->keep && e->c.last_ns >= cutoff) {
+				remember_prev(e); /* unchanged since: no rate, not "changed" */
+				pp = &e->next;
+			} else {
+				drop_ent(t, pp);
 			}
-			*pp = e->next;
-			e->used = false;
-			e->next = t->free_head;
-			t->free_head = idx;
-			t->used--;
 		}
 	}
 }

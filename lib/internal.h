@@ -14,6 +14,7 @@
 #include <sys/types.h>
 
 #include "bpf/leco.h"
+#include "cgroup2.h"
 #include "config.h"
 #include "leco.h"
 
@@ -28,6 +29,9 @@ static inline int64_t leco_mono_to_real(uint64_t t, uint64_t now_mono, int64_t n
 		age = 100ULL * 366 * 86400 * 1000000000ULL;
 	return now_real - (int64_t)age;
 }
+
+/* "connect", "accept", ... for struct leco_conn.owner (LECO_OWNER_*); "" for none (lib/leco.c) */
+const char *leco_owner_name(int owner);
 
 /* ---- small helpers (lib/cache.c) ---------------------------------------- */
 
@@ -100,15 +104,14 @@ bool leco_proc_is_interpreter(const char *comm);
  */
 bool leco_proc_script_from_args(const char *args, size_t len, char *out, size_t outsz);
 /*
- * Annotate process `tgid` whose kernel comm is `comm` (sanitized). get_exec
- * (may be NULL) returns the exec capture for tgid, used when its tgid matches,
- * exec_ns <= first_ns and its comm matches; else /proc/PID/cmdline when
- * /proc/PID/comm still equals comm. Strings valid until the next call.
+ * Annotate process `tgid` whose kernel comm is `comm` (sanitized). The name is
+ * `script` when given (the script name the kernel kept at exec, from the
+ * record: raw bytes, at most LECO_SCRIPT_LEN), else for an interpreter the
+ * script in /proc/PID/cmdline when /proc/PID/comm still equals comm. Strings
+ * valid until the next call.
  */
-typedef const struct leco_exec *(*leco_exec_get_fn)(void *ctx, uint32_t tgid);
-void leco_proc_lookup(struct leco_proc *p, uint32_t tgid, const char *comm, uint64_t first_ns,
-		      leco_exec_get_fn get_exec, void *ctx, uint64_t now,
-		      struct leco_proc_info *info);
+void leco_proc_lookup(struct leco_proc *p, uint32_t tgid, const char *comm, const char *script,
+		      uint64_t now, struct leco_proc_info *info);
 
 struct leco_cgroups;
 struct leco_cgroups *leco_cgroups_new(const char *cgroup_root, unsigned int label_cut);
@@ -118,36 +121,46 @@ void leco_cgroups_set_cut(struct leco_cgroups *cg, unsigned int label_cut);
 const char *leco_cgroups_path(struct leco_cgroups *cg, uint64_t id, uint64_t now);
 /* Short, disambiguated label for `id` ("" for none). Never NULL. */
 const char *leco_cgroups_label(struct leco_cgroups *cg, uint64_t id, uint64_t now);
-/* The cgroup2 mount point from `mounts` (a /proc/mounts path) into buf; -ENOENT. */
-int leco_cgroup2_mount(const char *mounts, char *buf, size_t bufsz);
 
 /* ---- pinned maps (lib/maps.c) ------------------------------------------- */
 
 struct leco_maps {
-	int info_fd, conns_fd, execs_fd, stats_fd;
+	int info_fd, conns_fd, ring_fd, head_fd, stats_fd, live_fd;
+	char *tcp_path; /* the pinned live-TCP iterator; NULL: this kernel has none */
+	uint32_t live_max;
 	uint64_t conns_dev, conns_ino; /* identity of the conns pin */
-	uint32_t conns_id;	       /* kernel map id of conns */
-	uint32_t conns_max;
+	uint32_t conns_max, ring_max;
 	struct leco_info info;
-	bool batch_unsupported;
+	bool batch_unsupported, ring_batch_unsupported;
+	bool ring_started;     /* ring_pos is valid */
+	uint64_t ring_pos;     /* sequence of the next closed connection this reader reads */
+	uint64_t ring_head;    /* the ring's head at the last read */
+	uint64_t ring_missed;  /* closed connections this reader never read (fell behind) */
+	char detached[160];    /* "" or why the probes are not attached */
 	struct leco_key *kbuf; /* one chunk of keys and values */
 	struct leco_conn *vbuf;
+	struct leco_slot *sbuf;
+	char *ibuf; /* read() of the iterator (it writes nothing) */
 };
 void leco_maps_init(struct leco_maps *m);
 /*
  * Open the pins under `dir` read-only and check the layout. Returns 0,
  * -ENOENT (missing), -EACCES, -EPROTO (layout), other -errno; `msg` says why.
+ * m->detached says whether the programs are still attached.
  */
 int leco_maps_open(struct leco_maps *m, const char *dir, char *msg, size_t msgsz);
 void leco_maps_close(struct leco_maps *m);
-/* Do the pins under `dir` still name the maps we hold open? */
-bool leco_maps_current(const struct leco_maps *m, const char *dir);
+/* Do the pins under `dir` still name the maps we hold open? (refreshes m->detached) */
+bool leco_maps_current(struct leco_maps *m, const char *dir);
 /* Callback per chunk of records; return < 0 to stop with that error. */
 typedef int (*leco_maps_cb)(void *ctx, const struct leco_key *keys, const struct leco_conn *conns,
 			    size_t n);
-/* Read the whole connection table in chunks (batch lookup, get_next_key fallback). */
+/* The conns hash whole, in chunks (batch lookup, get_next_key fallback). */
 int leco_maps_read_conns(struct leco_maps *m, leco_maps_cb cb, void *ctx);
-int leco_maps_exec(struct leco_maps *m, uint32_t tgid, struct leco_exec *ex);
+/* Every live TCP connection with its byte counts now ("live", refreshed by the iterator). */
+int leco_maps_read_tcp(struct leco_maps *m, leco_maps_cb cb, void *ctx);
+/* Closed TCP connections added to the ring since this reader's last read. */
+int leco_maps_read_ring(struct leco_maps *m, leco_maps_cb cb, void *ctx);
 int leco_maps_stats(struct leco_maps *m, struct leco_stats *sum);
 
 /* ---- formatting (lib/format.c) ------------------------------------------ */
@@ -192,6 +205,7 @@ struct leco_ct_ent {
 	uint32_t next;				 /* hash chain / free list */
 	uint8_t prev_state;
 	bool used;
+	bool keep; /* a closed connection from the ring, kept after the kernel forgot it */
 };
 
 struct leco_conntab {
@@ -199,18 +213,20 @@ struct leco_conntab {
 	uint32_t *buckets;
 	uint32_t nbuckets, nents, cap_ents, used, free_head, max;
 	uint32_t gen;
-	uint64_t dropped; /* records ignored because the table was full */
+	uint64_t dropped;	 /* records ignored because the table was full */
+	uint64_t keep_ns;	 /* closed connections stay this long after their last activity */
+	uint32_t keep_max, kept; /* at most this many of them; how many now */
 };
 
 void leco_conntab_init(struct leco_conntab *t, uint32_t max);
 void leco_conntab_free(struct leco_conntab *t);
 /* Start a snapshot: bumps the generation. */
 void leco_conntab_begin(struct leco_conntab *t);
-/* Insert or update one record seen in this snapshot. */
+/* Insert or update one record seen in this snapshot; closed: a final record from the ring. */
 int leco_conntab_put(struct leco_conntab *t, const struct leco_key *k, const struct leco_conn *c,
-		     uint64_t now_mono, int64_t now_real);
-/* End a snapshot: forget entries the snapshot did not contain. */
-void leco_conntab_end(struct leco_conntab *t);
+		     bool closed, uint64_t now_mono, int64_t now_real);
+/* End a snapshot: forget entries it did not contain, and closed ones that aged out by now. */
+void leco_conntab_end(struct leco_conntab *t, uint64_t now);
 
 /* ---- reader (lib/reader.c, lib/view.c) ---------------------------------- */
 
@@ -232,6 +248,8 @@ struct leco_reader {
 	uint64_t polls, reattaches;
 
 	struct leco_conntab tab;
+	uint64_t poll_start_ns, conns_old; /* conns records made before this poll began */
+	uint64_t conns_evicted;		   /* conns inserts - present, highest seen */
 	uint64_t now_mono, prev_poll_mono; /* this poll; the last snapshot read (0: none) */
 	uint64_t snap_mono;
 	int64_t now_real;
@@ -240,7 +258,6 @@ struct leco_reader {
 	struct leco_proc *proc;
 	struct leco_cgroups *cgroups;
 	struct leco_cache *memo; /* raw line -> rules result */
-	struct leco_exec exec;
 
 	struct leco_line *lines;
 	size_t nlines, cap_lines;

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-/* Library-wide trivia: version, state names. */
+/* Library-wide trivia: version, state and owner names. */
 #include "internal.h"
 
 #define STR_(x) #x
@@ -28,4 +28,19 @@ LECO_API const char *leco_state_name(int state)
 	default:
 		return "unknown";
 	}
+}
+
+const char *leco_owner_name(int owner)
+{
+	static const char *const names[] = {
+		[LECO_OWNER_NONE] = "",
+		[LECO_OWNER_CONNECT] = "connect",
+		[LECO_OWNER_ACCEPT] = "accept",
+		[LECO_OWNER_CLOSE] = "close",
+		[LECO_OWNER_LISTENER] = "listener",
+		[LECO_OWNER_IO] = "io",
+		[LECO_OWNER_FD] = "fd",
+	};
+
+	return owner >= 0 && owner < (int)(sizeof(names) / sizeof(names[0])) ? names[owner] : "";
 }

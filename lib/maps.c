@@ -1,12 +1,19 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * The maps pinned by leco-load, opened read-only: a reader never writes to a
- * map and never consumes a ring buffer, so any number of readers see the same
- * data. The layout is checked against bpf/leco.h before anything is read.
+ * The pins leco-load made, opened read-only: a reader never writes to a map,
+ * so any number of readers see the same data. Three sources per poll:
+ *   live    every live TCP connection, counts as of now: reading the pinned "tcp"
+ *           iterator first refreshes it from the kernel's counters
+ *   closed  the ring of closed TCP connections: each reader keeps its own
+ *           position and reads only what was added since (missed ones counted)
+ *   conns   the LRU hash of UDP flows and inbound drops, read whole
+ * The layout is checked against bpf/leco.h before anything is read.
  */
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,29 +23,81 @@
 #include "internal.h"
 
 #define CHUNK		256
+#define ITER_BUF	4096
 #define KERNEL_ENOTSUPP 524 /* kernel-internal "operation not supported" */
 
 void leco_maps_init(struct leco_maps *m)
 {
 	memset(m, 0, sizeof(*m));
-	m->info_fd = m->conns_fd = m->execs_fd = m->stats_fd = -1;
+	m->info_fd = m->conns_fd = m->ring_fd = m->head_fd = m->stats_fd = m->live_fd = -1;
 }
 
 void leco_maps_close(struct leco_maps *m)
 {
-	int *fds[] = {&m->info_fd, &m->conns_fd, &m->execs_fd, &m->stats_fd};
+	int *fds[] = {&m->info_fd, &m->conns_fd, &m->ring_fd,
+		      &m->head_fd, &m->stats_fd, &m->live_fd};
 
-	for (size_t i = 0; i < 4; i++)
+	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
 		if (*fds[i] >= 0)
 			close(*fds[i]);
 	free(m->kbuf);
 	free(m->vbuf);
+	free(m->sbuf);
+	free(m->ibuf);
+	free(m->tcp_path);
 	leco_maps_init(m);
 }
 
+static bool in_group(gid_t gid)
+{
+	gid_t groups[256];
+	int n = getgroups(256, groups);
+
+	if (getegid() == gid)
+		return true;
+	for (int i = 0; i < n; i++)
+		if (groups[i] == gid)
+			return true;
+	return false;
+}
+
+/* "permission denied on PATH": say which permission, and what would give it. When PATH
+ * cannot even be looked at, the refusal is its directory's: describe that one. */
+static void access_msg(const char *path, char *msg, size_t msgsz)
+{
+	char p[4096], gname[64];
+	struct group *g;
+	struct stat st;
+	char *slash;
+
+	snprintf(p, sizeof(p), "%s", path);
+	while (stat(p, &st)) {
+		slash = strrchr(p, '/');
+		if (!slash || slash == p) {
+			snprintf(msg, msgsz, "permission denied on %s", path);
+			return;
+		}
+		*slash = 0;
+	}
+	g = getgrgid(st.st_gid);
+	snprintf(gname, sizeof(gname), "%s", g ? g->gr_name : "?");
+	if (!(st.st_mode & 0050) || st.st_gid == 0)
+		snprintf(msg, msgsz,
+			 "permission denied on %s (mode %04o, group %s): the pins are for root "
+			 "only; load them with 'leco-load --group leco'",
+			 p, (unsigned)(st.st_mode & 07777), gname);
+	else if (!in_group(st.st_gid))
+		snprintf(msg, msgsz,
+			 "permission denied on %s (mode %04o, group %s): you are not in group %s "
+			 "(add yourself, then log in again)",
+			 p, (unsigned)(st.st_mode & 07777), gname, gname);
+	else
+		snprintf(msg, msgsz, "permission denied on %s (mode %04o, group %s)", p,
+			 (unsigned)(st.st_mode & 07777), gname);
+}
+
 /* Open one pin read-only; -errno with a message on failure. */
-static int pin_open(const char *dir, const char *name, bool optional, int *fd, char *msg,
-		    size_t msgsz)
+static int pin_open(const char *dir, const char *name, int *fd, char *msg, size_t msgsz)
 {
 	LIBBPF_OPTS(bpf_obj_get_opts, o, .file_flags = BPF_F_RDONLY);
 	char path[4096];
@@ -51,15 +110,14 @@ static int pin_open(const char *dir, const char *name, bool optional, int *fd, c
 		return 0;
 	}
 	ret = errno ? -errno : ret;
-	if (ret == -ENOENT && optional)
-		return 0;
-	if (ret == -ENOENT)
+	if (ret == -ENOENT) {
 		snprintf(msg, msgsz, "%s does not exist: probes not loaded (run leco-load)", path);
-	else if (ret == -EACCES || ret == -EPERM)
-		snprintf(msg, msgsz, "permission denied on %s: add yourself to group leco", path),
-			ret = -EACCES;
-	else
+	} else if (ret == -EACCES || ret == -EPERM) {
+		access_msg(path, msg, msgsz);
+		ret = -EACCES;
+	} else {
 		snprintf(msg, msgsz, "cannot open %s: %s", path, strerror(-ret));
+	}
 	return ret;
 }
 
@@ -83,8 +141,30 @@ static int layout_err(const char *dir, char *msg, size_t msgsz, const char *what
 	return -EPROTO;
 }
 
-static int check_layout(struct leco_maps *m, const char *dir, char *msg, size_t msgsz)
+/* An info record of another size: another layout; name its version when it has one */
+static int other_info(struct leco_maps *m, const char *dir, const struct bpf_map_info *mi,
+		      char *msg, size_t msgsz)
 {
+	uint32_t *v = mi->key_size == 4 && mi->value_size >= 8 && mi->value_size <= 65536
+			      ? calloc(1, mi->value_size)
+			      : NULL;
+	__u32 zero = 0;
+	int ret;
+
+	if (v && !bpf_map_lookup_elem(m->info_fd, &zero, v) && v[0] == LECO_MAGIC &&
+	    v[1] != LECO_LAYOUT_VERSION)
+		ret = layout_err(dir, msg, msgsz, "version", v[1], LECO_LAYOUT_VERSION);
+	else
+		ret = layout_err(dir, msg, msgsz, "info record size", mi->value_size,
+				 sizeof(struct leco_info));
+	free(v);
+	return ret;
+}
+
+/* The info record: every size this reader relies on */
+static int check_info(struct leco_maps *m, const char *dir, char *msg, size_t msgsz)
+{
+	const struct leco_info *i = &m->info;
 	struct bpf_map_info mi;
 	__u32 zero = 0;
 	int ret;
@@ -95,59 +175,143 @@ static int check_layout(struct leco_maps *m, const char *dir, char *msg, size_t 
 		return ret;
 	}
 	if (mi.value_size != sizeof(struct leco_info) || mi.key_size != 4)
-		return layout_err(dir, msg, msgsz, "info record size", mi.value_size,
-				  sizeof(struct leco_info));
+		return other_info(m, dir, &mi, msg, msgsz);
 	if (bpf_map_lookup_elem(m->info_fd, &zero, &m->info)) {
 		ret = -errno;
 		snprintf(msg, msgsz, "%s/%s: cannot read: %s", dir, LECO_PIN_INFO, strerror(-ret));
 		return ret;
 	}
 	m->info.version[sizeof(m->info.version) - 1] = 0;
-	if (m->info.magic != LECO_MAGIC)
-		return layout_err(dir, msg, msgsz, "magic", m->info.magic, LECO_MAGIC);
-	if (m->info.layout_version != LECO_LAYOUT_VERSION)
-		return layout_err(dir, msg, msgsz, "version", m->info.layout_version,
+	m->info.links[sizeof(m->info.links) - 1] = 0;
+	if (i->magic != LECO_MAGIC)
+		return layout_err(dir, msg, msgsz, "magic", i->magic, LECO_MAGIC);
+	if (i->layout_version != LECO_LAYOUT_VERSION)
+		return layout_err(dir, msg, msgsz, "version", i->layout_version,
 				  LECO_LAYOUT_VERSION);
-	if (m->info.key_size != sizeof(struct leco_key))
-		return layout_err(dir, msg, msgsz, "key size", m->info.key_size,
+	if (i->key_size != sizeof(struct leco_key))
+		return layout_err(dir, msg, msgsz, "key size", i->key_size,
 				  sizeof(struct leco_key));
-	if (m->info.conn_size != sizeof(struct leco_conn))
-		return layout_err(dir, msg, msgsz, "record size", m->info.conn_size,
+	if (i->conn_size != sizeof(struct leco_conn))
+		return layout_err(dir, msg, msgsz, "record size", i->conn_size,
 				  sizeof(struct leco_conn));
-	if (m->info.exec_size != sizeof(struct leco_exec))
-		return layout_err(dir, msg, msgsz, "exec record size", m->info.exec_size,
-				  sizeof(struct leco_exec));
-	if (m->info.stats_size != sizeof(struct leco_stats))
-		return layout_err(dir, msg, msgsz, "stats size", m->info.stats_size,
+	if (i->slot_size != sizeof(struct leco_slot))
+		return layout_err(dir, msg, msgsz, "ring slot size", i->slot_size,
+				  sizeof(struct leco_slot));
+	if (i->stats_size != sizeof(struct leco_stats))
+		return layout_err(dir, msg, msgsz, "stats size", i->stats_size,
 				  sizeof(struct leco_stats));
+	return 0;
+}
 
-	/* the maps themselves must agree with what info says */
-	if ((ret = map_info(m->conns_fd, &mi))) {
-		snprintf(msg, msgsz, "%s/%s: cannot read map info: %s", dir, LECO_PIN_CONNS,
-			 strerror(-ret));
+/* The maps themselves must agree with what info says */
+static int check_map(int fd, const char *dir, const char *name, __u32 key, __u32 value, __u32 *max,
+		     char *msg, size_t msgsz)
+{
+	struct bpf_map_info mi;
+	char what[64];
+	int ret;
+
+	if ((ret = map_info(fd, &mi))) {
+		snprintf(msg, msgsz, "%s/%s: cannot read map info: %s", dir, name, strerror(-ret));
 		return ret;
 	}
-	if (mi.key_size != sizeof(struct leco_key))
-		return layout_err(dir, msg, msgsz, "conns key size", mi.key_size,
-				  sizeof(struct leco_key));
-	if (mi.value_size != sizeof(struct leco_conn))
-		return layout_err(dir, msg, msgsz, "conns value size", mi.value_size,
-				  sizeof(struct leco_conn));
-	m->conns_id = mi.id;
-	m->conns_max = mi.max_entries;
-	if (m->execs_fd >= 0 && !map_info(m->execs_fd, &mi) &&
-	    (mi.key_size != 4 || mi.value_size != sizeof(struct leco_exec)))
-		return layout_err(dir, msg, msgsz, "execs value size", mi.value_size,
-				  sizeof(struct leco_exec));
-	if (m->stats_fd >= 0 && !map_info(m->stats_fd, &mi) &&
-	    (mi.key_size != 4 || mi.value_size != sizeof(struct leco_stats)))
-		return layout_err(dir, msg, msgsz, "stats value size", mi.value_size,
-				  sizeof(struct leco_stats));
+	snprintf(what, sizeof(what), "%s key size", name);
+	if (mi.key_size != key)
+		return layout_err(dir, msg, msgsz, what, mi.key_size, key);
+	snprintf(what, sizeof(what), "%s value size", name);
+	if (mi.value_size != value)
+		return layout_err(dir, msg, msgsz, what, mi.value_size, value);
+	if (max)
+		*max = mi.max_entries;
+	return 0;
+}
+
+/* Open every pin, each checked before the next: info first (its version says most) */
+static int open_checked(struct leco_maps *m, const char *dir, char *msg, size_t msgsz)
+{
+	int ret;
+
+	if ((ret = pin_open(dir, LECO_PIN_INFO, &m->info_fd, msg, msgsz)) ||
+	    (ret = check_info(m, dir, msg, msgsz)) ||
+	    (ret = pin_open(dir, LECO_PIN_CONNS, &m->conns_fd, msg, msgsz)) ||
+	    (ret = check_map(m->conns_fd, dir, LECO_PIN_CONNS, sizeof(struct leco_key),
+			     sizeof(struct leco_conn), &m->conns_max, msg, msgsz)) ||
+	    (ret = pin_open(dir, LECO_PIN_RING, &m->ring_fd, msg, msgsz)) ||
+	    (ret = check_map(m->ring_fd, dir, LECO_PIN_RING, 4, sizeof(struct leco_slot),
+			     &m->ring_max, msg, msgsz)) ||
+	    (ret = pin_open(dir, LECO_PIN_HEAD, &m->head_fd, msg, msgsz)) ||
+	    (ret = check_map(m->head_fd, dir, LECO_PIN_HEAD, 4, sizeof(struct leco_ring_head),
+			     NULL, msg, msgsz)) ||
+	    (ret = pin_open(dir, LECO_PIN_STATS, &m->stats_fd, msg, msgsz)) ||
+	    (ret = check_map(m->stats_fd, dir, LECO_PIN_STATS, 4, sizeof(struct leco_stats),
+			     NULL, msg, msgsz)))
+		return ret;
+	if (!m->ring_max)
+		return layout_err(dir, msg, msgsz, "ring size", 0, LECO_RING_MAX);
+	/* live TCP: only where this kernel has the iterator (the info map names its link) */
+	if (!strstr(m->info.links, LECO_PIN_TCP))
+		return 0;
+	if ((ret = pin_open(dir, LECO_PIN_LIVE, &m->live_fd, msg, msgsz)) ||
+	    (ret = check_map(m->live_fd, dir, LECO_PIN_LIVE, sizeof(struct leco_key),
+			     sizeof(struct leco_conn), &m->live_max, msg, msgsz)))
+		return ret;
+	return 0;
+}
+
+/*
+ * Are the programs still attached? Readers cannot open links, but links/ is
+ * group-listable: every link the info map names must still be pinned. An
+ * --unload interrupted between the links and the maps leaves maps alone.
+ */
+static void check_links(struct leco_maps *m, const char *dir)
+{
+	char names[sizeof(m->info.links)], path[4096], *save = NULL, *first = NULL;
+	int want = 0, missing = 0;
+	struct stat st;
+
+	m->detached[0] = 0;
+	snprintf(names, sizeof(names), "%s", m->info.links);
+	for (char *t = strtok_r(names, " ", &save); t; t = strtok_r(NULL, " ", &save)) {
+		if (!strcmp(t, LECO_PIN_TCP))
+			snprintf(path, sizeof(path), "%s/%s", dir, t);
+		else
+			snprintf(path, sizeof(path), "%s/%s/%s", dir, LECO_PIN_LINKS, t);
+		want++;
+		if (!stat(path, &st))
+			continue;
+		if (errno != ENOENT)
+			return; /* links/ not listable (an older leco-load): cannot tell */
+		if (!missing++)
+			first = t;
+	}
+	if (missing && missing == want)
+		snprintf(m->detached, sizeof(m->detached),
+			 "maps pinned but nothing attached: run leco-load");
+	else if (missing)
+		snprintf(m->detached, sizeof(m->detached),
+			 "%d of %d probes detached (%s missing): run leco-load", missing, want,
+			 first);
+}
+
+static int alloc_bufs(struct leco_maps *m, const char *dir)
+{
+	char path[4096];
+
+	m->kbuf = calloc(CHUNK, sizeof(*m->kbuf));
+	m->vbuf = calloc(CHUNK, sizeof(*m->vbuf));
+	m->sbuf = calloc(CHUNK, sizeof(*m->sbuf));
+	m->ibuf = malloc(ITER_BUF);
+	snprintf(path, sizeof(path), "%s/%s", dir, LECO_PIN_TCP);
+	if (m->live_fd >= 0)
+		m->tcp_path = strdup(path);
+	if (!m->kbuf || !m->vbuf || !m->sbuf || !m->ibuf || (m->live_fd >= 0 && !m->tcp_path))
+		return -ENOMEM;
 	return 0;
 }
 
 int leco_maps_open(struct leco_maps *m, const char *dir, char *msg, size_t msgsz)
 {
+	char path[4096];
 	struct stat st;
 	int ret;
 
@@ -158,21 +322,13 @@ int leco_maps_open(struct leco_maps *m, const char *dir, char *msg, size_t msgsz
 			snprintf(msg, msgsz, "%s does not exist: probes not loaded (run leco-load)",
 				 dir);
 		else if (ret == -EACCES)
-			snprintf(msg, msgsz, "permission denied on %s: add yourself to group leco",
-				 dir);
+			access_msg(dir, msg, msgsz);
 		else
 			snprintf(msg, msgsz, "cannot open %s: %s", dir, strerror(-ret));
 		return ret;
 	}
-	if ((ret = pin_open(dir, LECO_PIN_INFO, false, &m->info_fd, msg, msgsz)) ||
-	    (ret = pin_open(dir, LECO_PIN_CONNS, false, &m->conns_fd, msg, msgsz)) ||
-	    (ret = pin_open(dir, LECO_PIN_EXECS, true, &m->execs_fd, msg, msgsz)) ||
-	    (ret = pin_open(dir, LECO_PIN_STATS, true, &m->stats_fd, msg, msgsz)))
+	if ((ret = open_checked(m, dir, msg, msgsz)))
 		goto fail;
-	if ((ret = check_layout(m, dir, msg, msgsz)))
-		goto fail;
-	char path[4096];
-
 	snprintf(path, sizeof(path), "%s/%s", dir, LECO_PIN_CONNS);
 	if (stat(path, &st)) {
 		ret = -errno;
@@ -181,20 +337,18 @@ int leco_maps_open(struct leco_maps *m, const char *dir, char *msg, size_t msgsz
 	}
 	m->conns_dev = st.st_dev;
 	m->conns_ino = st.st_ino;
-	m->kbuf = calloc(CHUNK, sizeof(*m->kbuf));
-	m->vbuf = calloc(CHUNK, sizeof(*m->vbuf));
-	if (!m->kbuf || !m->vbuf) {
-		ret = -ENOMEM;
+	if ((ret = alloc_bufs(m, dir))) {
 		snprintf(msg, msgsz, "out of memory");
 		goto fail;
 	}
+	check_links(m, dir);
 	return 0;
 fail:
 	leco_maps_close(m);
 	return ret;
 }
 
-bool leco_maps_current(const struct leco_maps *m, const char *dir)
+bool leco_maps_current(struct leco_maps *m, const char *dir)
 {
 	char path[4096];
 	struct stat st;
@@ -202,24 +356,27 @@ bool leco_maps_current(const struct leco_maps *m, const char *dir)
 	if (m->conns_fd < 0)
 		return false;
 	snprintf(path, sizeof(path), "%s/%s", dir, LECO_PIN_CONNS);
-	return !stat(path, &st) && (uint64_t)st.st_dev == m->conns_dev &&
-	       (uint64_t)st.st_ino == m->conns_ino;
+	if (stat(path, &st) || (uint64_t)st.st_dev != m->conns_dev ||
+	    (uint64_t)st.st_ino != m->conns_ino)
+		return false;
+	check_links(m, dir);
+	return true;
 }
 
 /* Key iteration: for kernels without batch lookup on this map type. */
-static int read_by_keys(struct leco_maps *m, leco_maps_cb cb, void *ctx)
+static int read_by_keys(struct leco_maps *m, int fd, uint32_t max, leco_maps_cb cb, void *ctx)
 {
 	struct leco_key prev, next;
 	bool first = true;
-	size_t n = 0, limit = (size_t)m->conns_max * 2 + CHUNK;
+	size_t n = 0, limit = (size_t)max * 2 + CHUNK;
 	int ret;
 
 	for (size_t seen = 0; seen < limit; seen++) {
-		if (bpf_map_get_next_key(m->conns_fd, first ? NULL : &prev, &next))
+		if (bpf_map_get_next_key(fd, first ? NULL : &prev, &next))
 			break; /* ENOENT: end of map */
 		first = false;
 		prev = next;
-		if (bpf_map_lookup_elem(m->conns_fd, &next, &m->vbuf[n]))
+		if (bpf_map_lookup_elem(fd, &next, &m->vbuf[n]))
 			continue; /* deleted meanwhile */
 		m->kbuf[n++] = next;
 		if (n == CHUNK) {
@@ -233,31 +390,32 @@ static int read_by_keys(struct leco_maps *m, leco_maps_cb cb, void *ctx)
 	return 0;
 }
 
-int leco_maps_read_conns(struct leco_maps *m, leco_maps_cb cb, void *ctx)
+/* A hash of struct leco_key -> struct leco_conn, whole, in chunks */
+static int read_hash(struct leco_maps *m, int fd, uint32_t max, leco_maps_cb cb, void *ctx)
 {
 	LIBBPF_OPTS(bpf_map_batch_opts, o);
 	uint64_t tok_in = 0, tok_out = 0;
-	size_t total = 0, limit = (size_t)m->conns_max * 2 + CHUNK;
+	size_t total = 0, limit = (size_t)max * 2 + CHUNK;
 	bool first = true;
 	int ret;
 
-	if (m->conns_fd < 0)
+	if (fd < 0)
 		return -EBADF;
 	if (m->batch_unsupported)
-		return read_by_keys(m, cb, ctx);
+		return read_by_keys(m, fd, max, cb, ctx);
 	while (total < limit) {
 		__u32 cnt = CHUNK;
-		int err = bpf_map_lookup_batch(m->conns_fd, first ? NULL : &tok_in, &tok_out,
-					       m->kbuf, m->vbuf, &cnt, &o);
+		int err = bpf_map_lookup_batch(fd, first ? NULL : &tok_in, &tok_out, m->kbuf,
+					       m->vbuf, &cnt, &o);
 		int e = err < 0 ? (errno ? errno : -err) : 0;
 
 		if (e && e != ENOENT) {
 			if (first && (e == EINVAL || e == KERNEL_ENOTSUPP || e == EOPNOTSUPP)) {
 				m->batch_unsupported = true;
-				return read_by_keys(m, cb, ctx);
+				return read_by_keys(m, fd, max, cb, ctx);
 			}
 			if (e == ENOSPC) /* a bucket larger than a chunk: read key by key */
-				return read_by_keys(m, cb, ctx);
+				return read_by_keys(m, fd, max, cb, ctx);
 			return -e;
 		}
 		if (cnt && (ret = cb(ctx, m->kbuf, m->vbuf, cnt)) < 0)
@@ -271,12 +429,114 @@ int leco_maps_read_conns(struct leco_maps *m, leco_maps_cb cb, void *ctx)
 	return 0;
 }
 
-int leco_maps_exec(struct leco_maps *m, uint32_t tgid, struct leco_exec *ex)
+int leco_maps_read_conns(struct leco_maps *m, leco_maps_cb cb, void *ctx)
 {
-	if (m->execs_fd < 0)
-		return -ENOENT;
-	if (bpf_map_lookup_elem(m->execs_fd, &tgid, ex))
+	return read_hash(m, m->conns_fd, m->conns_max, cb, ctx);
+}
+
+/* Run the pinned iterator: it refreshes "live" and writes nothing (one read() walks all) */
+static int refresh_live(struct leco_maps *m)
+{
+	int fd = open(m->tcp_path, O_RDONLY | O_CLOEXEC), ret = 0;
+
+	if (fd < 0)
 		return -errno;
+	for (int i = 0; i < 1024; i++) {
+		ssize_t n = read(fd, m->ibuf, ITER_BUF);
+
+		if (n == 0)
+			break;
+		if (n < 0 && errno != EINTR && errno != EAGAIN) {
+			ret = -errno;
+			break;
+		}
+	}
+	close(fd);
+	return ret;
+}
+
+int leco_maps_read_tcp(struct leco_maps *m, leco_maps_cb cb, void *ctx)
+{
+	int ret;
+
+	if (!m->tcp_path)
+		return 0;
+	if ((ret = refresh_live(m)) < 0)
+		return ret;
+	return read_hash(m, m->live_fd, m->live_max, cb, ctx);
+}
+
+/* Slots [idx, idx + n) of the ring, each copied under its lock */
+static int ring_slots(struct leco_maps *m, __u32 idx, __u32 *n)
+{
+	LIBBPF_OPTS(bpf_map_batch_opts, o, .elem_flags = BPF_F_LOCK);
+	__u32 keys[CHUNK], prev = idx - 1, out;
+	int err;
+
+	if (!m->ring_batch_unsupported) {
+		err = bpf_map_lookup_batch(m->ring_fd, idx ? &prev : NULL, &out, keys, m->sbuf, n,
+					   &o);
+		if (!err || errno == ENOENT)
+			return 0;
+		if (errno != EINVAL && errno != KERNEL_ENOTSUPP && errno != EOPNOTSUPP)
+			return -errno;
+		m->ring_batch_unsupported = true;
+	}
+	for (__u32 i = 0; i < *n; i++) {
+		__u32 k = idx + i;
+
+		if (bpf_map_lookup_elem_flags(m->ring_fd, &k, &m->sbuf[i], BPF_F_LOCK))
+			return -errno;
+	}
+	return 0;
+}
+
+int leco_maps_read_ring(struct leco_maps *m, leco_maps_cb cb, void *ctx)
+{
+	struct leco_ring_head h;
+	__u32 zero = 0;
+	int ret;
+
+	if (bpf_map_lookup_elem(m->head_fd, &zero, &h))
+		return -errno;
+	m->ring_head = h.next;
+	if (!m->ring_started) /* a new reader starts with what the ring still holds */
+		m->ring_pos = h.next > m->ring_max ? h.next - m->ring_max : 0;
+	m->ring_started = true;
+	if (h.next - m->ring_pos > m->ring_max) {
+		m->ring_missed += h.next - m->ring_max - m->ring_pos;
+		m->ring_pos = h.next - m->ring_max;
+	}
+	while (m->ring_pos < h.next) {
+		__u32 idx = (__u32)(m->ring_pos % m->ring_max), n = CHUNK, k = 0;
+		bool stop = false;
+
+		if (n > m->ring_max - idx)
+			n = m->ring_max - idx;
+		if (n > h.next - m->ring_pos)
+			n = (__u32)(h.next - m->ring_pos);
+		if ((ret = ring_slots(m, idx, &n)) < 0)
+			return ret;
+		for (__u32 i = 0; i < n && !stop; i++) {
+			uint64_t want = m->ring_pos + 1;
+
+			if (m->sbuf[i].seq < want) {
+				stop = true; /* claimed, not written yet: the next poll reads it */
+				break;
+			}
+			if (m->sbuf[i].seq > want) {
+				m->ring_missed++; /* overwritten while we read */
+			} else {
+				m->vbuf[k] = m->sbuf[i].c;
+				m->kbuf[k++] = (struct leco_key){.cookie = m->sbuf[i].c.cookie};
+			}
+			m->ring_pos++;
+		}
+		if (k && (ret = cb(ctx, m->kbuf, m->vbuf, k)) < 0)
+			return ret;
+		if (stop || !n)
+			break;
+	}
 	return 0;
 }
 
@@ -301,13 +561,11 @@ int leco_maps_stats(struct leco_maps *m, struct leco_stats *sum)
 		return ret;
 	}
 	for (int i = 0; i < ncpu; i++) {
-		sum->events += v[i].events;
-		sum->conns_new += v[i].conns_new;
-		sum->update_fail += v[i].update_fail;
-		sum->lost += v[i].lost;
-		sum->unattributed += v[i].unattributed;
-		sum->blocked += v[i].blocked;
-		sum->execs += v[i].execs;
+		const uint64_t *a = (const uint64_t *)&v[i];
+		uint64_t *s = (uint64_t *)sum;
+
+		for (size_t f = 0; f < sizeof(*sum) / sizeof(uint64_t); f++)
+			s[f] += a[f];
 	}
 	free(v);
 	return 0;

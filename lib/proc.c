@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * pid -> command name: the kernel comm, or for interpreters the script name from
- * argv (captured at exec by the probes, else /proc/PID/cmdline), cut to a width
+ * pid -> command name: the kernel comm, or for interpreters the script name (kept
+ * at exec by the probes and copied into the record, else from /proc/PID/cmdline), cut to a width
  * and disambiguated as the original leco-event-pipe did; and /proc/PID/exe.
  * Every read tolerates the process vanishing.
  */
@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bpf/interp.h"
 #include "internal.h"
 
 #define PROC_CACHE_MAX 4096
@@ -69,11 +70,7 @@ void leco_proc_set_cut(struct leco_proc *p, unsigned int script_cut)
 
 bool leco_proc_is_interpreter(const char *comm)
 {
-	static const char *const names[] = {
-		"python", "java",  "node",	  "nodejs", "perl", "lua",	 "luajit", "php",
-		"ruby",	  "stack", "ocamlscript", "nimrun", "tcl",  "tclsh",	 "sh",	   "dash",
-		"zsh",	  "bash",  "nix-shell",	  "awk",    "gawk", "scm",	 "guile",  "clisp",
-		"racket", "cl",	   "sbcl",	  "deno",   "bun",  "osascript", "pwsh",   NULL};
+	static const char *const names[] = {LECO_INTERPRETERS, NULL};
 	char w[LECO_COMM_LEN + 1];
 	size_t n = 0;
 
@@ -179,9 +176,8 @@ static void cut_name(struct leco_proc *p, const char *full, uint64_t now, char *
 	snprintf(out, outsz, "%s", s);
 }
 
-void leco_proc_lookup(struct leco_proc *p, uint32_t tgid, const char *comm, uint64_t first_ns,
-		      leco_exec_get_fn get_exec, void *ctx, uint64_t now,
-		      struct leco_proc_info *info)
+void leco_proc_lookup(struct leco_proc *p, uint32_t tgid, const char *comm, const char *kscript,
+		      uint64_t now, struct leco_proc_info *info)
 {
 	uint64_t key = ((uint64_t)tgid << 1) | 1;
 	const char *hit = tgid ? leco_cache_get(p->cache, key, comm, now) : NULL;
@@ -225,16 +221,10 @@ void leco_proc_lookup(struct leco_proc *p, uint32_t tgid, const char *comm, uint
 			leco_sanitize(p->exe, sizeof(p->exe), p->buf, (size_t)n);
 	}
 
-	if (p->cut && leco_proc_is_interpreter(comm)) {
-		const struct leco_exec *ex = get_exec ? get_exec(ctx, tgid) : NULL;
-
-		if (ex && ex->tgid == tgid && ex->exec_ns <= first_ns &&
-		    !strncmp(ex->comm, comm, LECO_COMM_LEN - 1)) {
-			size_t al = ex->args_len < LECO_ARGS_LEN ? ex->args_len : LECO_ARGS_LEN;
-
-			have_script =
-				leco_proc_script_from_args(ex->args, al, script, sizeof(script));
-		}
+	if (p->cut && ((kscript && kscript[0]) || leco_proc_is_interpreter(comm))) {
+		if (kscript && kscript[0])
+			have_script = leco_sanitize(script, sizeof(script), kscript,
+						    strnlen(kscript, LECO_SCRIPT_LEN)) > 0;
 		if (!have_script && same) {
 			n = read_pid_file(p, tgid, "cmdline", p->buf, sizeof(p->buf));
 			if (n > 0)

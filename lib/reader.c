@@ -98,6 +98,10 @@ static void use_config(struct leco_reader *r, struct leco_config *cfg)
 		leco_format_conf_default(&r->fconf);
 		leco_view_conf_default(&r->vconf);
 	}
+	/* closed connections stay long enough to fade out, and at least 10 minutes */
+	r->tab.keep_ns =
+		(uint64_t)(2 * r->vconf.fade_time_s > 600 ? 2 * r->vconf.fade_time_s : 600) *
+		LECO_NS;
 	leco_cache_clear(r->memo);
 	if (r->proc)
 		leco_proc_set_cut(r->proc, r->fconf.script_cut);
@@ -263,8 +267,11 @@ static int attach(struct leco_reader *r)
 		r->state = state_of(ret);
 		return ret;
 	}
-	r->tab.max = r->maps.conns_max && r->maps.conns_max < (1U << 20) ? r->maps.conns_max
-									 : LECO_CONNS_MAX;
+	/* live TCP (bounded by the machine's sockets), UDP and drops, closed ones kept */
+	r->tab.max = (r->maps.conns_max < (1U << 20) ? r->maps.conns_max : LECO_CONNS_MAX) +
+		     (r->maps.ring_max < (1U << 20) ? r->maps.ring_max : LECO_RING_MAX) +
+		     LECO_TCP_LIVE_MAX;
+	r->tab.keep_max = r->maps.ring_max < (1U << 20) ? r->maps.ring_max : LECO_RING_MAX;
 	r->attached = true;
 	if (r->ever_attached)
 		r->reattaches++;
@@ -273,19 +280,62 @@ static int attach(struct leco_reader *r)
 	return 0;
 }
 
-struct ingest_ctx {
-	struct leco_reader *r;
-};
-
-static int ingest(void *ctx, const struct leco_key *keys, const struct leco_conn *conns, size_t n)
+static int ingest_as(struct leco_reader *r, const struct leco_key *keys,
+		     const struct leco_conn *conns, size_t n, bool closed)
 {
-	struct leco_reader *r = ctx;
 	int ret;
 
 	for (size_t i = 0; i < n; i++)
-		if ((ret = leco_conntab_put(&r->tab, &keys[i], &conns[i], r->now_mono,
+		if ((ret = leco_conntab_put(&r->tab, &keys[i], &conns[i], closed, r->now_mono,
 					    r->now_real)) < 0)
 			return ret;
+	return 0;
+}
+
+static int ingest(void *ctx, const struct leco_key *keys, const struct leco_conn *conns, size_t n)
+{
+	return ingest_as(ctx, keys, conns, n, false);
+}
+
+static int ingest_closed(void *ctx, const struct leco_key *keys, const struct leco_conn *conns,
+			 size_t n)
+{
+	return ingest_as(ctx, keys, conns, n, true);
+}
+
+/* conns records: also count the ones made before this poll began (for the evictions) */
+static int ingest_conns(void *ctx, const struct leco_key *keys, const struct leco_conn *conns,
+			size_t n)
+{
+	struct leco_reader *r = ctx;
+
+	for (size_t i = 0; i < n; i++)
+		r->conns_old += conns[i].first_ns < r->poll_start_ns;
+	return ingest_as(ctx, keys, conns, n, false);
+}
+
+/*
+ * One snapshot: live TCP first, then the ring (a connection that closes in
+ * between is in the ring, never in neither), then the conns hash. Nothing
+ * deletes from conns, so what was inserted before this poll and is not there
+ * now was evicted: inserts (read first) - present (made before the read).
+ */
+static int read_snapshot(struct leco_reader *r)
+{
+	struct timespec ts;
+	struct leco_stats st;
+	int ret;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	r->poll_start_ns = (uint64_t)ts.tv_sec * LECO_NS + (uint64_t)ts.tv_nsec;
+	r->conns_old = 0;
+	if ((ret = leco_maps_stats(&r->maps, &st)) < 0 ||
+	    (ret = leco_maps_read_tcp(&r->maps, ingest, r)) < 0 ||
+	    (ret = leco_maps_read_ring(&r->maps, ingest_closed, r)) < 0 ||
+	    (ret = leco_maps_read_conns(&r->maps, ingest_conns, r)) < 0)
+		return ret;
+	if (st.conns_new > r->conns_old && st.conns_new - r->conns_old > r->conns_evicted)
+		r->conns_evicted = st.conns_new - r->conns_old;
 	return 0;
 }
 
@@ -307,11 +357,14 @@ static void check_config(struct leco_reader *r)
 /* After a snapshot was read: forget what it did not hold, reload the config, build the view. */
 static int finish_poll(struct leco_reader *r)
 {
-	leco_conntab_end(&r->tab);
+	leco_conntab_end(&r->tab, r->now_mono);
 	r->snap_mono = r->now_mono;
-	r->state = LECO_READER_OK;
+	r->state = r->attached && r->maps.detached[0] ? LECO_READER_DETACHED : LECO_READER_OK;
 	check_config(r);
-	snprintf(r->msg, sizeof(r->msg), "%s", r->cfg_failed ? r->cfg_msg : "");
+	snprintf(r->msg, sizeof(r->msg), "%s",
+		 r->cfg_failed			    ? r->cfg_msg
+		 : r->state == LECO_READER_DETACHED ? r->maps.detached
+						    : "");
 	return leco_view_build(r);
 }
 
@@ -325,11 +378,11 @@ LECO_API int leco_reader_poll(struct leco_reader *r)
 	ret = attach(r);
 	if (!ret) {
 		leco_conntab_begin(&r->tab);
-		ret = leco_maps_read_conns(&r->maps, ingest, r);
+		ret = read_snapshot(r);
 		if (ret < 0) {
 			/* the maps went away under us (unload): drop them, retry next poll */
-			snprintf(r->msg, sizeof(r->msg), "reading %s/%s failed: %s", r->pin_dir,
-				 LECO_PIN_CONNS, strerror(-ret));
+			snprintf(r->msg, sizeof(r->msg), "reading the pins in %s failed: %s",
+				 r->pin_dir, strerror(-ret));
 			leco_maps_close(&r->maps);
 			r->attached = false;
 			r->state = LECO_READER_NO_PROBES;
@@ -369,10 +422,40 @@ LECO_API const char *leco_reader_errmsg(const struct leco_reader *r)
 	return r ? r->msg : "";
 }
 
+static void status_stats(struct leco_reader *r, struct leco_status *s)
+{
+	struct leco_stats sum;
+
+	s->layout_version = r->maps.info.layout_version;
+	snprintf(s->version, sizeof(s->version), "%s", r->maps.info.version);
+	s->conns_max = r->tab.max;
+	s->closed_max = r->maps.ring_max;
+	s->closed_total = r->maps.ring_head;
+	s->closed_overwritten =
+		r->maps.ring_head > r->maps.ring_max ? r->maps.ring_head - r->maps.ring_max : 0;
+	s->closed_missed = r->maps.ring_missed;
+	s->conns_evicted = r->conns_evicted;
+	s->hooks = r->maps.info.njobs < LECO_JOBS_MAX ? r->maps.info.njobs : LECO_JOBS_MAX;
+	if (leco_maps_stats(&r->maps, &sum))
+		return;
+	s->stat_events = sum.events;
+	s->stat_conns_new = sum.conns_new;
+	s->stat_update_fail = sum.update_fail;
+	s->stat_lost = sum.lost;
+	s->stat_unattributed = sum.unattributed;
+	s->stat_blocked = sum.blocked;
+	s->stat_execs = sum.execs;
+	s->stat_tcp_new = sum.tcp_new;
+	s->stat_blocked_in = sum.blocked_in;
+	s->stat_scan_merged = sum.scan_merged;
+	s->stat_storage_fail = sum.storage_fail;
+	s->stat_restarted = sum.restarted;
+	s->stat_adopted = sum.adopted;
+}
+
 LECO_API int leco_reader_status(struct leco_reader *r, struct leco_status *st)
 {
 	struct leco_status s;
-	struct leco_stats sum;
 
 	if (!r || !st || st->sz < offsetof(struct leco_status, state) + sizeof(int))
 		return -EINVAL;
@@ -381,20 +464,8 @@ LECO_API int leco_reader_status(struct leco_reader *r, struct leco_status *st)
 	if (!r->attached)
 		attach(r);
 	s.state = r->state;
-	if (r->attached) {
-		s.layout_version = r->maps.info.layout_version;
-		snprintf(s.version, sizeof(s.version), "%s", r->maps.info.version);
-		s.conns_max = r->maps.conns_max;
-		if (!leco_maps_stats(&r->maps, &sum)) {
-			s.stat_events = sum.events;
-			s.stat_conns_new = sum.conns_new;
-			s.stat_update_fail = sum.update_fail;
-			s.stat_lost = sum.lost;
-			s.stat_unattributed = sum.unattributed;
-			s.stat_blocked = sum.blocked;
-			s.stat_execs = sum.execs;
-		}
-	}
+	if (r->attached)
+		status_stats(r, &s);
 	s.conns = r->tab.used;
 	s.polls = r->polls;
 	s.reattaches = r->reattaches;
@@ -403,6 +474,24 @@ LECO_API int leco_reader_status(struct leco_reader *r, struct leco_status *st)
 			   : (r->state == LECO_READER_NO_ACCESS	   ? -EACCES
 			      : r->state == LECO_READER_BAD_LAYOUT ? -EPROTO
 								   : -ENOENT);
+}
+
+LECO_API int leco_reader_hook(const struct leco_reader *r, size_t i, const char **job,
+			      const char **hook, const char **lacks)
+{
+	const struct leco_job *j;
+
+	if (!r || !r->attached || i >= r->maps.info.njobs || i >= LECO_JOBS_MAX)
+		return -ENOENT;
+	j = &r->maps.info.jobs[i];
+	/* the loader wrote them NUL-terminated; the info map is frozen */
+	if (job)
+		*job = memchr(j->job, 0, sizeof(j->job)) ? j->job : "";
+	if (hook)
+		*hook = memchr(j->hook, 0, sizeof(j->hook)) ? j->hook : "";
+	if (lacks)
+		*lacks = memchr(j->lacks, 0, sizeof(j->lacks)) ? j->lacks : "";
+	return 0;
 }
 
 LECO_API size_t leco_reader_notice_count(const struct leco_reader *r)

@@ -55,15 +55,6 @@ static struct leco_ct_ent *heap_pop(struct leco_ct_ent **h, size_t *n)
 	return top;
 }
 
-static const struct leco_exec *get_exec(void *ctx, uint32_t tgid)
-{
-	struct leco_reader *r = ctx;
-
-	if (!r->attached || leco_maps_exec(&r->maps, tgid, &r->exec))
-		return NULL;
-	return &r->exec;
-}
-
 /* Slot set: open addressing over group-key hashes (0 = empty). */
 static bool slot_add(uint64_t *slots, size_t cap, uint64_t h)
 {
@@ -186,8 +177,8 @@ int leco_view_build(struct leco_reader *r)
 		int fam = 4;
 
 		leco_sanitize(comm, sizeof(comm), c->comm, strnlen(c->comm, LECO_COMM_LEN));
-		leco_proc_lookup(r->proc, c->tgid, comm, c->first_ns, get_exec, r, r->now_mono,
-				 &pi);
+		leco_proc_lookup(r->proc, c->tgid, comm,
+				 c->flags & LECO_F_SCRIPT ? c->script : NULL, r->now_mono, &pi);
 		user = leco_users_name(r->users, c->uid, r->now_mono);
 		cgpath = adup(r, leco_cgroups_path(r->cgroups, c->cgroup_id, r->now_mono));
 		unit = adup(r, leco_cgroups_label(r->cgroups, c->cgroup_id, r->now_mono));
@@ -272,6 +263,9 @@ int leco_view_build(struct leco_reader *r)
 		l->last_seen =
 			leco_mono_to_real(c->last_ns, r->now_mono, r->now_real) / (int64_t)LECO_NS;
 		l->cookie = c->cookie ? c->cookie : e->key.cookie;
+		l->owner = leco_owner_name(c->owner);
+		l->restarted = !!(c->flags & LECO_F_RESTARTED);
+		l->count = c->count;
 		r->nlines++;
 	}
 	return (int)r->nlines;

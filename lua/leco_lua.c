@@ -102,6 +102,8 @@ static const char *reader_state_name(int st)
 		return "bad_layout";
 	case LECO_READER_CONFIG:
 		return "config";
+	case LECO_READER_DETACHED:
+		return "detached";
 	}
 	return "unknown";
 }
@@ -465,6 +467,9 @@ static void push_line(lua_State *L, const struct leco_line *ln)
 	set_int(L, "first_seen", ln->first_seen);
 	set_int(L, "last_seen", ln->last_seen);
 	set_int(L, "cookie", (lua_Integer)ln->cookie);
+	set_str(L, "owner", ln->owner);
+	set_bool(L, "restarted", ln->restarted);
+	set_int(L, "count", ln->count);
 }
 
 /* Prefix the library's message with what the state means, once. */
@@ -526,6 +531,22 @@ static int reader_lines(lua_State *L)
 	return 1;
 }
 
+/* hooks = {["udp bytes"] = "...", ...}, lacks = {["udp bytes"] = "...", ...} (non-empty only) */
+static void status_hooks(lua_State *L, struct leco_reader *r, uint32_t n)
+{
+	const char *job, *hook, *lacks;
+
+	lua_createtable(L, 0, (int)n);
+	for (uint32_t i = 0; i < n && !leco_reader_hook(r, i, &job, &hook, &lacks); i++)
+		set_str(L, job, hook);
+	lua_setfield(L, -2, "hooks");
+	lua_createtable(L, 0, 2);
+	for (uint32_t i = 0; i < n && !leco_reader_hook(r, i, &job, &hook, &lacks); i++)
+		if (lacks[0])
+			set_str(L, job, lacks);
+	lua_setfield(L, -2, "lacks");
+}
+
 static int reader_status(lua_State *L)
 {
 	struct lreader *lr = check_reader(L);
@@ -559,6 +580,18 @@ static int reader_status(lua_State *L)
 	set_int(L, "execs", (lua_Integer)st.stat_execs);
 	set_int(L, "polls", (lua_Integer)st.polls);
 	set_int(L, "reattaches", (lua_Integer)st.reattaches);
+	set_int(L, "tcp_new", (lua_Integer)st.stat_tcp_new);
+	set_int(L, "blocked_in", (lua_Integer)st.stat_blocked_in);
+	set_int(L, "scan_merged", (lua_Integer)st.stat_scan_merged);
+	set_int(L, "storage_fail", (lua_Integer)st.stat_storage_fail);
+	set_int(L, "restarted", (lua_Integer)st.stat_restarted);
+	set_int(L, "adopted", (lua_Integer)st.stat_adopted);
+	set_int(L, "closed_max", st.closed_max);
+	set_int(L, "closed_total", (lua_Integer)st.closed_total);
+	set_int(L, "closed_overwritten", (lua_Integer)st.closed_overwritten);
+	set_int(L, "closed_missed", (lua_Integer)st.closed_missed);
+	set_int(L, "conns_evicted", (lua_Integer)st.conns_evicted);
+	status_hooks(L, lr->r, st.hooks);
 	nn = leco_reader_notice_count(lr->r);
 	lua_createtable(L, nn > 0x7fffffff ? 0 : (int)nn, 0);
 	for (size_t i = 0; i < nn; i++) {

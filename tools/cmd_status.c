@@ -20,9 +20,108 @@ static const char *state_text(int s)
 		return "bad-layout";
 	case LECO_READER_CONFIG:
 		return "config-error";
+	case LECO_READER_DETACHED:
+		return "detached";
 	default:
 		return "unknown";
 	}
+}
+
+#define U(x) ((unsigned long long)(x))
+
+/* "hooks": {"job": "hook", ...}, "lacks": {"job": "what", ...} */
+static void hooks_json(struct leco_reader *r, const struct leco_status *st)
+{
+	const char *job, *hook, *lacks;
+	bool first = true;
+
+	printf(",\"hooks\":{");
+	for (uint32_t i = 0; i < st->hooks && !leco_reader_hook(r, i, &job, &hook, &lacks); i++) {
+		printf("%s", i ? "," : "");
+		cli_json_str(stdout, job);
+		putchar(':');
+		cli_json_str(stdout, hook);
+	}
+	printf("},\"lacks\":{");
+	for (uint32_t i = 0; i < st->hooks && !leco_reader_hook(r, i, &job, &hook, &lacks); i++) {
+		if (!lacks[0])
+			continue;
+		printf("%s", first ? "" : ",");
+		first = false;
+		cli_json_str(stdout, job);
+		putchar(':');
+		cli_json_str(stdout, lacks);
+	}
+	putchar('}');
+}
+
+static void status_json(struct leco_reader *r, const struct leco_status *st, const char *msg,
+			const char *pin_dir)
+{
+	printf("{\"state\":");
+	cli_json_str(stdout, state_text(st->state));
+	printf(",\"loaded\":%s,\"message\":", st->state == LECO_READER_OK ? "true" : "false");
+	cli_json_str(stdout, msg);
+	printf(",\"pin_dir\":");
+	cli_json_str(stdout, pin_dir ? pin_dir : LECO_DEFAULT_PIN_DIR);
+	printf(",\"layout_version\":%u,\"version\":", st->layout_version);
+	cli_json_str(stdout, st->version);
+	printf(",\"library_version\":");
+	cli_json_str(stdout, leco_version());
+	printf(",\"conns\":%u,\"conns_max\":%u,\"events\":%llu,\"conns_new\":%llu,"
+	       "\"update_fail\":%llu,\"lost\":%llu,\"unattributed\":%llu,\"blocked\":%llu,"
+	       "\"execs\":%llu",
+	       st->conns, st->conns_max, U(st->stat_events), U(st->stat_conns_new),
+	       U(st->stat_update_fail), U(st->stat_lost), U(st->stat_unattributed),
+	       U(st->stat_blocked), U(st->stat_execs));
+	printf(",\"tcp_new\":%llu,\"blocked_in\":%llu,\"scan_merged\":%llu,"
+	       "\"storage_fail\":%llu,\"restarted\":%llu,\"adopted\":%llu,\"closed_max\":%u,"
+	       "\"closed_total\":%llu,\"closed_overwritten\":%llu,\"closed_missed\":%llu,"
+	       "\"conns_evicted\":%llu",
+	       U(st->stat_tcp_new), U(st->stat_blocked_in), U(st->stat_scan_merged),
+	       U(st->stat_storage_fail), U(st->stat_restarted), U(st->stat_adopted), st->closed_max,
+	       U(st->closed_total), U(st->closed_overwritten), U(st->closed_missed),
+	       U(st->conns_evicted));
+	hooks_json(r, st);
+	printf("}\n");
+}
+
+static void status_text(struct leco_reader *r, const struct leco_status *st, const char *msg)
+{
+	const char *job, *hook, *lacks;
+
+	if (st->state == LECO_READER_DETACHED)
+		printf("probes:       %s\n", msg);
+	else
+		printf("probes:       loaded (leco-load %s, layout %u; libleco %s)\n", st->version,
+		       st->layout_version, leco_version());
+	printf("connections:  %u in this reader's table; UDP/drops table of %u\n", st->conns,
+	       st->conns_max);
+	printf("tcp:          %llu connections since load, %llu closed (ring of %u: %llu "
+	       "overwritten, %llu missed by this reader)\n",
+	       U(st->stat_tcp_new), U(st->closed_total), st->closed_max, U(st->closed_overwritten),
+	       U(st->closed_missed));
+	printf("records new:  %llu UDP/drops; %llu evicted from the full table, %llu of them "
+	       "came back (counts restarted)\n",
+	       U(st->stat_conns_new), U(st->conns_evicted), U(st->stat_restarted));
+	printf("blocked:      %llu (%llu inbound, %llu of those merged per remote)\n",
+	       U(st->stat_blocked + st->stat_blocked_in), U(st->stat_blocked_in),
+	       U(st->stat_scan_merged));
+	printf("events:       %llu\n", U(st->stat_events));
+	printf("update fails: %llu (storage %llu)\n", U(st->stat_update_fail),
+	       U(st->stat_storage_fail));
+	printf("lost:         %llu; unattributed: %llu; adopted at load: %llu\n", U(st->stat_lost),
+	       U(st->stat_unattributed), U(st->stat_adopted));
+	printf("execs:        %llu\n", U(st->stat_execs));
+	printf("hooks:\n");
+	for (uint32_t i = 0; i < st->hooks && !leco_reader_hook(r, i, &job, &hook, &lacks); i++) {
+		if (hook[0])
+			printf("  %-13s %s%s%s\n", job, hook, lacks[0] ? "; lacks: " : "", lacks);
+		else
+			printf("  %-13s none: this kernel lacks it (%s)\n", job, lacks);
+	}
+	if (msg[0] && st->state != LECO_READER_DETACHED)
+		printf("note:         %s\n", msg);
 }
 
 int cmd_status(int argc, char **argv)
@@ -63,52 +162,22 @@ int cmd_status(int argc, char **argv)
 	ret = leco_reader_status(r, &st);
 	const char *msg = leco_reader_errmsg(r);
 
-	if (json) {
-		printf("{\"state\":");
-		cli_json_str(stdout, state_text(st.state));
-		printf(",\"loaded\":%s,\"message\":",
-		       st.state == LECO_READER_OK ? "true" : "false");
-		cli_json_str(stdout, msg);
-		printf(",\"pin_dir\":");
-		cli_json_str(stdout, pin_dir ? pin_dir : "/sys/fs/bpf/leco");
-		printf(",\"layout_version\":%u,\"version\":", st.layout_version);
-		cli_json_str(stdout, st.version);
-		printf(",\"library_version\":");
-		cli_json_str(stdout, leco_version());
-		printf(",\"conns\":%u,\"conns_max\":%u,\"events\":%llu,\"conns_new\":%llu,"
-		       "\"update_fail\":%llu,\"lost\":%llu,\"unattributed\":%llu,\"blocked\":%llu,"
-		       "\"execs\":%llu}\n",
-		       st.conns, st.conns_max, (unsigned long long)st.stat_events,
-		       (unsigned long long)st.stat_conns_new,
-		       (unsigned long long)st.stat_update_fail, (unsigned long long)st.stat_lost,
-		       (unsigned long long)st.stat_unattributed,
-		       (unsigned long long)st.stat_blocked, (unsigned long long)st.stat_execs);
-	} else if (ret >= 0) {
-		printf("probes:       loaded (leco-load %s, layout %u; libleco %s)\n", st.version,
-		       st.layout_version, leco_version());
-		printf("connections:  %u of %u\n", st.conns, st.conns_max);
-		printf("events:       %llu\n", (unsigned long long)st.stat_events);
-		printf("records new:  %llu\n", (unsigned long long)st.stat_conns_new);
-		printf("update fails: %llu\n", (unsigned long long)st.stat_update_fail);
-		printf("lost:         %llu\n", (unsigned long long)st.stat_lost);
-		printf("unattributed: %llu\n", (unsigned long long)st.stat_unattributed);
-		printf("blocked:      %llu\n", (unsigned long long)st.stat_blocked);
-		printf("execs:        %llu\n", (unsigned long long)st.stat_execs);
-		if (msg[0])
-			printf("note:         %s\n", msg);
-	} else if (st.state == LECO_READER_NO_PROBES) {
+	if (json)
+		status_json(r, &st, msg, pin_dir);
+	else if (ret >= 0)
+		status_text(r, &st, msg);
+	else if (st.state == LECO_READER_NO_PROBES)
 		printf("probes:       not loaded\nnote:         %s\n", msg);
-	}
 	/* msg belongs to the reader: report before freeing it */
 	if (st.state != LECO_READER_OK && st.state != LECO_READER_CONFIG &&
-	    st.state != LECO_READER_NO_PROBES && !json)
+	    st.state != LECO_READER_NO_PROBES && st.state != LECO_READER_DETACHED && !json)
 		cli_err("status: %s", msg);
 	leco_reader_free(r);
 	if (fflush(stdout))
 		return 2;
 	if (st.state == LECO_READER_OK || st.state == LECO_READER_CONFIG)
 		return 0;
-	if (st.state == LECO_READER_NO_PROBES)
+	if (st.state == LECO_READER_NO_PROBES || st.state == LECO_READER_DETACHED)
 		return 1;
 	return 2;
 }

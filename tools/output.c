@@ -239,6 +239,10 @@ int cli_print_line(FILE *f, const struct leco_line *l, bool json)
 	jkey(f, "changed", false);
 	fputs(l->changed ? "true" : "false", f);
 	juint(f, "cookie", l->cookie);
+	jstr(f, "owner", l->owner);
+	jkey(f, "restarted", false);
+	fputs(l->restarted ? "true" : "false", f);
+	juint(f, "count", l->count);
 	fputs("}\n", f);
 	return ferror(f) ? -EIO : 0;
 }

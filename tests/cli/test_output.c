@@ -60,7 +60,7 @@ static void test_counters_unsigned(void)
 		return;
 	CHECKF(strstr(s, "\"rx\":18446744073709551615,") != NULL, "%s", s);
 	CHECKF(strstr(s, "\"tx\":9223372036854775808,") != NULL, "%s", s);
-	CHECKF(strstr(s, "\"cookie\":18446744073709551615}") != NULL, "%s", s);
+	CHECKF(strstr(s, "\"cookie\":18446744073709551615,") != NULL, "%s", s);
 	CHECK(strchr(s, '-') == NULL);
 	free(s);
 }

@@ -4,27 +4,36 @@
 # (exit 2 for the CLI), never misreads them; a running `leco watch` reports the
 # mismatch, keeps running, and recovers when the right probes are loaded again.
 # The foreign pins are built with bpftool: an `info` map whose layout_version is
-# 999, and a `conns` map with the right version but a different record size.
+# 999 (or 1, as an older leco-load left them), and a `conns` map with the right
+# version but a different record size.
 . "$(dirname "$0")/common.sh"
 command -v bpftool >/dev/null || t_skip "bpftool missing"
 
-# fake_pins DIR VERSION CONN_SIZE
+# fake_pins DIR VERSION CONN_SIZE [INFO_SIZE]: an info record of layout 2's shape (2160
+# bytes) or, with INFO_SIZE 72, of layout 1's; and a conns hash of that record size
 fake_pins() {
-	local d=$1 ver=$2 csz=$3 hex
+	local d=$1 ver=$2 csz=$3 isz=${4:-2160} hex
 	mkdir -p "$d"
-	# struct leco_info: magic, layout_version, key_size, conn_size, exec_size,
-	# stats_size, conns_max, pad, load_mono_ns, version[32] (little endian)
+	# struct leco_info: magic, layout_version, key_size, conn_size, slot_size,
+	# stats_size, conns_max, ring_max, load_mono_ns, version[32], ... (little endian)
 	hex=$("$SVC_PY" -c '
 import struct, sys
-v, c = int(sys.argv[1]), int(sys.argv[2])
-b = struct.pack("<7IIQ32s", 0x4f43454c, v, 32, c, 16 + 16 + 256, 128, 1024, 0, 0, b"9.9.9")
-print(" ".join("%02x" % x for x in b))' "$ver" "$csz")
-	bpftool map create "$d/info" type array key 4 value 72 entries 1 name info &&
+v, c, n = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
+b = struct.pack("<8IQ32s", 0x4f43454c, v, 32, c, 184, 128, 1024, 64, 0, b"9.9.9")
+b = (b + bytes(n))[:n]
+print(" ".join("%02x" % x for x in b))' "$ver" "$csz" "$isz")
+	bpftool map create "$d/info" type array key 4 value "$isz" entries 1 name info &&
 	bpftool map update pinned "$d/info" key hex 00 00 00 00 value hex $hex &&
 	bpftool map create "$d/conns" type hash key 32 value "$csz" entries 1024 name conns &&
-	bpftool map create "$d/execs" type hash key 4 value 288 entries 16 name execs &&
 	bpftool map create "$d/stats" type percpu_array key 4 value 128 entries 1 name stats
 }
+
+# what an older leco-load left (layout 1: a 72-byte info record)
+fake_pins "$pin" 1 120 72 >/dev/null
+"$LECO_BIN/leco" lines -p "$pin" >"$SVC_TMP/o" 2>"$SVC_TMP/e"; rc=$?
+t_check "layout 1 pins: exit 2, message names version 1 ($(head -c 200 "$SVC_TMP/e"))" \
+	bash -c "[ $rc = 2 ] && grep -q 'another layout (version 1, this libleco reads 2)' '$SVC_TMP/e'"
+rm -rf "$pin"
 
 fake_pins "$pin" 999 120 >/dev/null
 t_check "foreign pins (layout 999) created" test -e "$pin/info"
@@ -37,7 +46,7 @@ t_check "layout 999: no lines printed" test ! -s "$SVC_TMP/o"
 t_check "layout 999: leco status fails cleanly (rc $rc, not a signal)" test "$rc" -ge 1 -a "$rc" -lt 128
 rm -rf "$pin"
 
-fake_pins "$pin" 1 64 >/dev/null
+fake_pins "$pin" 2 64 >/dev/null
 "$LECO_BIN/leco" lines -p "$pin" >"$SVC_TMP/o" 2>"$SVC_TMP/e"; rc=$?
 t_check "right version, wrong record size: exit 2 (got $rc)" test "$rc" = 2
 t_check "wrong record size: message says so ($(head -c 200 "$SVC_TMP/e"))" \

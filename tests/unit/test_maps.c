@@ -1,16 +1,20 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * The map reader against maps this test creates and pins itself with the
- * bpf/leco.h layout, in a private bpffs mounted on a temp dir (root): layout
- * check and refusal, batch read over several chunks and the key-iteration
- * fallback, exec captures, stats, read-only fds, reattach after the pins are
- * replaced or removed, and an unprivileged reader (permission denied, then
- * read access through file permissions only).
+ * bpf/leco.h layout (tests/mapset.h), in a private bpffs mounted on a temp dir
+ * (root): layout check and refusal, batch read over several chunks and the
+ * key-iteration fallback, the closed-connection ring (position, missed,
+ * unwritten slots, kept closed connections), evictions, detached probes,
+ * stats, read-only fds, reattach after the pins are replaced or removed, and
+ * an unprivileged reader (permission denied with its real cause, then read
+ * access through file permissions only).
  */
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
+#include <grp.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/mount.h>
@@ -21,117 +25,55 @@
 
 #include "harness.h"
 #include "internal.h"
+#include "mapset.h"
 
 static char mnt[256], pins[300], procdir[300];
 static bool mounted;
 
-struct mapset {
-	int info, conns, execs, stats;
-};
-
-static int create_maps(struct mapset *m, uint32_t layout, uint32_t value_size, uint32_t max)
-{
-	struct leco_info info = {
-		.magic = LECO_MAGIC,
-		.layout_version = layout,
-		.key_size = sizeof(struct leco_key),
-		.conn_size = sizeof(struct leco_conn),
-		.exec_size = sizeof(struct leco_exec),
-		.stats_size = sizeof(struct leco_stats),
-		.conns_max = max,
-	};
-	__u32 zero = 0;
-	int ncpu = libbpf_num_possible_cpus();
-	struct leco_stats *st = calloc((size_t)ncpu, sizeof(*st));
-
-	snprintf(info.version, sizeof(info.version), "test-%u", layout);
-	m->info = bpf_map_create(BPF_MAP_TYPE_ARRAY, "leco_info", 4, sizeof(info), 1, NULL);
-	m->conns = bpf_map_create(BPF_MAP_TYPE_LRU_HASH, "leco_conns", sizeof(struct leco_key),
-				  value_size, max, NULL);
-	m->execs = bpf_map_create(BPF_MAP_TYPE_LRU_HASH, "leco_execs", 4, sizeof(struct leco_exec),
-				  64, NULL);
-	m->stats = bpf_map_create(BPF_MAP_TYPE_PERCPU_ARRAY, "leco_stats", 4,
-				  sizeof(struct leco_stats), 1, NULL);
-	if (m->info < 0 || m->conns < 0 || m->execs < 0 || m->stats < 0 || !st)
-		return -1;
-	for (int i = 0; i < ncpu; i++) {
-		st[i].events = 10;
-		st[i].blocked = 1;
-	}
-	bpf_map_update_elem(m->stats, &zero, st, 0);
-	free(st);
-	return bpf_map_update_elem(m->info, &zero, &info, 0);
-}
-
-static void fill(struct mapset *m, uint32_t n, uint64_t cookie0)
+static uint64_t mono_now(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	uint64_t now = (uint64_t)ts.tv_sec * LECO_NS + (uint64_t)ts.tv_nsec;
+	return (uint64_t)ts.tv_sec * LECO_NS + (uint64_t)ts.tv_nsec;
+}
+
+static void record(struct leco_conn *c, uint64_t cookie, uint32_t i, uint64_t now)
+{
+	memset(c, 0, sizeof(*c));
+	c->cookie = cookie;
+	c->first_ns = now - 5 * LECO_NS;
+	c->last_ns = now - (uint64_t)(10000 - i) * 1000;
+	c->rx_bytes = i;
+	c->tx_bytes = 2 * i;
+	c->family = 4;
+	c->proto = 6;
+	c->state = LECO_ST_ESTABLISHED;
+	c->uid = 0;
+	c->tgid = 4242;
+	c->owner = LECO_OWNER_CONNECT;
+	c->rport = (uint16_t)(1000 + i);
+	c->lport = 40000;
+	inet_pton(AF_INET, "127.0.0.1", c->raddr);
+	inet_pton(AF_INET, "127.0.0.1", c->laddr);
+	memcpy(c->comm, "python3", 8);
+	memcpy(c->script, "tool.py", 8);
+	c->flags = LECO_F_SCRIPT;
+}
+
+static void fill(struct mapset *m, uint32_t n, uint64_t cookie0)
+{
+	uint64_t now = mono_now();
 
 	for (uint32_t i = 0; i < n; i++) {
 		struct leco_key k = {.cookie = cookie0 + i};
-		struct leco_conn c = {0};
+		struct leco_conn c;
 
-		c.cookie = k.cookie;
-		c.first_ns = now - 5 * LECO_NS;
-		c.last_ns = now - (uint64_t)(n - i) * 1000;
-		c.rx_bytes = i;
-		c.tx_bytes = 2 * i;
-		c.family = 4;
-		c.proto = 6;
-		c.state = LECO_ST_ESTABLISHED;
-		c.uid = 0;
-		c.tgid = 4242;
-		c.rport = (uint16_t)(1000 + i);
-		c.lport = 40000;
-		inet_pton(AF_INET, "127.0.0.1", c.raddr);
-		inet_pton(AF_INET, "127.0.0.1", c.laddr);
-		memcpy(c.comm, "python3", 8);
+		record(&c, k.cookie, i, now);
 		bpf_map_update_elem(m->conns, &k, &c, 0);
 	}
-	struct leco_exec ex = {.exec_ns = 1, .tgid = 4242, .args_len = 22};
-	uint32_t tgid = 4242;
-
-	memcpy(ex.comm, "python3", 8);
-	memcpy(ex.args, "python3\0/x/y/tool.py\0", 22);
-	bpf_map_update_elem(m->execs, &tgid, &ex, 0);
-}
-
-static int pin_all(const struct mapset *m, const char *dir)
-{
-	char p[600];
-	const int fds[] = {m->info, m->conns, m->execs, m->stats};
-	const char *names[] = {LECO_PIN_INFO, LECO_PIN_CONNS, LECO_PIN_EXECS, LECO_PIN_STATS};
-
-	mkdir(dir, 0755);
-	for (int i = 0; i < 4; i++) {
-		snprintf(p, sizeof(p), "%s/%s", dir, names[i]);
-		unlink(p);
-		if (bpf_obj_pin(fds[i], p))
-			return -errno;
-	}
-	return 0;
-}
-
-static void unpin_all(const char *dir)
-{
-	const char *names[] = {LECO_PIN_INFO, LECO_PIN_CONNS, LECO_PIN_EXECS, LECO_PIN_STATS};
-	char p[600];
-
-	for (int i = 0; i < 4; i++) {
-		snprintf(p, sizeof(p), "%s/%s", dir, names[i]);
-		unlink(p);
-	}
-}
-
-static void close_all(struct mapset *m)
-{
-	close(m->info);
-	close(m->conns);
-	close(m->execs);
-	close(m->stats);
+	/* as many inserts as records: nothing evicted */
+	mapset_stat(m, offsetof(struct leco_stats, conns_new), n);
 }
 
 static struct leco_reader *open_reader(const char *dir)
@@ -150,9 +92,9 @@ static void test_read(void)
 	struct mapset m;
 	struct leco_reader *r;
 
-	CHECK(create_maps(&m, LECO_LAYOUT_VERSION, sizeof(struct leco_conn), 1024) == 0);
+	CHECK(mapset_create(&m, LECO_LAYOUT_VERSION, sizeof(struct leco_conn), 1024, 64, "") == 0);
 	fill(&m, 600, 1000);
-	CHECK_INTEQ(pin_all(&m, pins), 0);
+	CHECK_INTEQ(mapset_pin(&m, pins), 0);
 	r = open_reader(pins);
 	if (!r)
 		return;
@@ -165,7 +107,8 @@ static void test_read(void)
 	CHECK_INTEQ(l->tx, 1198);
 	CHECK_INTEQ(l->rport, 1599);
 	CHECK_STREQ(l->raddr, "127.0.0.1");
-	CHECK_STREQ(l->cmd, "tool.py"); /* from the exec capture: pid 4242 is not in our /proc */
+	CHECK_STREQ(l->cmd, "tool.py"); /* the kernel's script name: pid 4242 is not in our /proc */
+	CHECK_STREQ(l->owner, "connect");
 	CHECK_STREQ(l->comm, "python3");
 	CHECK_INTEQ(l->state, LECO_STATE_ESTABLISHED);
 
@@ -174,9 +117,21 @@ static void test_read(void)
 	CHECK_INTEQ(leco_reader_status(r, &st), 0);
 	CHECK_INTEQ(st.state, LECO_READER_OK);
 	CHECK_INTEQ(st.layout_version, LECO_LAYOUT_VERSION);
-	CHECK_STREQ(st.version, "test-1");
+	CHECK_STREQ(st.version, "test-2");
+	CHECK_INTEQ(st.conns_evicted, 0);
+	CHECK_INTEQ(st.closed_max, 64);
+	CHECK_INTEQ(st.hooks, 1);
+	{
+		const char *job, *hook, *lacks;
+
+		CHECK_INTEQ(leco_reader_hook(r, 0, &job, &hook, &lacks), 0);
+		CHECK_STREQ(job, "udp bytes");
+		CHECK_STREQ(hook, "test hook");
+		CHECK_STREQ(lacks, "test lack");
+		CHECK_INTEQ(leco_reader_hook(r, 1, &job, &hook, &lacks), -ENOENT);
+	}
 	CHECK_INTEQ(st.conns, 600);
-	CHECK_INTEQ(st.conns_max, 1024);
+	CHECK_INTEQ(st.conns_max, 1024 + 64 + LECO_TCP_LIVE_MAX); /* conns + ring + live TCP */
 	CHECK_INTEQ(st.stat_events, 10 * libbpf_num_possible_cpus());
 	CHECK_INTEQ(st.stat_blocked, libbpf_num_possible_cpus());
 
@@ -209,28 +164,28 @@ static void test_read(void)
 	/* replaced pins (leco-load restart): the reader reattaches by itself */
 	struct mapset m2;
 
-	CHECK(create_maps(&m2, LECO_LAYOUT_VERSION, sizeof(struct leco_conn), 1024) == 0);
+	CHECK(mapset_create(&m2, LECO_LAYOUT_VERSION, sizeof(struct leco_conn), 1024, 64, "") == 0);
 	fill(&m2, 5, 9000);
-	CHECK_INTEQ(pin_all(&m2, pins), 0);
+	CHECK_INTEQ(mapset_pin(&m2, pins), 0);
 	CHECK_INTEQ(leco_reader_poll(r), 5);
 	CHECK_INTEQ(leco_reader_line(r, 0)->cookie, 9004);
 	CHECK_INTEQ(leco_reader_status(r, &st), 0);
 	CHECK_INTEQ(st.reattaches, 1);
 
 	/* removed: a state, the old lines stay; back: reattached */
-	unpin_all(pins);
+	mapset_unpin(pins);
 	CHECK_INTEQ(leco_reader_poll(r), -ENOENT);
 	CHECK_INTEQ(leco_reader_count(r), 5);
 	CHECK_INTEQ(r->state, LECO_READER_NO_PROBES);
 	CHECK(strstr(leco_reader_errmsg(r), "probes not loaded") != NULL);
-	CHECK_INTEQ(pin_all(&m, pins), 0);
+	CHECK_INTEQ(mapset_pin(&m, pins), 0);
 	CHECK_INTEQ(leco_reader_poll(r), 600);
 	CHECK_INTEQ(leco_reader_status(r, &st), 0);
 	CHECK_INTEQ(st.reattaches, 2);
 	CHECK_STREQ(leco_reader_errmsg(r), "");
 	leco_reader_free(r);
-	close_all(&m2);
-	close_all(&m);
+	mapset_close(&m2);
+	mapset_close(&m);
 }
 
 static void test_layout_mismatch(void)
@@ -240,71 +195,213 @@ static void test_layout_mismatch(void)
 	struct leco_reader *r;
 
 	snprintf(dir, sizeof(dir), "%s/v2", mnt);
-	CHECK(create_maps(&m, LECO_LAYOUT_VERSION + 1, sizeof(struct leco_conn), 64) == 0);
+	CHECK(mapset_create(&m, LECO_LAYOUT_VERSION + 1, sizeof(struct leco_conn), 64, 64, "") ==
+	      0);
 	fill(&m, 3, 1);
-	CHECK_INTEQ(pin_all(&m, dir), 0);
+	CHECK_INTEQ(mapset_pin(&m, dir), 0);
 	r = open_reader(dir);
 	CHECK_INTEQ(leco_reader_poll(r), -EPROTO);
 	CHECK_INTEQ(r->state, LECO_READER_BAD_LAYOUT);
-	CHECKF(strstr(leco_reader_errmsg(r), "another layout (version 2, this libleco reads 1)"),
+	CHECKF(strstr(leco_reader_errmsg(r), "another layout (version 3, this libleco reads 2)"),
 	       "%s", leco_reader_errmsg(r));
 	CHECK_INTEQ(leco_reader_count(r), 0);
 	leco_reader_free(r);
-	close_all(&m);
+	mapset_close(&m);
 
 	/* right version, wrong record size in the map itself */
 	snprintf(dir, sizeof(dir), "%s/size", mnt);
-	CHECK(create_maps(&m, LECO_LAYOUT_VERSION, sizeof(struct leco_conn) - 8, 64) == 0);
-	CHECK_INTEQ(pin_all(&m, dir), 0);
+	CHECK(mapset_create(&m, LECO_LAYOUT_VERSION, sizeof(struct leco_conn) - 8, 64, 64, "") ==
+	      0);
+	CHECK_INTEQ(mapset_pin(&m, dir), 0);
 	r = open_reader(dir);
 	CHECK_INTEQ(leco_reader_poll(r), -EPROTO);
-	CHECKF(strstr(leco_reader_errmsg(r), "conns value size 112") != NULL, "%s",
+	CHECKF(strstr(leco_reader_errmsg(r), "conns value size 160") != NULL, "%s",
 	       leco_reader_errmsg(r));
 	leco_reader_free(r);
-	close_all(&m);
+	mapset_close(&m);
 }
 
-/* As nobody: permission denied with a hint; then read access by file mode alone. */
+/* A reader as nobody: its poll result and message, through a pipe */
+static int poll_as_nobody(char *msg, size_t msgsz)
+{
+	int fds[2], status = 0, n = -1000;
+	ssize_t got;
+
+	if (pipe(fds))
+		return -1000;
+	fflush(NULL);
+	pid_t pid = fork();
+
+	if (!pid) {
+		struct leco_reader *r = NULL;
+		char out[600];
+
+		close(fds[0]);
+		if (setgroups(0, NULL) || setresgid(65534, 65534, 65534) ||
+		    setresuid(65534, 65534, 65534))
+			_exit(10);
+		LECO_OPTS(leco_reader_opts, o, .pin_dir = pins, .raw = true, .max_lines = 2000,
+			  .proc_root = procdir, .cgroup_root = procdir);
+		if (leco_reader_open(&o, &r, NULL))
+			_exit(11);
+		n = leco_reader_poll(r);
+		snprintf(out, sizeof(out), "%d %d %s", n, r->state, leco_reader_errmsg(r));
+		if (write(fds[1], out, strlen(out) + 1) < 0)
+			_exit(12);
+		_exit(0);
+	}
+	close(fds[1]);
+	got = read(fds[0], msg, msgsz - 1);
+	close(fds[0]);
+	waitpid(pid, &status, 0);
+	msg[got > 0 ? got : 0] = 0;
+	if (got > 0)
+		sscanf(msg, "%d", &n);
+	return n;
+}
+
+/* As nobody: permission denied naming the real cause; then read access by file mode alone. */
 static void test_unprivileged(void)
 {
-	char p[600];
-	const char *names[] = {LECO_PIN_INFO, LECO_PIN_CONNS, LECO_PIN_EXECS, LECO_PIN_STATS};
+	static const struct {
+		mode_t mode;
+		gid_t gid;
+		int want;
+		const char *says;
+	} rows[] = {
+		{0600, 0, -EACCES, "(mode 0600, group root): the pins are for root only"},
+		{0640, 4242, -EACCES, "you are not in group"},
+		{0444, 0, 600, ""},
+	};
+	char p[600], msg[700];
 
-	for (int pass = 0; pass < 2; pass++) {
-		for (int i = 0; i < 4; i++) {
-			snprintf(p, sizeof(p), "%s/%s", pins, names[i]);
-			chmod(p, pass ? 0444 : 0600);
+	for (size_t row = 0; row < sizeof(rows) / sizeof(rows[0]); row++) {
+		for (int i = 0; i < MAPSET_NPINS; i++) {
+			snprintf(p, sizeof(p), "%s/%s", pins, mapset_pins[i]);
+			CHECK(chown(p, 0, rows[row].gid) == 0 && chmod(p, rows[row].mode) == 0);
 		}
-		fflush(NULL);
-		pid_t pid = fork();
+		int n = poll_as_nobody(msg, sizeof(msg));
 
-		if (!pid) {
-			if (setresgid(65534, 65534, 65534) || setresuid(65534, 65534, 65534))
-				_exit(10);
-			struct leco_reader *r = NULL;
-
-			LECO_OPTS(leco_reader_opts, o, .pin_dir = pins, .raw = true,
-				  .max_lines = 2000, .proc_root = procdir, .cgroup_root = procdir);
-			if (leco_reader_open(&o, &r, NULL))
-				_exit(11);
-			int n = leco_reader_poll(r);
-
-			if (pass == 0)
-				_exit(n == -EACCES && r->state == LECO_READER_NO_ACCESS &&
-						      strstr(leco_reader_errmsg(r),
-							     "permission denied on") &&
-						      strstr(leco_reader_errmsg(r),
-							     "add yourself to group leco")
-					      ? 0
-					      : 12);
-			_exit(n == 600 ? 0 : 13);
-		}
-		int status = 0;
-
-		waitpid(pid, &status, 0);
-		CHECKF(WIFEXITED(status) && WEXITSTATUS(status) == 0, "pass %d: child status %d",
-		       pass, WEXITSTATUS(status));
+		CHECKF(n == rows[row].want && strstr(msg, rows[row].says), "row %zu: %s", row, msg);
+		if (rows[row].want < 0)
+			CHECKF(strstr(msg, "permission denied on") &&
+				       atoi(strchr(msg, ' ') + 1) == LECO_READER_NO_ACCESS,
+			       "row %zu: %s", row, msg);
 	}
+}
+
+/* The closed-connection ring: read once, kept, position and missed counts, unwritten slots */
+static void test_ring(void)
+{
+	char dir[600];
+	struct mapset m;
+	struct leco_reader *r;
+	struct leco_status st = {.sz = sizeof(st)};
+	struct leco_conn c;
+	uint64_t now = mono_now();
+
+	snprintf(dir, sizeof(dir), "%s/ring", mnt);
+	CHECK(mapset_create(&m, LECO_LAYOUT_VERSION, sizeof(struct leco_conn), 64, 64, "") == 0);
+	for (uint32_t i = 0; i < 5; i++) {
+		record(&c, 500 + i, i, now);
+		c.state = LECO_ST_CLOSED;
+		CHECK_INTEQ(mapset_push(&m, &c), 0);
+	}
+	/* closed 11 minutes ago: older than the 10 minutes a reader keeps closed ones */
+	record(&c, 600, 0, now);
+	c.last_ns = now - 660 * LECO_NS;
+	mapset_push(&m, &c);
+	CHECK_INTEQ(mapset_pin(&m, dir), 0);
+	r = open_reader(dir);
+	if (!r)
+		return;
+	CHECK_INTEQ(leco_reader_poll(r), 5);
+	CHECK_INTEQ(leco_reader_line(r, 0)->cookie, 504);
+	CHECK_INTEQ(leco_reader_line(r, 0)->state, LECO_STATE_CLOSED);
+	/* read once, kept by the reader: still there, unchanged, no rate */
+	CHECK_INTEQ(leco_reader_poll(r), 5);
+	CHECK(!leco_reader_line(r, 0)->changed);
+	CHECK(leco_reader_line(r, 0)->rx_rate == 0);
+	CHECK_INTEQ(r->maps.ring_pos, 6);
+
+	/* a close claimed but not written yet: the reader waits for it */
+	uint64_t seq = mapset_claim(&m);
+
+	record(&c, 700, 7, now);
+	c.last_ns = now + 1;
+	CHECK_INTEQ(leco_reader_poll(r), 5);
+	CHECK_INTEQ(r->maps.ring_pos, 6);
+	CHECK_INTEQ(mapset_write(&m, seq, &c), 0);
+	CHECK_INTEQ(leco_reader_poll(r), 6);
+	CHECK_INTEQ(leco_reader_line(r, 0)->cookie, 700);
+
+	/* 74 more closes while the reader sleeps: 64 fit, 10 are missed, said so */
+	for (uint32_t i = 0; i < 74; i++) {
+		record(&c, 1000 + i, i, now);
+		mapset_push(&m, &c);
+	}
+	/* the reader keeps at most ring_max closed ones: the newest */
+	CHECK_INTEQ(leco_reader_poll(r), 64);
+	CHECK_INTEQ(leco_reader_line(r, 0)->cookie, 700);
+	CHECK_INTEQ(leco_reader_line(r, 63)->cookie, 1000 + 74 - 63);
+	CHECK_INTEQ(leco_reader_status(r, &st), 0);
+	CHECK_INTEQ(st.closed_total, 81);
+	CHECK_INTEQ(st.closed_missed, 10);
+	CHECK_INTEQ(st.closed_overwritten, 81 - 64);
+	/* a new reader starts with what the ring holds, and missed nothing */
+	struct leco_reader *r2 = open_reader(dir);
+
+	CHECK_INTEQ(leco_reader_poll(r2), 64);
+	CHECK_INTEQ(leco_reader_status(r2, &st), 0);
+	CHECK_INTEQ(st.closed_missed, 0);
+	leco_reader_free(r2);
+	leco_reader_free(r);
+	mapset_close(&m);
+}
+
+/* conns: nothing deletes, so inserts - present = evicted; detached probes are a state */
+static void test_evicted_detached(void)
+{
+	char dir[600], p[700];
+	struct mapset m, dummy;
+	struct leco_reader *r;
+	struct leco_status st = {.sz = sizeof(st)};
+
+	snprintf(dir, sizeof(dir), "%s/ev", mnt);
+	CHECK(mapset_create(&m, LECO_LAYOUT_VERSION, sizeof(struct leco_conn), 64, 64,
+			    "leco_state leco_send") == 0);
+	CHECK(mapset_create(&dummy, LECO_LAYOUT_VERSION, sizeof(struct leco_conn), 4, 4, "") == 0);
+	fill(&m, 20, 1);
+	mapset_stat(&m, offsetof(struct leco_stats, conns_new), 27);
+	CHECK_INTEQ(mapset_pin(&m, dir), 0);
+	snprintf(p, sizeof(p), "%s/links", dir);
+	mkdir(p, 0750);
+	snprintf(p, sizeof(p), "%s/links/leco_state", dir);
+	CHECK_INTEQ(bpf_obj_pin(dummy.info, p), 0);
+	snprintf(p, sizeof(p), "%s/links/leco_send", dir);
+	CHECK_INTEQ(bpf_obj_pin(dummy.stats, p), 0);
+	r = open_reader(dir);
+	CHECK_INTEQ(leco_reader_poll(r), 20);
+	CHECK_INTEQ(leco_reader_status(r, &st), 0);
+	CHECK_INTEQ(st.conns_evicted, 7);
+	CHECK_INTEQ(st.state, LECO_READER_OK);
+	/* one link gone: partly detached */
+	unlink(p);
+	CHECK_INTEQ(leco_reader_poll(r), 20);
+	CHECK_INTEQ(r->state, LECO_READER_DETACHED);
+	CHECKF(strstr(leco_reader_errmsg(r), "1 of 2 probes detached (leco_send missing)"), "%s",
+	       leco_reader_errmsg(r));
+	/* all gone (an --unload interrupted after the links): said so, data still read */
+	snprintf(p, sizeof(p), "%s/links/leco_state", dir);
+	unlink(p);
+	CHECK_INTEQ(leco_reader_poll(r), 20);
+	CHECK_INTEQ(leco_reader_status(r, &st), 0);
+	CHECK_INTEQ(st.state, LECO_READER_DETACHED);
+	CHECKF(!strcmp(leco_reader_errmsg(r), "maps pinned but nothing attached: run leco-load"),
+	       "%s", leco_reader_errmsg(r));
+	leco_reader_free(r);
+	mapset_close(&m);
+	mapset_close(&dummy);
 }
 
 int main(void)
@@ -325,6 +422,8 @@ int main(void)
 	mkdir(procdir, 0755);
 	RUN(test_read);
 	RUN(test_layout_mismatch);
+	RUN(test_ring);
+	RUN(test_evicted_detached);
 	RUN(test_unprivileged);
 	umount2(mnt, MNT_DETACH);
 	rmdir(mnt);

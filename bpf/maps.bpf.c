@@ -1,0 +1,24 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The maps, defined once (leco.bpf.h declares them for the other files).
+ */
+#include "leco.bpf.h"
+
+struct info_map info SEC(".maps");
+struct conns_map conns SEC(".maps");
+struct closed_map closed SEC(".maps");
+struct closed_head_map closed_head SEC(".maps");
+struct stats_map stats SEC(".maps");
+struct tcp_socks_map tcp_socks SEC(".maps");
+struct live_map live SEC(".maps");
+struct udp_socks_map udp_socks SEC(".maps");
+struct listeners_map listeners SEC(".maps");
+struct peers_map peers SEC(".maps");
+struct scripts_map scripts SEC(".maps");
+struct interps_map interps SEC(".maps");
+struct scans_map scans SEC(".maps");
+struct clk_cache_map clk_cache SEC(".maps");
+struct exec_scratch_map exec_scratch SEC(".maps");
+struct cfg_map cfg SEC(".maps");
+
+char LICENSE[] SEC("license") = "GPL";

@@ -1,0 +1,237 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * UDP: no kernel byte counters exist, so every datagram is counted, into one
+ * record per (socket, peer) in the conns LRU hash. Per-socket storage
+ * (udp_socks) keeps the socket's owner and direction, so a record recreated
+ * after an eviction keeps both and is flagged as restarted, and names the
+ * first peers so that sock_release can close them (tcp.bpf.c).
+ *
+ * Which hook counts depends on the kernel (leco-load picks the first tier
+ * that loads and attaches; doc/kernel.md):
+ *   fentry   fexit udp_sendmsg/udpv6_sendmsg, fentry skb_consume_udp
+ *   tp_btf   sock_send_length/sock_recv_length + the cgroup sendmsg/recvmsg
+ *            hooks for unconnected peers
+ *   cgroup_skb  per packet, ingress and egress (udp_skb.bpf.c)
+ */
+#include "udp.bpf.h"
+
+/* ---- tier tp_btf: sock_send_length / sock_recv_length (>= 6.3) ---- */
+
+/* The peer the cgroup sendmsg/recvmsg hook stashed for this thread, if it is this socket's */
+static __always_inline int peer_stashed(struct udp_evt *e)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct peer_stash *p = bpf_map_lookup_elem(&peers, &id);
+	int match;
+
+	if (!p)
+		return 0;
+	match = p->cookie == e->key.cookie;
+	if (match) {
+		if (e->family == 6 && p->family == 4)
+			peer_v4(e, *(__u32 *)p->addr, p->port);
+		else
+			__builtin_memcpy(e->key.raddr, p->addr, 16);
+		e->key.rport = p->port;
+		e->cflags |= LECO_F_UNCONNECTED;
+	}
+	bpf_map_delete_elem(&peers, &id); /* always consumed, even for a call we skip */
+	return match;
+}
+
+static __always_inline int udp_call(struct sock *sk, int ret, int flags, int tx)
+{
+	struct udp_evt e = {};
+
+	e.family = sk_family(sk);
+	if (!e.family)
+		return 0;
+	e.key.cookie = sk_cookie(sk);
+	e.tx = tx;
+	evt_from_sock(&e, sk, !peer_stashed(&e));
+	if (ret <= 0) {
+		if (!tx || ret != -EPERM || cfg_drops_udp())
+			return 0;
+		e.blocked = 1;
+	} else if (!tx && (flags & MSG_PEEK)) {
+		return 0;
+	}
+	e.bytes = ret;
+	udp_account(&e, sk, 1);
+	return 0;
+}
+
+/* TCP enters these too (the tracepoints are shared): it returns at the first compare */
+SEC("tp_btf/sock_send_length")
+int BPF_PROG(leco_send, struct sock *sk, int ret, int flags)
+{
+	if (sk->sk_protocol != LECO_IPPROTO_UDP)
+		return 0;
+	return udp_call(sk, ret, flags, 1);
+}
+
+SEC("tp_btf/sock_recv_length")
+int BPF_PROG(leco_recv, struct sock *sk, int ret, int flags)
+{
+	if (sk->sk_protocol != LECO_IPPROTO_UDP)
+		return 0;
+	return udp_call(sk, ret, flags, 0);
+}
+
+/* Unconnected UDP peers: cgroup sock_addr hooks, which MUST return 1 on every path */
+static __always_inline void stash_peer(struct bpf_sock_addr *ctx, int v6)
+{
+	struct peer_stash p = {};
+	__u64 id;
+
+	if (ctx->protocol != LECO_IPPROTO_UDP)
+		return;
+	p.cookie = bpf_get_socket_cookie(ctx);
+	if (v6) {
+		*(__u32 *)&p.addr[0] = ctx->user_ip6[0];
+		*(__u32 *)&p.addr[4] = ctx->user_ip6[1];
+		*(__u32 *)&p.addr[8] = ctx->user_ip6[2];
+		*(__u32 *)&p.addr[12] = ctx->user_ip6[3];
+		p.family = 6;
+	} else {
+		*(__u32 *)&p.addr[0] = ctx->user_ip4;
+		p.family = 4;
+	}
+	p.port = bpf_ntohs((__u16)ctx->user_port);
+	id = bpf_get_current_pid_tgid();
+	bpf_map_update_elem(&peers, &id, &p, BPF_ANY);
+}
+
+SEC("cgroup/sendmsg4")
+int leco_sendmsg4(struct bpf_sock_addr *ctx)
+{
+	stash_peer(ctx, 0);
+	return 1;
+}
+
+SEC("cgroup/sendmsg6")
+int leco_sendmsg6(struct bpf_sock_addr *ctx)
+{
+	stash_peer(ctx, 1);
+	return 1;
+}
+
+SEC("cgroup/recvmsg4")
+int leco_recvmsg4(struct bpf_sock_addr *ctx)
+{
+	stash_peer(ctx, 0);
+	return 1;
+}
+
+SEC("cgroup/recvmsg6")
+int leco_recvmsg6(struct bpf_sock_addr *ctx)
+{
+	stash_peer(ctx, 1);
+	return 1;
+}
+
+/* ---- tier fentry: trampolines on the UDP functions only (TCP never enters) ---- */
+
+/* The destination of a sendmsg: msg_name when given, else the connected peer */
+static __always_inline int peer_of_msg(struct udp_evt *e, struct sock *sk, struct msghdr *msg)
+{
+	struct sockaddr_in6 sa = {};
+	void *name = msg->msg_name;
+
+	if (!name) {
+		evt_from_sock(e, sk, 1);
+		return 0;
+	}
+	evt_from_sock(e, sk, 0);
+	if (bpf_probe_read_kernel(&sa, sizeof(sa), name))
+		return -1;
+	e->cflags |= LECO_F_UNCONNECTED;
+	if (sa.sin6_family == AF_INET) {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)&sa;
+
+		peer_v4(e, s4->sin_addr.s_addr, bpf_ntohs(s4->sin_port));
+		return 0;
+	}
+	if (sa.sin6_family != AF_INET6)
+		return -1;
+	__builtin_memcpy(e->key.raddr, &sa.sin6_addr, 16);
+	e->key.rport = bpf_ntohs(sa.sin6_port);
+	return 0;
+}
+
+static __always_inline int fx_send(struct sock *sk, struct msghdr *msg, int ret, int v6)
+{
+	struct udp_evt e = {};
+	const __u32 *a;
+
+	if (ret <= 0 && (ret != -EPERM || cfg_drops_udp()))
+		return 0;
+	e.family = sk_family(sk);
+	if (!e.family)
+		return 0;
+	e.key.cookie = sk_cookie(sk);
+	e.tx = 1;
+	if (peer_of_msg(&e, sk, msg))
+		return 0;
+	/* udpv6_sendmsg hands IPv4 destinations to udp_sendmsg, whose fexit counts them */
+	a = (const __u32 *)e.key.raddr;
+	if (v6 && (e.family == 4 || (a[0] == 0 && a[1] == 0 && a[2] == bpf_htonl(0xffff))))
+		return 0;
+	e.blocked = ret < 0;
+	e.bytes = ret;
+	udp_account(&e, sk, 1);
+	return 0;
+}
+
+SEC("fexit/udp_sendmsg")
+int BPF_PROG(leco_fx_send4, struct sock *sk, struct msghdr *msg, size_t len, int ret)
+{
+	return fx_send(sk, msg, ret, 0);
+}
+
+SEC("fexit/udpv6_sendmsg")
+int BPF_PROG(leco_fx_send6, struct sock *sk, struct msghdr *msg, size_t len, int ret)
+{
+	return fx_send(sk, msg, ret, 1);
+}
+
+/* Every UDP receive ends here with the datagram still in hand: its source is the peer,
+ * whether or not the caller asked for an address (len < 0: MSG_PEEK) */
+SEC("fentry/skb_consume_udp")
+int BPF_PROG(leco_fx_recv, struct sock *sk, struct sk_buff *skb, int len)
+{
+	struct udp_evt e = {};
+	unsigned char *head;
+	__u16 nh, th, port;
+	__u8 ver;
+
+	if (len <= 0)
+		return 0;
+	e.family = sk_family(sk);
+	if (!e.family)
+		return 0;
+	e.key.cookie = sk_cookie(sk);
+	evt_from_sock(&e, sk, 0);
+	head = skb->head;
+	nh = skb->network_header;
+	th = skb->transport_header;
+	if (bpf_probe_read_kernel(&ver, 1, head + nh) || bpf_probe_read_kernel(&port, 2, head + th))
+		return 0;
+	port = bpf_ntohs(port);
+	if ((ver >> 4) == 4) {
+		__u32 saddr;
+
+		if (bpf_probe_read_kernel(&saddr, 4, head + nh + 12))
+			return 0;
+		peer_v4(&e, saddr, port);
+	} else {
+		if (bpf_probe_read_kernel(e.key.raddr, 16, head + nh + 8))
+			return 0;
+		e.key.rport = port;
+	}
+	if (BPF_CORE_READ(sk, __sk_common.skc_state) != ST_ESTABLISHED)
+		e.cflags |= LECO_F_UNCONNECTED;
+	e.bytes = len;
+	udp_account(&e, sk, 1);
+	return 0;
+}

@@ -1,0 +1,180 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * A set of maps with the bpf/leco.h layout, made and filled from user space
+ * (root), for tests and benchmarks of the reader without loading the probes:
+ * info, conns, the closed ring (its slots hold a bpf_spin_lock, so the map
+ * needs BTF saying where) and its head, stats. No live-TCP iterator: that
+ * takes a BPF program (tests/bpf covers it).
+ */
+#ifndef LECO_TESTS_MAPSET_H
+#define LECO_TESTS_MAPSET_H
+
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "bpf/leco.h"
+
+struct mapset {
+	int info, conns, ring, head, stats;
+	uint32_t ring_max;
+};
+
+#define MAPSET_NPINS 5
+static const char *const mapset_pins[MAPSET_NPINS] = {LECO_PIN_INFO, LECO_PIN_CONNS, LECO_PIN_RING,
+						      LECO_PIN_HEAD, LECO_PIN_STATS};
+
+/* The ring: an ARRAY of struct leco_slot whose BTF places the bpf_spin_lock */
+static inline int mapset_ring(uint32_t max)
+{
+	struct btf *btf = btf__new_empty();
+	int u32, lock, slot, fd = -1;
+
+	if (!btf)
+		return -1;
+	u32 = btf__add_int(btf, "unsigned int", 4, 0);
+	lock = btf__add_struct(btf, "bpf_spin_lock", 4);
+	btf__add_field(btf, "val", u32, 0, 0);
+	slot = btf__add_struct(btf, "leco_slot", sizeof(struct leco_slot));
+	btf__add_field(btf, "lock", lock, 0, 0);
+	if (u32 > 0 && lock > 0 && slot > 0 && !btf__load_into_kernel(btf)) {
+		LIBBPF_OPTS(bpf_map_create_opts, o, .btf_fd = btf__fd(btf), .btf_key_type_id = u32,
+			    .btf_value_type_id = slot);
+
+		fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "closed", 4, sizeof(struct leco_slot), max,
+				    &o);
+	}
+	btf__free(btf);
+	return fd;
+}
+
+/* links: the info map's list of link names ("" for none) */
+static inline int mapset_create(struct mapset *m, uint32_t layout, uint32_t value_size,
+				uint32_t max, uint32_t ring_max, const char *links)
+{
+	struct leco_info info = {
+		.magic = LECO_MAGIC,
+		.layout_version = layout,
+		.key_size = sizeof(struct leco_key),
+		.conn_size = sizeof(struct leco_conn),
+		.slot_size = sizeof(struct leco_slot),
+		.stats_size = sizeof(struct leco_stats),
+		.conns_max = max,
+		.ring_max = ring_max,
+		.njobs = 1,
+	};
+	struct leco_ring_head h = {0};
+	__u32 zero = 0;
+	int ncpu = libbpf_num_possible_cpus();
+	struct leco_stats *st = calloc((size_t)ncpu, sizeof(*st));
+
+	snprintf(info.version, sizeof(info.version), "test-%u", layout);
+	snprintf(info.links, sizeof(info.links), "%s", links);
+	snprintf(info.jobs[0].job, sizeof(info.jobs[0].job), "udp bytes");
+	snprintf(info.jobs[0].hook, sizeof(info.jobs[0].hook), "test hook");
+	snprintf(info.jobs[0].lacks, sizeof(info.jobs[0].lacks), "test lack");
+	m->ring_max = ring_max;
+	m->info = bpf_map_create(BPF_MAP_TYPE_ARRAY, "info", 4, sizeof(info), 1, NULL);
+	m->conns = bpf_map_create(BPF_MAP_TYPE_LRU_HASH, "conns", sizeof(struct leco_key),
+				  value_size, max, NULL);
+	m->ring = mapset_ring(ring_max);
+	m->head = bpf_map_create(BPF_MAP_TYPE_ARRAY, "closed_head", 4, sizeof(h), 1, NULL);
+	m->stats = bpf_map_create(BPF_MAP_TYPE_PERCPU_ARRAY, "stats", 4, sizeof(struct leco_stats),
+				  1, NULL);
+	if (m->info < 0 || m->conns < 0 || m->ring < 0 || m->head < 0 || m->stats < 0 || !st) {
+		free(st);
+		return -1;
+	}
+	for (int i = 0; i < ncpu; i++) {
+		st[i].events = 10;
+		st[i].blocked = 1;
+	}
+	bpf_map_update_elem(m->stats, &zero, st, 0);
+	free(st);
+	bpf_map_update_elem(m->head, &zero, &h, 0);
+	return bpf_map_update_elem(m->info, &zero, &info, 0);
+}
+
+/* What the kernel does at a TCP close: claim a sequence, then write the slot under its lock */
+static inline uint64_t mapset_claim(struct mapset *m)
+{
+	struct leco_ring_head h;
+	__u32 zero = 0;
+	uint64_t seq;
+
+	bpf_map_lookup_elem(m->head, &zero, &h);
+	seq = h.next++;
+	bpf_map_update_elem(m->head, &zero, &h, 0);
+	return seq;
+}
+
+static inline int mapset_write(struct mapset *m, uint64_t seq, const struct leco_conn *c)
+{
+	struct leco_slot s = {.seq = seq + 1, .c = *c};
+	__u32 k = (__u32)(seq % m->ring_max);
+
+	return bpf_map_update_elem(m->ring, &k, &s, BPF_F_LOCK);
+}
+
+static inline int mapset_push(struct mapset *m, const struct leco_conn *c)
+{
+	return mapset_write(m, mapset_claim(m), c);
+}
+
+/* Per-CPU stats: field `off` (offsetof in struct leco_stats) set to v on CPU 0, 0 elsewhere */
+static inline void mapset_stat(struct mapset *m, size_t off, uint64_t v)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	struct leco_stats *st = calloc((size_t)ncpu, sizeof(*st));
+	__u32 zero = 0;
+
+	if (!st)
+		return;
+	bpf_map_lookup_elem(m->stats, &zero, st);
+	for (int i = 0; i < ncpu; i++)
+		memcpy((char *)&st[i] + off, &(uint64_t){i ? 0 : v}, sizeof(uint64_t));
+	bpf_map_update_elem(m->stats, &zero, st, 0);
+	free(st);
+}
+
+static inline int mapset_pin(const struct mapset *m, const char *dir)
+{
+	const int fds[MAPSET_NPINS] = {m->info, m->conns, m->ring, m->head, m->stats};
+	char p[4200];
+
+	mkdir(dir, 0755);
+	for (int i = 0; i < MAPSET_NPINS; i++) {
+		snprintf(p, sizeof(p), "%s/%s", dir, mapset_pins[i]);
+		unlink(p);
+		if (bpf_obj_pin(fds[i], p))
+			return -errno;
+	}
+	return 0;
+}
+
+static inline void mapset_unpin(const char *dir)
+{
+	char p[4200];
+
+	for (int i = 0; i < MAPSET_NPINS; i++) {
+		snprintf(p, sizeof(p), "%s/%s", dir, mapset_pins[i]);
+		unlink(p);
+	}
+}
+
+static inline void mapset_close(struct mapset *m)
+{
+	close(m->info);
+	close(m->conns);
+	close(m->ring);
+	close(m->head);
+	close(m->stats);
+}
+
+#endif /* LECO_TESTS_MAPSET_H */
