@@ -153,6 +153,24 @@ int BPF_PROG(tp_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
 	return 0;
 }
 
+/* atomic fetch-add whose result is used (a sequence counter): BPF_ATOMIC | BPF_FETCH */
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(fetch_add, struct task_struct *p)
+{
+	__u32 k = V_FETCH_ADD_CTR;
+	__u64 *ctr, old;
+
+	if (BPF_CORE_READ(p, real_parent, tgid) != cfgv(C_TGID))
+		return 0;
+	ctr = bpf_map_lookup_elem(&vals, &k);
+	if (!ctr)
+		return 0;
+	hit(P_FETCH_ADD);
+	old = __sync_fetch_and_add(ctr, 1);
+	set(V_FETCH_ADD_SEEN, old + 1);
+	return 0;
+}
+
 SEC("tp_btf/tcp_destroy_sock")
 int BPF_PROG(tp_tcp_destroy, struct sock *sk)
 {

@@ -60,6 +60,7 @@ static const struct probe probes[] = {
 	{"iter_sk_storage", A_ITER_MAP, P_ITER_SK_STORAGE},
 	{"iter_task_file", A_ITER, P_ITER_TASK_FILE},
 	{"iter_tcp", A_ITER, P_ITER_TCP},
+	{"fetch_add", A_AUTO, P_FETCH_ADD},
 };
 #define NPROBES (sizeof(probes) / sizeof(probes[0]))
 

@@ -41,6 +41,7 @@ enum probe_id {
 	P_ITER_SK_STORAGE,
 	P_ITER_TASK_FILE,
 	P_ITER_TCP,
+	P_FETCH_ADD,
 	P_N,
 };
 
@@ -68,6 +69,8 @@ enum probe_val {
 	V_TCP_RECEIVED,	   /* tcp_sock bytes_received at ->CLOSE of the client socket */
 	V_SK_LOOKUP_UDP,   /* sk_lookup runs for UDP datagrams to the probe's port */
 	V_TASK_FILE_SOCKS, /* iter/task_file: sockets of the probe's tgid */
+	V_FETCH_ADD_CTR,   /* a counter bumped with __sync_fetch_and_add (BPF_FETCH) */
+	V_FETCH_ADD_SEEN,  /* the value that fetch-add returned, plus one */
 	V_N,
 };
 

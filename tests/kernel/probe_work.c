@@ -269,7 +269,7 @@ static ssize_t iter_read_link(struct bpf_link *link, char *buf, size_t sz)
 	return n;
 }
 
-/* open+read path as uid 65534 in group gid (member) or not; bytes read or -errno */
+/* open+read path as uid 65534 (in the group or not), in a new netns; bytes read or -errno */
 static ssize_t read_as(const char *path, bool member, bool *nocaps)
 {
 	int p[2], st;
@@ -286,7 +286,8 @@ static ssize_t read_as(const char *path, bool member, bool *nocaps)
 		FILE *f;
 		int fd;
 
-		if (setgroups(1, &g) || setresgid(g, g, g) ||
+		/* another netns: the map iterator is not limited to the reader's */
+		if (unshare(CLONE_NEWNET) || setgroups(1, &g) || setresgid(g, g, g) ||
 		    setresuid(READER_UID, READER_UID, READER_UID))
 			_exit(1);
 		f = fopen("/proc/self/status", "re");
@@ -388,7 +389,8 @@ static void check_sk_iter(struct work *w, const __u64 *accepted)
 		return;
 	}
 	n = read_as(path, true, &nocaps);
-	snprintf(d, sizeof(d), "uid %d gid %d, CapEff %s: read %zd bytes (root read %d records)",
+	snprintf(d, sizeof(d),
+		 "uid %d gid %d, CapEff %s, own netns: read %zd bytes (root read %d records)",
 		 READER_UID, READER_GID, nocaps ? "0" : "not 0", n, syn_sent + syn_recv);
 	check(nocaps && n == (ssize_t)((syn_sent + syn_recv) * sizeof(struct probe_iter_rec)),
 	      "pinned sk storage iterator read by a non-root group member", d);
@@ -635,6 +637,8 @@ static const struct want wants[] = {
 	{V_KRET_UDP6_RECV, "kretprobe udpv6_recvmsg bytes", 300, false},
 	{V_SK_LOOKUP_UDP, "sk_lookup runs for udp datagrams to the receivers' port", -1, false},
 	{V_TASK_FILE_SOCKS, "iter/task_file sockets of this process", 6, false},
+	{V_FETCH_ADD_CTR, "counter bumped by __sync_fetch_and_add at the exec", 1, false},
+	{V_FETCH_ADD_SEEN, "fetch-add returned the old value (+1)", 1, false},
 };
 
 static void print_values(const struct work *w)
