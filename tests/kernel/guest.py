@@ -22,10 +22,12 @@ here (no qemu, no kernel package reachable), a failure under CI=true.
 Pure stdlib python3; needs no root on the host.
 """
 import argparse
+import fcntl
 import glob
 import os
 import re
 import secrets
+import shlex
 import shutil
 import signal
 import struct
@@ -212,6 +214,12 @@ def fetch_deb(cache, meta):
     r = subprocess.run(["apt-cache", "depends", "--important", meta], capture_output=True,
                        text=True, timeout=120)
     m = re.search(r"Depends: (linux-image-[0-9]\S*)", r.stdout)
+    if not m and os.geteuid() == 0:  # no package lists yet (a fresh machine): fetch them
+        say("apt-cache knows no %s: apt-get update" % meta)
+        subprocess.run(["apt-get", "update", "-qq"], capture_output=True, timeout=600)
+        r = subprocess.run(["apt-cache", "depends", "--important", meta], capture_output=True,
+                           text=True, timeout=120)
+        m = re.search(r"Depends: (linux-image-[0-9]\S*)", r.stdout)
     debs = lambda pkgs: sorted((d for d in glob.glob(os.path.join(cache, "linux-image-*.deb"))
                                 if os.path.basename(d).split("_")[0] in pkgs),
                                key=os.path.getmtime)
@@ -425,14 +433,15 @@ def initramfs(args, cache, moddir, steps, nonce, out):
 
 
 def steps_for(args):
-    b = args.build
-    src = source_dir(b)
-    e2e = "python3 %s/tests/bpf/e2e.py --load %s/bin/leco-load --dump %s/tests/bpf/leco-dump " \
-          "--burst %s/tests/bpf/leco-burst --obj %s/bpf/leco.bpf.o" % (src, b, b, b, b)
+    b = lambda rel: shlex.quote(os.path.join(args.build, rel))
+    e2e = "python3 %s --load %s --dump %s --burst %s --obj %s" % (
+        shlex.quote(os.path.join(source_dir(args.build), "tests/bpf/e2e.py")), b("bin/leco-load"),
+        b("tests/bpf/leco-dump"), b("tests/bpf/leco-burst"), b("bpf/leco.bpf.o"))
+    pins = "/sys/fs/bpf/leco-guest"
     sets = {
-        "probe": ["%s/tests/kernel/leco-probe --strict %s/tests/kernel/probe.bpf.o" % (b, b)],
-        "load": ["%s/bin/leco-load -p /sys/fs/bpf/leco-guest && "
-                 "%s/bin/leco-load --unload -p /sys/fs/bpf/leco-guest" % (b, b)],
+        "probe": ["%s --strict %s" % (b("tests/kernel/leco-probe"), b("tests/kernel/probe.bpf.o"))],
+        "load": ["%s -p %s && %s --unload -p %s" % (b("bin/leco-load"), pins, b("bin/leco-load"),
+                                                    pins)],
         "core": [e2e + " core"],
     }
     steps = []
@@ -544,7 +553,7 @@ def main():
     ap.add_argument("--cache", help="download cache (default BUILD/tests/kernel/cache)")
     ap.add_argument("--module", action="append", default=[], help="another kernel module")
     ap.add_argument("--shell", action="store_true", help="interactive shell after the steps")
-    ap.add_argument("--timeout", type=float, default=900, help="seconds for the whole guest")
+    ap.add_argument("--timeout", type=float, default=600, help="seconds for the whole guest")
     ap.add_argument("--mem", type=int, default=2048, help="guest MiB")
     ap.add_argument("--smp", type=int, default=2, help="guest CPUs")
     ap.add_argument("--append", default="", help="more kernel command line")
@@ -562,14 +571,16 @@ def main():
     cache = os.path.abspath(args.cache or os.path.join(args.build, "tests", "kernel", "cache"))
     os.makedirs(cache, exist_ok=True)
     t0 = time.monotonic()
-    deb = os.path.abspath(args.kernel_deb) if args.kernel_deb else fetch_deb(cache, args.kernel)
-    vmlinuz, moddir, release = kernel_tree(cache, deb)
     steps = steps_for(args)
     nonce = secrets.token_hex(8)
     work = os.path.join(args.build, "tests", "kernel")
     initrd = os.path.join(work, "guest-%d.cpio" % os.getpid())
     try:
-        size = initramfs(args, cache, moddir, steps, nonce, initrd)
+        with open(os.path.join(cache, ".lock"), "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # one download/extract at a time per cache
+            deb = args.kernel_deb and os.path.abspath(args.kernel_deb)
+            vmlinuz, moddir, release = kernel_tree(cache, deb or fetch_deb(cache, args.kernel))
+            size = initramfs(args, cache, moddir, steps, nonce, initrd)
         say("kernel %s, initramfs %.1f MB, %d step(s), ready in %.1f s" %
             (release, size / 1e6, len(steps), time.monotonic() - t0))
         log = os.path.join(work, "guest-%s-%s.log" % (release, "+".join(args.run) or "steps"))
