@@ -5,11 +5,11 @@ with the built binaries in an initramfs, run test commands in it and check
 the one result line the guest prints on its serial console.
 
 usage: guest.py --build BUILD [--run probe|load|core ...] [--step CMD ...]
-                [--kernel-deb DEB] [--cache DIR] [--shell] [--timeout S]
+                [--kernel META | --kernel-deb DEB] [--cache DIR] [--shell] [--timeout S]
 
-The kernel is the package Debian 12's linux-image-amd64 depends on today
-(apt-get download; cached in BUILD/tests/kernel/cache, so reruns do not
-download again). The initramfs holds busybox, the build's binaries and BPF
+The kernel is the package Debian 12's linux-image-amd64 (or --kernel META, e.g.
+linux-image-6.12-amd64) depends on today (apt-get download; cached in
+BUILD/tests/kernel/cache, so reruns do not download again). The initramfs holds busybox, the build's binaries and BPF
 objects at the same absolute paths as on the host, the libraries they link,
 python3 with a zip of the standard library (tests/bpf/e2e.py runs as on the
 host), nft, ip, bpftool, setpriv and the kernel modules the tests use.
@@ -42,7 +42,7 @@ PYTHON = "/usr/bin/python3"  # Debian's: the guest runs it
 # kernel modules loaded in this order (each after its depends=); crc32c_generic first: the
 # libcrc32c that nf_tables needs wants a crc32c implementation (a softdep, not a depends=)
 MODULES = ["crc32c_generic", "nf_tables", "veth"]
-TOOLS = ["python3", "nft", "ip", "bpftool", "setpriv"]  # from the host, with their libraries
+TOOLS = ["nft", "ip", "bpftool", "setpriv"]  # from the host, with their libraries
 PY_DENY = {"test", "idlelib", "tkinter", "turtledemo", "lib2to3", "pydoc_data", "distutils",
            "ensurepip", "venv", "site-packages", "dist-packages", "__pycache__", "lib-dynload",
            "sqlite3", "dbm", "curses", "unittest"}
@@ -412,7 +412,7 @@ def initramfs(args, cache, moddir, steps, nonce, out):
     for name, text in ETC.items():
         c.data("/etc/" + name, text.encode())
     add_python(c, cache)
-    tools = [host_tool(t) for t in TOOLS if t != "python3"]
+    tools = [host_tool(t) for t in TOOLS]
     add_with_libs(c, tools + build_files(args.build))
     add_busybox(c, tools + ["python3"])
     for p in glob.glob(os.path.join(source_dir(args.build), "tests", "bpf", "*.py")):
