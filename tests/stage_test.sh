@@ -29,13 +29,15 @@ chmod 0711 "$tmp"
 st=$tmp/stage
 t_check "stage.sh stages bin/leco and lib/libleco.so*" \
 	"$here/stage.sh" "$st" "$co/./bin/leco" "$co"/./lib/libleco.so*
-t_check "layout kept: bin/leco, lib/libleco.so.0" test -x "$st/bin/leco" -a -e "$st/lib/libleco.so.0"
+t_check "layout kept: bin/leco, lib/libleco.so.0" \
+	test -x "$st/bin/leco" -a -e "$st/lib/libleco.so.0"
 out=$(as_nobody "$st/bin/leco" --version 2>&1)
 t_check "nobody runs the staged leco ($out)" test "$out" = "leco $LECO_VERSION"
 loaded=$(as_nobody env LD_TRACE_LOADED_OBJECTS=1 "$st/bin/leco" 2>&1 |
 	sed -n 's/^[[:space:]]*libleco\.so\.0 => \(.*\) (0x[0-9a-f]*)$/\1/p')
 t_check "the staged leco loads the staged libleco.so.0 (${loaded:-not found})" \
-	test -n "$loaded" -a "$(realpath -e "$loaded" 2>/dev/null)" = "$(realpath "$st/lib/libleco.so.0")"
+	test -n "$loaded" -a "$(realpath -e "$loaded" 2>/dev/null)" = \
+	"$(realpath "$st/lib/libleco.so.0")"
 
 # Staging below a directory nobody can enter is refused, naming what cannot be read.
 mkdir -m 0700 "$tmp/closed"
@@ -44,5 +46,6 @@ rc=$?
 t_check "stage.sh under a 0700 directory exits 1 (got $rc)" test "$rc" = 1
 t_check "... and names the file nobody can read ($err)" \
 	grep -q "$tmp/closed/stage/bin/leco: not readable" <<<"$err"
-t_check "stage.sh refuses a DIR that exists" bash -c "! '$here/stage.sh' '$st' '$co/./bin/leco' 2>/dev/null"
+t_check "stage.sh refuses a DIR that exists" \
+	bash -c "! '$here/stage.sh' '$st' '$co/./bin/leco' 2>/dev/null"
 t_done

@@ -32,7 +32,8 @@ cleanup() {
 trap cleanup EXIT
 # The helper also runs as nobody: from a copy that user can read (tests/stage.sh).
 chmod 0711 "$tmp"
-"$here/../stage.sh" "$tmp/stage" "$here/e2e_helper.py" || { echo "FAIL staging e2e_helper.py"; exit 1; }
+"$here/../stage.sh" "$tmp/stage" "$here/e2e_helper.py" ||
+	{ echo "FAIL staging e2e_helper.py"; exit 1; }
 H="/usr/bin/python3 -W ignore $tmp/stage/e2e_helper.py"
 mkdir -p "$tmp/bpffs" && mount -t bpf bpf "$tmp/bpffs" || t_skip "cannot mount a bpffs"
 "$LOAD" -p "$pin" >"$tmp/load.log" 2>&1 || { cat "$tmp/load.log"; echo "FAIL leco-load"; exit 1; }

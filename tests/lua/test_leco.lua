@@ -233,11 +233,13 @@ do
 		local t = 0
 		for l in io.lines('/proc/self/maps') do
 			local lo, hi = l:match('^(%x+)%-(%x+)')
-			if lo and not l:find('[heap]', 1, true) then t = t + tonumber(hi, 16) - tonumber(lo, 16) end
+			if lo and not l:find('[heap]', 1, true) then
+				t = t + tonumber(hi, 16) - tonumber(lo, 16)
+			end
 		end
 		return t
 	end
-	local function sample(s) -- fills s, whose fields exist already: no allocation between counts
+	local function sample(s) -- fills s, whose fields exist: nothing allocated between counts
 		collectgarbage()
 		collectgarbage()
 		s.lua = math.floor(collectgarbage('count') * 1024)
@@ -269,12 +271,12 @@ do
 	sample(s2)
 	print(('note: RSS after warm-up and each batch of %d cycles: %d, %d, %d KiB (not judged)')
 		:format(n, s0.rss, s1.rss, s2.rss))
+	local fmt = '%d cycles: %s bytes flat (growth %d over the first batch, %d over the second)'
 	for _, k in ipairs{'lua', 'c', 'maps'} do
 		if s2[k] then -- false: not counted
-			check(('%d cycles: %s bytes flat (growth %d over the first batch, %d over the second)')
-				:format(n, k, s1[k] - s0[k], s2[k] - s1[k]), s2[k] - s1[k] < n)
+			check(fmt:format(n, k, s1[k] - s0[k], s2[k] - s1[k]), s2[k] - s1[k] < n)
 		elseif k ~= 'lua' then
-			print(('note: %s bytes not counted under ASan (LSan checks leaks there)'):format(k))
+			print(('note: %s bytes not counted under ASan (LSan checks)'):format(k))
 		end
 	end
 end

@@ -98,7 +98,8 @@ if unshare -m --propagation private bash -c '
 	! touch /usr/leco-sandbox-probe 2>/dev/null
 	shift
 	exec setpriv "$@"' _ "$cg2" "${sgid[@]}" --no-new-privs --inh-caps=-all \
-	--bounding-set=-all,"$caps" -- "$RD_BIN/leco-load" --group leco -p "$p" >"$SVC_TMP/sb.log" 2>&1
+	--bounding-set=-all,"$caps" -- "$RD_BIN/leco-load" --group leco -p "$p" \
+	>"$SVC_TMP/sb.log" 2>&1
 then
 	t_check "leco-load works in the unit-like sandbox (read-only /, /sys, cgroups, no_new_privs)" true
 	t_check "pins made in the sandbox are visible outside it" test -e "$p/conns"
