@@ -116,6 +116,26 @@ for e in conkyrc leco.ini; do
 		t_check "example $e in $docdir/examples" test -f "$D$docdir/examples/$e"
 	fi
 done
+# README.md and doc/ keep the source tree's layout: their relative links work once installed.
+t_check "README.md in $docdir" cmp -s "$D$docdir/README.md" "$LECO_SRC/README.md"
+t_check "doc/screenshot.png (README's picture) in $docdir/doc" \
+	cmp -s "$D$docdir/doc/screenshot.png" "$LECO_SRC/doc/screenshot.png"
+# md_links: "FILE TARGET" for every relative link and image in the installed Markdown files
+md_links() {
+	local f l
+	while IFS= read -r f; do
+		grep -o '](\([^)]*\))' "$f" | sed 's/^](\(.*\))$/\1/' | while IFS= read -r l; do
+			case $l in *://* | mailto:* | '#'*) ;; *) echo "$f ${l%%#*}" ;; esac
+		done
+	done < <(find "$D$docdir" -name '*.md')
+}
+md_links >"$tmp/links"
+nl=$(wc -l <"$tmp/links")
+broken=$(while read -r f l; do
+	[ -e "$(dirname "$f")/$l" ] || echo "${f#"$D"}: $l"
+done <"$tmp/links")
+t_check "every relative link in the installed docs works ($nl links${broken:+; broken: $broken})" \
+	test -z "$broken" -a "$nl" -ge 20
 
 # --- an install-time --prefix is honoured by the generated files ------------------
 D2=$tmp/root2 P2=/opt/leco-prefix-test
