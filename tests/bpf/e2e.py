@@ -86,6 +86,7 @@ class Probes:
         self.dumper = args.dump
         self.burst = args.burst
         self.dir = "/sys/fs/bpf/leco-test-%d-%s" % (os.getpid(), tag)
+        self.cleanup = []  # run by unload(), also on failure
 
     def run_load(self, *extra, check=True):
         r = subprocess.run([self.load, "-p", self.dir, *extra], capture_output=True, text=True,
@@ -95,6 +96,8 @@ class Probes:
         return r
 
     def unload(self):
+        while self.cleanup:
+            self.cleanup.pop()()
         if os.path.exists(self.dir):
             subprocess.run([self.load, "--unload", "-p", self.dir], capture_output=True,
                            timeout=60)
@@ -650,29 +653,49 @@ def pinned_links(d):
     return out
 
 
+def stage_for_others(*paths):
+    """copies of paths that another user can run: the checkout may sit in a directory they
+    cannot enter (a 0700 home directory). The same job as tests/stage.sh, in python, because
+    the QEMU guest has no bash. Returns (dir to remove, staged paths)."""
+    d = tempfile.mkdtemp(prefix="leco-stage-%d-" % os.getpid())
+    os.chmod(d, 0o755)
+    out = []
+    for x in paths:
+        dst = os.path.join(d, os.path.basename(x))
+        shutil.copy2(x, dst)
+        os.chmod(dst, 0o755)
+        out.append(dst)
+    return d, out
+
+
 def test_group_reader(p):
     """--group: the pins become 0640 root:group; a reader with no capabilities in the group
-    reads them, one outside it cannot. Returns the setpriv prefix of the group member."""
+    reads them, one outside it is refused with EACCES. Returns the setpriv prefix of the group
+    member and the staged leco-load it may run."""
     import grp
     g = grp.getgrnam("nogroup")
     p.run_load("--group", "nogroup")
     st = os.stat(p.dir + "/conns")
     T.check(st.st_gid == g.gr_gid and st.st_mode & 0o777 == 0o640, "group: 0640 root:group")
     T.check(os.stat(p.dir).st_mode & 0o777 == 0o750, "group: dir 0750")
+    stage, (dumper, loader) = stage_for_others(p.dumper, p.load)
+    p.cleanup.append(lambda: shutil.rmtree(stage, ignore_errors=True))
     setpriv = ["setpriv", "--reuid=65534", "--regid=%d" % g.gr_gid, "--clear-groups"]
-    r = subprocess.run(setpriv + [p.dumper, "-p", p.dir], capture_output=True, text=True,
+    r = subprocess.run(setpriv + [dumper, "-p", p.dir], capture_output=True, text=True,
                        timeout=30)
     T.check(r.returncode == 0 and '"info"' in r.stdout, "group: unprivileged reader reads",
             r.stderr)
     r = subprocess.run(["setpriv", "--reuid=65534", "--regid=%d" % (g.gr_gid - 1),
-                        "--clear-groups", p.dumper, "-p", p.dir], capture_output=True, text=True,
+                        "--clear-groups", dumper, "-p", p.dir], capture_output=True, text=True,
                        timeout=30)
-    T.check(r.returncode != 0, "group: a user outside the group cannot read")
-    return setpriv
+    T.check(r.returncode != 0 and "Permission denied" in r.stderr,
+            "group: a user outside the group cannot read (permission denied)", r.stderr)
+    return setpriv, loader
 
 
 def suite_lifecycle(args):
     p = Probes(args, "life")
+    tmp = tempfile.mkdtemp(prefix="leco-test-%d-" % os.getpid())
     try:
         T.name = "lifecycle"
         r = p.run_load()
@@ -698,8 +721,8 @@ def suite_lifecycle(args):
                 "missing link: replaced", r.stderr)
         links = pinned_links(p.dir)
         T.check("leco_send" in links, "missing link: attached again", links)
-        setpriv = test_group_reader(p)
-        r = subprocess.run(setpriv + [p.load, "-p", p.dir + "x"], capture_output=True, text=True,
+        setpriv, loader = test_group_reader(p)
+        r = subprocess.run(setpriv + [loader, "-p", p.dir + "x"], capture_output=True, text=True,
                            timeout=30)
         T.check(r.returncode == 1 and "root" in r.stderr, "not root: clear error", r.stderr)
         r = p.run_load("--group", "no-such-group-leco", check=False)
@@ -774,6 +797,7 @@ def suite_lifecycle(args):
         p.unload()
         if os.path.isdir(p.dir):
             shutil.rmtree(p.dir, ignore_errors=True)
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 # ---------------------------------------------------------------- cgroup programs return 1
