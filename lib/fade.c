@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "rules.h"
+#include "config.h"
 
 static bool parse_double(const char *s, const char *e, double *out)
 {

@@ -16,6 +16,7 @@
 #include "bpf/leco.h"
 #include "config.h"
 #include "leco.h"
+#include "sanitize.h"
 
 #define LECO_NS 1000000000ULL
 
@@ -57,23 +58,6 @@ struct leco_arena {
 const char *leco_arena_strdup(struct leco_arena *a, const char *s);
 void leco_arena_reset(struct leco_arena *a);
 void leco_arena_free(struct leco_arena *a);
-
-/* ---- hostile text (lib/sanitize.c) --------------------------------------- */
-
-/*
- * Copy at most `len` bytes of `src` (stopping at a NUL) to `dst` (`dstsz` bytes,
- * always NUL-terminated): invalid UTF-8 becomes U+FFFD, control characters
- * (C0, DEL, C1) are dropped, runs of ':' of length >= 2 become '-' (so no field
- * separator " :: " can be forged), leading/trailing spaces are trimmed. Never
- * cuts a UTF-8 sequence. Returns the length written.
- */
-size_t leco_sanitize(char *dst, size_t dstsz, const char *src, size_t len);
-/* Same, for whole lines (rule output): only control characters and invalid UTF-8. */
-size_t leco_sanitize_line(char *dst, size_t dstsz, const char *src, size_t len);
-/* Number of code points in valid UTF-8 `s`. */
-size_t leco_utf8_len(const char *s);
-/* Byte offset of the `n`-th code point of valid UTF-8 `s` (strlen if shorter). */
-size_t leco_utf8_off(const char *s, size_t n);
 
 /* ---- annotation: users, processes, cgroups ------------------------------- */
 

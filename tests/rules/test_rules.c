@@ -14,6 +14,8 @@
 
 #include "harness.h"
 #include "leco.h"
+#include "config.h"
+#include "ini.h"
 #include "rules.h"
 
 /* table rows leave trailing fields zero */
@@ -284,7 +286,8 @@ static int rebuild_cb(void *ctx, const struct ini_item *it)
 	}
 	if (b->sec < 0 || !it->section)
 		return 0;
-	return leco_rules_add(b->r, (enum leco_rx_section)b->sec, it, "t.ini", NULL);
+	return leco_rules_add(b->r, (enum leco_rx_section)b->sec, it->key, it->key_len, it->value,
+			      it->value_len, LECO_RX_INI_SPACES, NULL);
 }
 
 static bool rebuild_nojit(struct leco_config *cfg, const char *conf)
