@@ -15,6 +15,7 @@
 
 #include "bpf/leco.h"
 #include "config.h"
+#include "hash.h"
 #include "leco.h"
 #include "sanitize.h"
 
@@ -31,9 +32,6 @@ static inline int64_t leco_mono_to_real(uint64_t t, uint64_t now_mono, int64_t n
 }
 
 /* ---- small helpers (lib/cache.c) ---------------------------------------- */
-
-uint64_t leco_hash(const void *data, size_t len, uint64_t seed);
-uint64_t leco_hash_str(const char *s);
 
 /*
  * A bounded cache of strings keyed by a 64-bit key, optionally with a string key
@@ -223,7 +221,6 @@ struct leco_reader {
 	struct leco_users *users;
 	struct leco_proc *proc;
 	struct leco_cgroups *cgroups;
-	struct leco_cache *memo; /* raw line -> rules result */
 	struct leco_exec exec;
 
 	struct leco_line *lines;

@@ -17,8 +17,6 @@
 #ifndef LECO_DEFAULT_PIN_DIR
 #define LECO_DEFAULT_PIN_DIR "/sys/fs/bpf/leco"
 #endif
-#define MEMO_MAX    4096
-#define MEMO_TTL_NS (3600ULL * LECO_NS)
 
 static uint64_t real_mono(void *ctx)
 {
@@ -98,7 +96,6 @@ static void use_config(struct leco_reader *r, struct leco_config *cfg)
 		leco_format_conf_default(&r->fconf);
 		leco_view_conf_default(&r->vconf);
 	}
-	leco_cache_clear(r->memo);
 	if (r->proc)
 		leco_proc_set_cut(r->proc, r->fconf.script_cut);
 	if (r->cgroups)
@@ -167,7 +164,6 @@ LECO_API void leco_reader_free(struct leco_reader *r)
 	leco_users_free(r->users);
 	leco_proc_free(r->proc);
 	leco_cgroups_free(r->cgroups);
-	leco_cache_free(r->memo);
 	leco_arena_free(&r->arena);
 	free(r->lines);
 	free(r->order);
@@ -214,10 +210,9 @@ LECO_API int leco_reader_open(const struct leco_reader_opts *opts, struct leco_r
 	r->pin_dir = strdup(o.pin_dir ? o.pin_dir : LECO_DEFAULT_PIN_DIR);
 	r->config_path = o.config_path ? strdup(o.config_path) : NULL;
 	r->config_text = o.config_text ? strdup(o.config_text) : NULL;
-	r->memo = leco_cache_new(MEMO_MAX, MEMO_TTL_NS, true);
 	r->users = leco_users_new(o.passwd_path);
 	if (!r->pin_dir || (o.config_path && !r->config_path) ||
-	    (o.config_text && !r->config_text) || !r->memo || !r->users) {
+	    (o.config_text && !r->config_text) || !r->users) {
 		leco_reader_free(r);
 		return set_err(err, -ENOMEM, "out of memory");
 	}

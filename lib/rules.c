@@ -9,7 +9,9 @@
 #include <stdarg.h>
 #include <stdio.h>
 
+#include "hash.h"
 #include "rx.h"
+#include "sanitize.h"
 
 /* Per pcre2_match() call; a call that hits a limit counts as "no match". */
 #define RX_MATCH_LIMIT	  100000
@@ -45,9 +47,10 @@ struct leco_rules {
 	pcre2_jit_stack *jstack;
 	bool all_jit;
 	struct buf in, t[2], grp, gtmp;
-	struct buf low; /* the current text, ASCII-lowercased, for caseless prefilters */
-	bool pf_off;	/* tests: run every regexp, as if there were no prefilters */
-	bool jit_off;	/* tests: compile without JIT, as where it is unavailable */
+	struct buf low;	     /* the current text, ASCII-lowercased, for caseless prefilters */
+	struct buf clean[2]; /* the result's text and group, sanitized */
+	bool pf_off;	     /* tests: run every regexp, as if there were no prefilters */
+	bool jit_off;	     /* tests: compile without JIT, as where it is unavailable */
 	struct rx_cache cache;
 };
 
@@ -152,6 +155,8 @@ void leco_rules_free(struct leco_rules *r)
 	buf_free(&r->grp);
 	buf_free(&r->gtmp);
 	buf_free(&r->low);
+	buf_free(&r->clean[0]);
+	buf_free(&r->clean[1]);
 	rx_cache_clear(&r->cache);
 	free(r);
 }
@@ -532,28 +537,6 @@ static int rule_run(struct leco_rules *r, struct rule *ru, struct rx_subject *su
 	return 1;
 }
 
-static uint64_t hash_bytes(const char *s, size_t n)
-{
-	uint64_t h = 0x9e3779b97f4a7c15ULL ^ (n * 0xff51afd7ed558ccdULL), w;
-	size_t i = 0;
-
-	for (; i + 8 <= n; i += 8) {
-		memcpy(&w, s + i, 8);
-		h = (h ^ w) * 0xbf58476d1ce4e5b9ULL;
-		h ^= h >> 31;
-	}
-	w = 0;
-	memcpy(&w, s + i, n - i);
-	h ^= w;
-	/* murmur3's fmix64: every input bit reaches the low bits that pick the set */
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdULL;
-	h ^= h >> 33;
-	h *= 0xc4ceb9fe1a85ec53ULL;
-	h ^= h >> 33;
-	return h;
-}
-
 /* The group key found: `b` becomes the result's group (an empty one drops the line). */
 static void set_group(struct leco_rules *r, struct leco_rx_result *out, struct buf *b)
 {
@@ -596,6 +579,42 @@ static void run_sections(struct leco_rules *r, struct rx_subject *sub, struct le
 	out->text = sub->s;
 }
 
+/* Whether s[0..n) holds anything leco_sanitize_line() would change: a control character, or a
+ * non-ASCII byte (checked by decoding). */
+static bool needs_sanitizing(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c < 0x20 || c >= 0x7f)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * The replacement text comes from whoever wrote the rules and the captures from the line: what
+ * leaves the engine is sanitized like every other string libleco returns (no control or
+ * direction-changing characters, valid UTF-8). The flags keep what the rules did.
+ */
+static int sanitize_result(struct leco_rules *r, struct leco_rx_result *out, size_t *textlen,
+			   size_t *grouplen)
+{
+	const char **s[2] = {&out->text, &out->group};
+	size_t *n[2] = {textlen, grouplen};
+
+	for (int i = 0; i < 2; i++) {
+		if (!*s[i] || !needs_sanitizing(*s[i], *n[i]))
+			continue;
+		/* an invalid byte becomes U+FFFD: up to 3 bytes out for 1 in */
+		if (buf_reserve(&r->clean[i], 3 * *n[i] + 1))
+			return -ENOMEM;
+		*n[i] = leco_sanitize_line(r->clean[i].p, r->clean[i].cap, *s[i], *n[i]);
+		*s[i] = r->clean[i].p;
+	}
+	return 0;
+}
+
 int leco_rules_apply(struct leco_rules *r, const char *line, size_t len, struct leco_rx_result *res)
 {
 	bool use_cache;
@@ -607,7 +626,7 @@ int leco_rules_apply(struct leco_rules *r, const char *line, size_t len, struct 
 		return -E2BIG;
 	use_cache = r->cache.on && len <= LECO_RX_CACHE_LINE_MAX && (r->n[0] || r->n[1]);
 	if (use_cache) {
-		h = hash_bytes(line, len);
+		h = leco_hash(line, len, 0);
 		r->cache.lookups++;
 		if (rx_cache_get(&r->cache, h, line, len, res)) {
 			r->cache.hits++;
@@ -622,10 +641,15 @@ int leco_rules_apply(struct leco_rules *r, const char *line, size_t len, struct 
 	struct leco_rx_result out = {.text = r->in.p};
 	struct rx_subject sub = {.s = r->in.p, .n = len, .low = &r->low};
 
+	size_t grouplen;
+
 	run_sections(r, &sub, &out);
 	out.changed = sub.n != len || memcmp(sub.s, r->in.p, len) != 0;
+	grouplen = out.grouped ? r->grp.len : 0;
+	if (sanitize_result(r, &out, &sub.n, &grouplen))
+		return -ENOMEM;
 	if (use_cache)
-		rx_cache_put(&r->cache, h, line, len, &out, sub.n, out.grouped ? r->grp.len : 0);
+		rx_cache_put(&r->cache, h, line, len, &out, sub.n, grouplen);
 	*res = out;
 	return 0;
 }

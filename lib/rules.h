@@ -57,8 +57,11 @@ int leco_rules_add(struct leco_rules *r, enum leco_rx_section sec, const char *k
 		   struct leco_rx_error *err);
 /* Counts per section (tests, rx-test). */
 size_t leco_rules_count(const struct leco_rules *r, enum leco_rx_section sec);
-/* Apply [rx-group] then [rx-proc] to `line`. The result's strings stay valid until the next
- * apply or free. */
+/*
+ * Apply [rx-group] then [rx-proc] to `line`. The result's strings are sanitized (no control or
+ * direction-changing characters, valid UTF-8: lib/sanitize.h) and stay valid until the next
+ * apply or free; the flags say what the rules did, before sanitizing.
+ */
 int leco_rules_apply(struct leco_rules *r, const char *line, size_t len,
 		     struct leco_rx_result *res);
 /* Enable (default) or disable the result cache; disabling empties it. */

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * The view: connections newest activity first, each formatted, run through the
- * rules (memoized per distinct line), grouped into slots by group key; the first
+ * rules (whose results are cached per distinct line), grouped into slots by group key; the first
  * (newest) connection of a group owns its slot; at most max-lines slots.
  */
 #include <errno.h>
@@ -79,42 +79,23 @@ static bool slot_add(uint64_t *slots, size_t cap, uint64_t h)
 }
 
 /*
- * Rules for one raw line, memoized: out_text/out_group point into `buf`.
+ * The rules for one raw line (their results are cached by the rule engine, and sanitized).
  * Returns false when the line is dropped.
  */
-static bool apply_rules(struct leco_reader *r, const char *raw, char *buf, size_t bufsz,
-			const char **text, const char **group)
+static bool apply_rules(struct leco_reader *r, const char *raw, const char **text,
+			const char **group)
 {
-	uint64_t h = leco_hash_str(raw);
-	const char *m = leco_cache_get(r->memo, h, raw, r->now_mono);
+	struct leco_rx_result res;
 
 	*text = raw;
 	*group = raw;
-	if (!m) {
-		struct leco_rx_result res = {0};
-		char t[LINE_MAX_BYTES], g[LINE_MAX_BYTES];
-
-		if (leco_config_apply(r->cfg, raw, strlen(raw), &res) < 0)
-			res = (struct leco_rx_result){.text = raw};
-		leco_sanitize_line(t, sizeof(t), res.text ? res.text : raw,
-				   strlen(res.text ? res.text : raw));
-		leco_sanitize_line(g, sizeof(g), res.group ? res.group : "",
-				   strlen(res.group ? res.group : ""));
-		/* "D" dropped, "G" grouped, "-" neither; then text \n group */
-		snprintf(buf, bufsz, "%c%s\n%s", res.dropped ? 'D' : res.grouped ? 'G' : '-', t, g);
-		leco_cache_put(r->memo, h, raw, buf, r->now_mono);
-	} else {
-		snprintf(buf, bufsz, "%s", m);
-	}
-	if (buf[0] == 'D')
+	if (r->raw || !r->cfg || leco_config_apply(r->cfg, raw, strlen(raw), &res) < 0)
+		return true;
+	if (res.dropped)
 		return false;
-	char *nl = strchr(buf + 1, '\n');
-
-	if (nl)
-		*nl = 0;
-	*text = buf + 1;
-	if (buf[0] == 'G' && nl)
-		*group = nl + 1;
+	*text = res.text;
+	if (res.grouped)
+		*group = res.group;
 	return true;
 }
 
@@ -123,6 +104,15 @@ static const char *adup(struct leco_reader *r, const char *s)
 	const char *p = leco_arena_strdup(&r->arena, s);
 
 	return p ? p : "";
+}
+
+/* A rule's result as a line shows it: at most LINE_MAX_BYTES - 1 bytes, cut between characters. */
+static const char *clip(const char *s, char *buf)
+{
+	if (strnlen(s, LINE_MAX_BYTES) < LINE_MAX_BYTES)
+		return s;
+	leco_sanitize_line(buf, LINE_MAX_BYTES, s, strlen(s));
+	return buf;
 }
 
 int leco_view_build(struct leco_reader *r)
@@ -177,7 +167,7 @@ int leco_view_build(struct leco_reader *r)
 		const struct leco_conn *c = &e->c;
 		struct leco_line *l = &r->lines[r->nlines];
 		char comm[LECO_COMM_LEN * 3 + 4], timef[32], la[48], ra[48];
-		char raw[LINE_MAX_BYTES], memo[LINE_MAX_BYTES * 2 + 4];
+		char raw[LINE_MAX_BYTES], tbuf[LINE_MAX_BYTES], gbuf[LINE_MAX_BYTES];
 		const char *user, *text, *group, *cgpath, *unit;
 		struct leco_proc_info pi;
 		double td = r->now_mono > c->first_ns
@@ -213,9 +203,10 @@ int leco_view_build(struct leco_reader *r)
 		};
 		leco_fmt_line(raw, sizeof(raw), &r->fconf, &in);
 
-		text = group = raw;
-		if (!r->raw && r->cfg && !apply_rules(r, raw, memo, sizeof(memo), &text, &group))
+		if (!apply_rules(r, raw, &text, &group))
 			continue;
+		text = clip(text, tbuf);
+		group = clip(group, gbuf);
 		if (!slot_add(r->slots, slot_cap, leco_hash_str(group)))
 			continue; /* a newer connection owns this slot */
 

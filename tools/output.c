@@ -109,15 +109,8 @@ void cli_print_notices(struct leco_reader *r)
 		fprintf(stderr, "leco: notice: %s\n", leco_reader_notice(r, i));
 }
 
-/* Length of a valid UTF-8 sequence at s (0 if invalid or truncated). */
-size_t cli_utf8_len(const unsigned char *s, size_t n)
-{
-	unsigned int cp;
-
-	return leco_utf8_decode(s, n, &cp);
-}
-
-/* A JSON string: control characters as \u00XX, invalid UTF-8 bytes as U+FFFD. */
+/* A JSON string: control and direction-changing characters as \uXXXX, invalid UTF-8 bytes as
+ * U+FFFD. */
 void cli_json_strn(FILE *f, const char *s, size_t n)
 {
 	const unsigned char *p = (const unsigned char *)s;
@@ -138,9 +131,15 @@ void cli_json_strn(FILE *f, const char *s, size_t n)
 		} else if (c < 0x20 || c == 0x7f) {
 			fprintf(f, "\\u%04x", c), i++;
 		} else {
-			size_t k = cli_utf8_len(p + i, n - i);
+			unsigned int cp = 0;
+			size_t k = leco_utf8_decode(p + i, n - i, &cp);
+
 			if (!k) {
 				fputs("\\ufffd", f), i++;
+			} else if (leco_cp_hidden(cp)) {
+				fprintf(f, "\\u%04x",
+					cp); /* C1, direction marks: escaped, not raw */
+				i += k;
 			} else {
 				fwrite(p + i, 1, k, f);
 				i += k;

@@ -26,10 +26,9 @@ int cli_open_reader(const char *what, const struct cli_view_opts *o, unsigned in
 void cli_print_notices(struct leco_reader *r);
 /* One line of output, text or JSON; returns a negative value when stdout failed. */
 int cli_print_line(FILE *f, const struct leco_line *l, bool json);
-/* JSON string: control characters as \u00XX, invalid UTF-8 bytes as U+FFFD. */
+/* JSON string: control and direction-changing characters as \uXXXX, invalid UTF-8 bytes as
+ * U+FFFD. */
 void cli_json_str(FILE *f, const char *s);
 void cli_json_strn(FILE *f, const char *s, size_t n);
-/* Length of the valid UTF-8 sequence at s (1..4), 0 if invalid or truncated. */
-size_t cli_utf8_len(const unsigned char *s, size_t n);
 
 #endif

@@ -176,10 +176,25 @@ static const struct rx_case rx_cases[] = {
 	{"rx-group drop skips rx-proc", G "a =\n" P "a = b\n", "a", "a", "", true},
 	{"rx-group g` flag is ignored", G "a = g`X\n", "a", "a", "X"},
 	{"rx-group digit picks", G "/a(b)/ && /c(d)/ = 1`$1\n", "ab cd", "ab cd", "b cd"},
-	/* any bytes */
-	{"invalid utf-8 in the line", P "\\w+ = W\n", "ab\xff\x63\x64\xc3\x28", "W\xffW\xc3("},
-	{"invalid utf-8, dot", P ". = .\n", "\xe2\x82 x", "\xe2\x82.."},
+	/* any bytes; what comes out is sanitized (invalid UTF-8 as U+FFFD) */
+	{"invalid utf-8 in the line", P "\\w+ = W\n", "ab\xff\x63\x64\xc3\x28",
+	 "W\xef\xbf\xbdW\xef\xbf\xbd("},
+	{"invalid utf-8, dot", P ". = .\n", "\xe2\x82 x", "\xef\xbf\xbd\xef\xbf\xbd.."},
 	{"control characters", P "\\t = TAB\n", "a\tb", "aTABb"},
+	/* replacements are the config's text: no control or direction-changing characters out */
+	{"ESC and U+202E in a replacement are dropped", P "foo = a\x1b[2Jb\xe2\x80\xae c\n", "foo",
+	 "a[2Jb c"},
+	{"C1 CSI (U+009B) in a replacement is dropped",
+	 P "foo = \xc2\x9b"
+	   "2J\n",
+	 "foo", "2J"},
+	{"control characters in a group are dropped", G "foo = g\x1bX\n", "a foo", "a foo", "a gX"},
+	{"U+200B (zero-width space) is kept",
+	 P "foo = a\xe2\x80\x8b"
+	   "b\n",
+	 "foo",
+	 "a\xe2\x80\x8b"
+	 "b"},
 	/* the RULES.md / original README example */
 	{"readme example",
 	 P "^(\\s*\\S+ ::) myuser :: = $1            # hide the default local user\n"
