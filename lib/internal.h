@@ -147,19 +147,11 @@ void leco_fmt_addr(char *buf, size_t bufsz, const uint8_t addr[16], int family_i
 /* Short word for a failure errno ("refused", "timeout", ...). */
 const char *leco_fmt_err_word(int state, int err);
 
-struct leco_fmt_in {
-	const char *time; /* time field */
-	const char *user;
-	const char *cmd;
-	const char *label; /* "" none */
-	const char *laddr, *raddr;
-	uint16_t lport, rport;
-	int proto, dir, state, err;
-	uint64_t rx, tx;
-};
-/* The display line; returns its length (truncated to bufsz - 1). */
-size_t leco_fmt_line(char *buf, size_t bufsz, const struct leco_format_conf *f,
-		     const struct leco_fmt_in *in);
+struct leco_conn_info;
+/* The display line of an annotated connection (lib/annotate.h) whose time field is `time`;
+ * returns its length (truncated to bufsz - 1). */
+size_t leco_fmt_line(char *buf, size_t bufsz, const struct leco_format_conf *f, const char *time,
+		     const struct leco_conn_info *ci);
 
 /* ---- connection table (lib/conntab.c) --------------------------------- */
 
@@ -194,7 +186,7 @@ int leco_conntab_put(struct leco_conntab *t, const struct leco_key *k, const str
 /* End a snapshot: forget entries the snapshot did not contain. */
 void leco_conntab_end(struct leco_conntab *t);
 
-/* ---- reader (lib/reader.c, lib/view.c) ---------------------------------- */
+/* ---- reader (lib/reader.c; the steps: lib/annotate.c, lib/view.c) ------- */
 
 struct leco_reader {
 	char *pin_dir, *config_path, *config_text;
@@ -222,6 +214,10 @@ struct leco_reader {
 	struct leco_proc *proc;
 	struct leco_cgroups *cgroups;
 	struct leco_exec exec;
+	struct leco_annot_slot **annot;	       /* per table entry: what lib/annotate.c keeps */
+	struct leco_annot_slot *annot_scratch; /* the annotation made last, not kept (yet) */
+	const struct leco_ct_ent *annot_scratch_for; /* ... and its entry */
+	uint32_t annot_cap, annot_epoch;
 
 	struct leco_line *lines;
 	size_t nlines, cap_lines;

@@ -12,7 +12,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "internal.h"
+#include "annotate.h"
 
 #ifndef LECO_DEFAULT_PIN_DIR
 #define LECO_DEFAULT_PIN_DIR "/sys/fs/bpf/leco"
@@ -100,6 +100,7 @@ static void use_config(struct leco_reader *r, struct leco_config *cfg)
 		leco_proc_set_cut(r->proc, r->fconf.script_cut);
 	if (r->cgroups)
 		leco_cgroups_set_cut(r->cgroups, r->fconf.label_cut);
+	leco_annotate_invalidate(r);
 }
 
 static bool same_stat(const struct stat *a, const struct stat *b)
@@ -164,6 +165,7 @@ LECO_API void leco_reader_free(struct leco_reader *r)
 	leco_users_free(r->users);
 	leco_proc_free(r->proc);
 	leco_cgroups_free(r->cgroups);
+	leco_annotate_free(r);
 	leco_arena_free(&r->arena);
 	free(r->lines);
 	free(r->order);
@@ -299,10 +301,12 @@ static void check_config(struct leco_reader *r)
 		r->state = LECO_READER_CONFIG;
 }
 
-/* After a snapshot was read: forget what it did not hold, reload the config, build the view. */
+/* After a snapshot was read: forget what it did not hold, reload the config, build the view
+ * (which annotates the connections it shows). */
 static int finish_poll(struct leco_reader *r)
 {
 	leco_conntab_end(&r->tab);
+	leco_annotate_sweep(r);
 	r->snap_mono = r->now_mono;
 	r->state = LECO_READER_OK;
 	check_config(r);
