@@ -160,7 +160,7 @@ static struct leco_config *config_new(const char *name)
 }
 
 /* ------------------------------------------------------------------------ */
-/* loading INI text */
+/* sections */
 
 static int rx_section(const char *section)
 {
@@ -180,6 +180,85 @@ static bool option_section(const char *section)
 			return true;
 	return false;
 }
+
+/* ------------------------------------------------------------------------ */
+/* building one piece at a time */
+
+LECO_API int leco_config_new(const char *name, struct leco_config **cfgp, struct leco_error *err)
+{
+	struct leco_config *cfg;
+
+	if (!name)
+		name = "<config>";
+	if (!cfgp)
+		return leco_config_error(err, -EINVAL, name, 0, 0, "invalid arguments");
+	if (!(cfg = config_new(name)))
+		return leco_config_error(err, -ENOMEM, name, 0, 0, "out of memory");
+	*cfgp = cfg;
+	return 0;
+}
+
+LECO_API int leco_config_set(struct leco_config *cfg, const char *section, const char *key,
+			     const char *value, struct leco_error *err)
+{
+	char why[512];
+	int ret;
+
+	if (!cfg || !section || !key || !value)
+		return leco_config_error(err, -EINVAL, cfg ? cfg->name : "<config>", 0, 0,
+					 "invalid arguments");
+	if (rx_section(section) >= 0)
+		return leco_config_error(err, -EINVAL, cfg->name, 0, 0,
+					 "[%s] holds rules, not options: use leco_config_add_rule",
+					 section);
+	if (!option_section(section)) {
+		leco_config_notice_add(cfg, "%s: unknown section [%.100s], ignored", cfg->name,
+				       section);
+		return 0;
+	}
+	ret = leco_option_set(cfg, section, key, strlen(key), value, why, sizeof(why));
+	if (ret == LECO_OPTION_UNUSED)
+		leco_config_notice_add(cfg,
+				       "%s: key '%.100s' in [%s] is not used by libleco, ignored",
+				       cfg->name, key, section);
+	else if (ret == LECO_OPTION_UNKNOWN)
+		leco_config_notice_add(cfg, "%s: unknown key '%.100s' in [%s], ignored", cfg->name,
+				       key, section);
+	return ret < 0 ? leco_config_error(err, ret, cfg->name, 0, 0, "%s", why) : 0;
+}
+
+LECO_API int leco_config_add_rule(struct leco_config *cfg, const char *section, const char *regexp,
+				  const char *replacement, struct leco_error *err)
+{
+	int sec = rx_section(section), ret;
+	struct leco_rx_error e;
+	size_t n;
+
+	if (!cfg || !regexp || !replacement)
+		return leco_config_error(err, -EINVAL, cfg ? cfg->name : "<config>", 0, 0,
+					 "invalid arguments");
+	if (sec < 0)
+		return leco_config_error(err, -EINVAL, cfg->name, 0, 0,
+					 "rules go to [rx-proc] or [rx-group], not [%.100s]",
+					 section ? section : "(null)");
+	n = leco_rules_count(cfg->rules, (enum leco_rx_section)sec) + 1;
+	ret = leco_rules_add(cfg->rules, (enum leco_rx_section)sec, regexp, strlen(regexp),
+			     replacement, strlen(replacement), 0, &e);
+	if (!ret)
+		return 0;
+	if (e.where == LECO_RX_AT_RULE)
+		return leco_config_error(err, ret, cfg->name, 0, 0, "[%s] rule %zu: %s", section, n,
+					 e.msg);
+	leco_config_error(err, ret, cfg->name, 0, 0, "[%s] rule %zu, %s column %zu: %s", section, n,
+			  e.where == LECO_RX_AT_KEY ? "regexp" : "replacement", e.offset + 1,
+			  e.msg);
+	if (err)
+		err->col = (unsigned int)(e.offset + 1);
+	return ret;
+}
+
+/* ------------------------------------------------------------------------ */
+/* loading INI text */
 
 struct load_ctx {
 	struct leco_config *cfg;

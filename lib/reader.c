@@ -14,10 +14,6 @@
 
 #include "annotate.h"
 
-#ifndef LECO_DEFAULT_PIN_DIR
-#define LECO_DEFAULT_PIN_DIR "/sys/fs/bpf/leco"
-#endif
-
 static uint64_t real_mono(void *ctx)
 {
 	struct timespec ts;
@@ -64,6 +60,7 @@ static int copy_opts(struct leco_reader_opts *o, const struct leco_reader_opts *
 		OPT_FIELD(pin_dir),   OPT_FIELD(config_path), OPT_FIELD(config_text),
 		OPT_FIELD(proc_root), OPT_FIELD(cgroup_root), OPT_FIELD(passwd_path),
 		OPT_FIELD(clock),     OPT_FIELD(raw),	      OPT_FIELD(max_lines),
+		OPT_FIELD(config),
 	};
 
 	memset(o, 0, sizeof(*o));
@@ -177,6 +174,27 @@ LECO_API void leco_reader_free(struct leco_reader *r)
 	free(r);
 }
 
+/* The caller's options, copied into `o` and checked; an error message in `err`. */
+static int check_opts(struct leco_reader_opts *o, const struct leco_reader_opts *opts,
+		      struct leco_error *err)
+{
+	int ret = copy_opts(o, opts);
+
+	if (ret == -ERANGE)
+		return set_err(
+			err, -EINVAL,
+			"invalid options: .sz ends inside a field (build them with LECO_OPTS)");
+	if (ret)
+		return set_err(err, -EINVAL,
+			       "invalid options: unknown fields (built against a newer libleco?)");
+	if (!!o->config_path + !!o->config_text + !!o->config > 1)
+		return set_err(err, -EINVAL,
+			       "invalid options: give one of config_path, config_text and config");
+	if (o->clock && (!o->clock->mono_ns || !o->clock->real_ns))
+		return set_err(err, -EINVAL, "invalid options: clock without functions");
+	return 0;
+}
+
 LECO_API int leco_reader_open(const struct leco_reader_opts *opts, struct leco_reader **reader,
 			      struct leco_error *err)
 {
@@ -186,20 +204,8 @@ LECO_API int leco_reader_open(const struct leco_reader_opts *opts, struct leco_r
 
 	if (!reader)
 		return set_err(err, -EINVAL, "no reader pointer given");
-	ret = copy_opts(&o, opts);
-	if (ret == -ERANGE)
-		return set_err(
-			err, -EINVAL,
-			"invalid options: .sz ends inside a field (build them with LECO_OPTS)");
-	if (ret)
-		return set_err(err, -EINVAL,
-			       "invalid options: unknown fields (built against a newer libleco?)");
-	if (o.config_path && o.config_text)
-		return set_err(err, -EINVAL,
-			       "invalid options: both config_path and "
-			       "config_text given");
-	if (o.clock && (!o.clock->mono_ns || !o.clock->real_ns))
-		return set_err(err, -EINVAL, "invalid options: clock without functions");
+	if ((ret = check_opts(&o, opts, err)))
+		return ret;
 	r = calloc(1, sizeof(*r));
 	if (!r)
 		return set_err(err, -ENOMEM, "out of memory");
@@ -228,6 +234,8 @@ LECO_API int leco_reader_open(const struct leco_reader_opts *opts, struct leco_r
 		leco_reader_free(r);
 		return set_err(err, -ENOMEM, "out of memory");
 	}
+	if (o.config)
+		use_config(r, o.config); /* taken over only now that nothing can fail */
 	r->msg[0] = 0;
 	r->state = LECO_READER_NO_PROBES;
 	*reader = r;
@@ -269,10 +277,6 @@ static int attach(struct leco_reader *r)
 	r->msg[0] = 0;
 	return 0;
 }
-
-struct ingest_ctx {
-	struct leco_reader *r;
-};
 
 static int ingest(void *ctx, const struct leco_key *keys, const struct leco_conn *conns, size_t n)
 {

@@ -19,6 +19,10 @@ struct cli_view_opts {
 /* Parse [-p DIR] [-c CONFIG] [-n LINES] [--json] [--raw] (and -i SEC when `watch`); 0, or an exit
  * status. */
 int cli_view_args(int argc, char **argv, bool watch, struct cli_view_opts *o, int *status);
+/* After getopt_long (optstring "+:...") returned `c` ('?' or ':') while reading the word `arg`:
+ * say which option of subcommand `name` is unknown or lacks its value; returns the exit status
+ * (2). */
+int cli_bad_option(const char *name, int c, const char *arg);
 /* Open a reader for these options; an exit status (2 after printing the error) on failure. */
 int cli_open_reader(const char *what, const struct cli_view_opts *o, unsigned int max_lines,
 		    struct leco_reader **r);

@@ -39,6 +39,14 @@ else
 	echo "note: live part skipped (needs root and $loader)"
 fi
 rc=0
+# a module built for another Lua version refuses to load with "version mismatch" (doc/lua.md),
+# not the dynamic linker's "undefined symbol: lua_newuserdata"
+for other in "$build"/lua/*/leco.so; do
+	[ "$other" != "$mod" ] || continue
+	out=$(LUA_CPATH="${other%leco.so}?.so" "$lua" -e 'require "leco"' 2>&1)
+	t_check "the ${other#"$build"/lua/} module in $lua: version mismatch" grep -q 'version mismatch' <<<"$out"
+done
+[ "$t_fail" = 0 ] || rc=1
 "$lua" "$src/tests/lua/test_leco.lua" || rc=1
 "$lua" "$src/tests/lua/test_conky_helper.lua" || rc=1
 exit $rc

@@ -906,6 +906,74 @@ static void test_no_alloc_steady_state(void)
 #endif
 }
 
+/* ------------------------------------------------------------------------ */
+/* a config built without INI text (leco_config_new/_set/_add_rule) */
+
+static void check_apply(struct leco_config *cfg, const char *line, const char *want,
+			const char *want_group)
+{
+	struct leco_rx_result res;
+
+	CHECK_INTEQ(leco_config_apply(cfg, line, strlen(line), &res), 0);
+	CHECK_STREQ(res.text, want);
+	if (want_group)
+		CHECK_STREQ(res.group, want_group);
+	else
+		CHECK(res.group == NULL);
+}
+
+static void test_builder(void)
+{
+	struct leco_config *cfg = NULL;
+	struct leco_error err;
+
+	CHECK_INTEQ(leco_config_new("<t>", &cfg, &err), 0);
+	if (!cfg)
+		return;
+	/* issue 10 item 6: what INI would take for comments means what it says */
+	CHECK_INTEQ(leco_config_add_rule(cfg, "rx-proc", "#a", "x", &err), 0);
+	CHECK_INTEQ(leco_config_add_rule(cfg, "rx-proc", "c", "1 # 2", &err), 0);
+	CHECK_INTEQ(leco_config_add_rule(cfg, "rx-proc", ";b", "y", &err), 0);
+	CHECK_INTEQ(leco_config_add_rule(cfg, "rx-proc", "k=v", "kv", &err), 0);
+	/* values as they are: spaces kept, a backslash is a backslash */
+	CHECK_INTEQ(leco_config_add_rule(cfg, "rx-proc", " sp", "\\ kept ", &err), 0);
+	CHECK_INTEQ(leco_config_add_rule(cfg, "rx-group", "^g=(.*)", "$1", &err), 0);
+	check_apply(cfg, "#a", "x", NULL);
+	check_apply(cfg, "c", "1 # 2", NULL);
+	check_apply(cfg, ";b", "y", NULL);
+	check_apply(cfg, "k=v", "kv", NULL);
+	check_apply(cfg, "a sp", "a\\ kept ", NULL);
+	check_apply(cfg, "g=foo", "g=foo", "foo");
+	/* errors name the section, the rule and the column in the regexp or the replacement */
+	CHECK_INTEQ(leco_config_add_rule(cfg, "rx-proc", "a(b", "x", &err), -EINVAL);
+	CHECK_STREQ(err.msg, "<t>: [rx-proc] rule 6, regexp column 4: missing closing parenthesis");
+	CHECK_INTEQ(err.col, 4);
+	CHECK_INTEQ(err.line, 0);
+	CHECK_INTEQ(leco_config_add_rule(cfg, "rx-proc", "(a)", "x$2", &err), -EINVAL);
+	CHECK_STREQ(err.msg, "<t>: [rx-proc] rule 6, replacement column 2: reference to group 2, "
+			     "but the regexp has 1 capture group");
+	CHECK_INTEQ(leco_config_add_rule(cfg, "view", "a", "b", &err), -EINVAL);
+	CHECK_STREQ(err.msg, "<t>: rules go to [rx-proc] or [rx-group], not [view]");
+	CHECK_INTEQ(leco_rules_count(cfg->rules, LECO_RX_PROC), 5); /* the failed ones are not in */
+	/* options, as a file would set them */
+	CHECK_INTEQ(leco_config_set(cfg, "view", "max_lines", "7", &err), 0);
+	CHECK_INTEQ(leco_config_view(cfg)->max_lines, 7);
+	CHECK_INTEQ(leco_config_set(cfg, "format", "local-addr-port", "yes", &err), 0);
+	CHECK(leco_config_format(cfg)->local_endpoint);
+	CHECK_INTEQ(leco_config_set(cfg, "view", "max-lines", "lots", &err), -EINVAL);
+	CHECK_STREQ(err.msg, "<t>: bad value 'lots' for max-lines in [view]: expected a whole "
+			     "number, 1..10000");
+	CHECK_INTEQ(leco_config_view(cfg)->max_lines, 7);
+	CHECK_INTEQ(leco_config_set(cfg, "rx-proc", "a", "b", &err), -EINVAL);
+	CHECK_INTEQ(leco_config_set(cfg, "view", "bogus", "1", &err), 0);
+	CHECK_INTEQ(leco_config_set(cfg, "nosuch", "a", "1", &err), 0);
+	CHECK_INTEQ(leco_config_notice_count(cfg), 2);
+	CHECK_STREQ(leco_config_notice(cfg, 0), "<t>: unknown key 'bogus' in [view], ignored");
+	CHECK_STREQ(leco_config_notice(cfg, 1), "<t>: unknown section [nosuch], ignored");
+	CHECK_INTEQ(leco_config_new("x", NULL, &err), -EINVAL);
+	leco_config_free(cfg);
+}
+
 int main(int argc, char **argv)
 {
 	widget_ini = argc > 1 ? argv[1] : "widget.ini";
@@ -921,5 +989,6 @@ int main(int argc, char **argv)
 	RUN(test_hostile);
 	RUN(test_cache);
 	RUN(test_no_alloc_steady_state);
+	RUN(test_builder);
 	return th_done();
 }

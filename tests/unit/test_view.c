@@ -614,6 +614,39 @@ static void test_annotation_kept(void)
 	leco_reader_free(r);
 }
 
+/* A config built in code goes to a reader through .config; the reader owns it only once it is
+ * open (on a failed open the caller still does: the sanitizer and valgrind runs would see a
+ * double free or a leak). */
+static void test_built_config(void)
+{
+	struct leco_config *cfg = NULL;
+	struct leco_reader *r = NULL;
+	struct leco_error err;
+	struct leco_key k;
+	struct leco_conn c;
+
+	CHECK_INTEQ(leco_config_new("<built>", &cfg, &err), 0);
+	CHECK_INTEQ(leco_config_add_rule(cfg, "rx-proc", "#?ssh", "SSH", &err), 0);
+	CHECK_INTEQ(leco_config_set(cfg, "view", "max-lines", "1", &err), 0);
+	LECO_OPTS(leco_reader_opts, bad, .pin_dir = "/nonexistent/leco", .config = cfg,
+		  .config_text = "[view]\n");
+	CHECK_INTEQ(leco_reader_open(&bad, &r, &err), -EINVAL);
+	CHECK(r == NULL && strstr(err.msg, "one of config_path, config_text and config"));
+	LECO_OPTS(leco_reader_opts, o, .pin_dir = "/nonexistent/leco", .config = cfg,
+		  .clock = &clk);
+	CHECK_INTEQ(leco_reader_open(&o, &r, &err), 0);
+	if (!r) {
+		leco_config_free(cfg);
+		return;
+	}
+	conn(&k, &c, 41, "10.0.0.1", 22, 0, "ssh", 10, 1);
+	CHECK_INTEQ(leco_reader_poll_records(r, &k, &c, 1), 1);
+	CHECKF(strstr(leco_reader_line(r, 0)->text, ":: SSH ::") != NULL, "%s",
+	       leco_reader_line(r, 0)->text);
+	CHECK_INTEQ(r->vconf.max_lines, 1);
+	leco_reader_free(r); /* frees cfg */
+}
+
 static void setup(void)
 {
 	char path[600];
@@ -662,6 +695,7 @@ int main(void)
 	RUN(test_rate_first_seen);
 	RUN(test_annotate_each);
 	RUN(test_annotation_kept);
+	RUN(test_built_config);
 	char cmd[600];
 
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmp);
