@@ -604,12 +604,15 @@ static int sanitize_result(struct leco_rules *r, struct leco_rx_result *out, siz
 	size_t *n[2] = {textlen, grouplen};
 
 	for (int i = 0; i < 2; i++) {
+		/* an invalid byte becomes U+FFFD, 3 bytes for 1: cut (between characters) where the
+		 * text would outgrow LECO_RX_TEXT_MAX */
+		size_t room = 3 * *n[i] < LECO_RX_TEXT_MAX ? 3 * *n[i] : LECO_RX_TEXT_MAX;
+
 		if (!*s[i] || !needs_sanitizing(*s[i], *n[i]))
 			continue;
-		/* an invalid byte becomes U+FFFD: up to 3 bytes out for 1 in */
-		if (buf_reserve(&r->clean[i], 3 * *n[i] + 1))
+		if (buf_reserve(&r->clean[i], room + 1))
 			return -ENOMEM;
-		*n[i] = leco_sanitize_line(r->clean[i].p, r->clean[i].cap, *s[i], *n[i]);
+		*n[i] = leco_sanitize_line(r->clean[i].p, room + 1, *s[i], *n[i]);
 		*s[i] = r->clean[i].p;
 	}
 	return 0;
