@@ -40,6 +40,14 @@ else
 	echo "note: live part skipped (needs root and $loader)"
 fi
 rc=0
+# a module built for another Lua version refuses to load with "version mismatch" (doc/lua.md),
+# not the dynamic linker's "undefined symbol: lua_newuserdata"
+for other in "$build"/lua/*/leco.so; do
+	[ "$other" != "$mod" ] || continue
+	out=$(LUA_CPATH="${other%leco.so}?.so" "$lua" -e 'require "leco"' 2>&1)
+	t_check "the ${other#"$build"/lua/} module in $lua: version mismatch" grep -q 'version mismatch' <<<"$out"
+done
+[ "$t_fail" = 0 ] || rc=1
 # No per-thread malloc cache: the freed chunks it keeps count as in use, which would blur the
 # exact count of malloc'd bytes that the many-cycles check compares (test_leco.lua).
 GLIBC_TUNABLES=${GLIBC_TUNABLES:+$GLIBC_TUNABLES:}glibc.malloc.tcache_count=0 \
