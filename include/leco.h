@@ -46,6 +46,13 @@ extern "C" {
 /* "0.1.0": the library's version string (static storage). */
 LECO_API const char *leco_version(void);
 
+/* Where leco-load pins the maps and readers look for them unless told otherwise (leco-load
+ * --pin-dir, leco --pin-dir, .pin_dir, Lua pin_dir=). A build may choose another (CMake
+ * -DLECO_PIN_DIR=...); the library, the CLI and the loader of one build agree. */
+#ifndef LECO_DEFAULT_PIN_DIR
+#define LECO_DEFAULT_PIN_DIR "/sys/fs/bpf/leco"
+#endif
+
 /* ------------------------------------------------------------------------ */
 /* Errors                                                                    */
 
@@ -81,6 +88,24 @@ LECO_API int leco_config_load_file(const char *path, struct leco_config **cfg,
 LECO_API int leco_config_load_string(const char *text, size_t len, const char *name,
 				     struct leco_config **cfg, struct leco_error *err);
 LECO_API void leco_config_free(struct leco_config *cfg);
+
+/*
+ * Build a config without INI text (the Lua module's rules tables): an empty config with the
+ * defaults, named `name` in messages (NULL: "<config>"), then options and rules one by one.
+ * Values are taken as they are: no INI trimming, comments or escapes.
+ *  - leco_config_set(): option `key` of `section` ("format", "view"; doc/config.md) from its
+ *    text; an unknown section or key is a notice, as in a file. -EINVAL for a bad value or an
+ *    rx section (use leco_config_add_rule).
+ *  - leco_config_add_rule(): append a rule to `section` ("rx-proc" or "rx-group"): `regexp`
+ *    is the key and `replacement` the value of doc/rules.md (with its g`/N` prefix).
+ * Errors: -EINVAL with err->msg = "NAME: [SECTION] rule N, regexp column C: ..." (or
+ * "replacement column C"; err->line = 0, err->col = C), -ENOMEM.
+ */
+LECO_API int leco_config_new(const char *name, struct leco_config **cfg, struct leco_error *err);
+LECO_API int leco_config_set(struct leco_config *cfg, const char *section, const char *key,
+			     const char *value, struct leco_error *err);
+LECO_API int leco_config_add_rule(struct leco_config *cfg, const char *section, const char *regexp,
+				  const char *replacement, struct leco_error *err);
 
 /* Notices: unknown sections/keys, ignored options ("FILE:LINE: ... ignored"). */
 LECO_API size_t leco_config_notice_count(const struct leco_config *cfg);
@@ -123,8 +148,19 @@ enum leco_direction {
 	LECO_DIRECTION_OUT = 0, /* this host initiated */
 	LECO_DIRECTION_IN = 1,	/* remote initiated (accepted, or first datagram received) */
 };
-/* "connecting", "established", ..., "unknown" */
+/*
+ * Names, one spelling everywhere (C, CLI JSON, Lua, and what comes next), static storage:
+ *  - leco_state_name: "connecting", "established", "failed", "blocked", "closed", "active",
+ *    "unknown";
+ *  - leco_direction_name: "out", "in";
+ *  - leco_proto_name: "tcp", "udp", "other";
+ *  - leco_errno_name: NULL for 0, else the errno's name ("ECONNREFUSED"), or "E<number>" for
+ *    one libc has no name for, written to `buf` (`size` >= 16).
+ */
 LECO_API const char *leco_state_name(int state);
+LECO_API const char *leco_direction_name(int dir);
+LECO_API const char *leco_proto_name(int proto);
+LECO_API const char *leco_errno_name(int err, char *buf, size_t size);
 
 /* Monotonic and wall clocks, injectable for tests. */
 struct leco_clock {
@@ -135,7 +171,7 @@ struct leco_clock {
 
 struct leco_reader_opts {
 	size_t sz;
-	const char *pin_dir;	 /* default "/sys/fs/bpf/leco" */
+	const char *pin_dir;	 /* default LECO_DEFAULT_PIN_DIR */
 	const char *config_path; /* leco.ini; re-read when it changes; NULL = defaults */
 	const char *config_text; /* alternative to config_path: INI text (e.g. from Lua) */
 	const char *proc_root;	 /* default "/proc" */
@@ -144,11 +180,17 @@ struct leco_reader_opts {
 	const struct leco_clock *clock; /* NULL: the real clocks */
 	bool raw;			/* do not apply rules: text == raw */
 	unsigned int max_lines;		/* slots in the view; 0 = the config's max-lines */
+	/* alternative to config_path/config_text: a config object (e.g. from leco_config_new);
+	 * the reader takes it over (and frees it) when leco_reader_open() succeeds */
+	struct leco_config *config;
 	size_t : 0;
 };
-#define leco_reader_opts__last_field max_lines
+#define leco_reader_opts__last_field config
 
-/* Health of the reader and of the probes behind it. */
+/*
+ * Health of the reader and of the probes behind it. OK and CONFIG mean the reader reads the
+ * probes: "loaded" in the CLI and Lua.
+ */
 enum leco_reader_state {
 	LECO_READER_OK = 0,
 	LECO_READER_NO_PROBES = 1,  /* pin dir or maps missing: leco-load has not run */
@@ -157,6 +199,8 @@ enum leco_reader_state {
 	LECO_READER_CONFIG = 4,	    /* the config failed to (re)load; last good rules kept */
 	LECO_READER_DETACHED = 5,   /* maps pinned, programs not attached (an interrupted unload) */
 };
+/* "ok", "no_probes", "no_access", "bad_layout", "config_error", "unknown" (static storage) */
+LECO_API const char *leco_reader_state_name(int state);
 
 struct leco_status {
 	size_t sz;

@@ -6,26 +6,6 @@
 
 #include "internal.h"
 
-uint64_t leco_hash(const void *data, size_t len, uint64_t seed)
-{
-	const unsigned char *p = data;
-	uint64_t h = 0xcbf29ce484222325ULL ^ seed;
-
-	for (size_t i = 0; i < len; i++) {
-		h ^= p[i];
-		h *= 0x100000001b3ULL;
-	}
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdULL;
-	h ^= h >> 33;
-	return h;
-}
-
-uint64_t leco_hash_str(const char *s)
-{
-	return leco_hash(s, strlen(s), 0);
-}
-
 struct cache_ent {
 	struct cache_ent *next;		 /* bucket chain */
 	struct cache_ent *older, *newer; /* age list, by insertion (or last hit when bumping) */

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Internal: the options a parsed config carries, read by the formatter and the
- * view. Defined by lib/config.c (INI parsing, [format]/[view] keys); the rules
- * themselves live in lib/rules.c. Public entry points are in include/leco.h.
+ * Internal: the config object (lib/config.c), its [format] and [view] options
+ * (lib/options.c) and the fade curve (lib/fade.c). The rules it carries are
+ * lib/rules.h's; the INI text is tokenized by lib/ini.h. Public entry points
+ * are in include/leco.h.
  */
 #ifndef LECO_LIB_CONFIG_H
 #define LECO_LIB_CONFIG_H
@@ -14,6 +15,8 @@
 #include "leco.h"
 
 #define LECO_FADE_POINTS_MAX 64
+/* Longest config accepted by the loaders. */
+#define LECO_CONFIG_MAX (4 * 1024 * 1024)
 
 /* [format] */
 struct leco_format_conf {
@@ -36,6 +39,17 @@ struct leco_view_conf {
 	double new_s; /* new-time = 10: a line counts as "new" this long after first seen */
 };
 
+struct leco_rules;
+
+struct leco_config {
+	char name[256];
+	struct leco_format_conf format;
+	struct leco_view_conf view;
+	char **notices;
+	size_t nnotices, notices_cap;
+	struct leco_rules *rules;
+};
+
 const struct leco_format_conf *leco_config_format(const struct leco_config *cfg);
 const struct leco_view_conf *leco_config_view(const struct leco_config *cfg);
 
@@ -43,7 +57,38 @@ const struct leco_view_conf *leco_config_view(const struct leco_config *cfg);
 void leco_format_conf_default(struct leco_format_conf *f);
 void leco_view_conf_default(struct leco_view_conf *v);
 
-/* Opacity 0..1 for a line `age_s` seconds after its last activity (lib/fade.c). */
+/* Add a notice (printf-style); silently dropped on -ENOMEM. */
+void leco_config_notice_add(struct leco_config *cfg, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Fill `err` (may be NULL) with "NAME:LINE:COL: message" (":COL" left out when 0, "LINE:" when
+ * 0 too); returns `code`. */
+int leco_config_error(struct leco_error *err, int code, const char *name, unsigned int line,
+		      unsigned int col, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+
+/* ---- [format] and [view] options (lib/options.c) ------------------------ */
+
+enum leco_option_result {
+	LECO_OPTION_SET = 0,
+	LECO_OPTION_UNUSED = 1,	 /* a key of the original tool that libleco has no use for */
+	LECO_OPTION_UNKNOWN = 2, /* no such key in this section */
+};
+
+/*
+ * Set option `key` (`key_len` bytes; '_' and '-' are the same) of `section` ("format", "view",
+ * or the original's "text", "window", "run") from its text `value`. Returns an enum
+ * leco_option_result, or -EINVAL with "bad value '...' for KEY in [SECTION]: what it should
+ * look like" in `why` (no position: the caller knows where the value came from).
+ */
+int leco_option_set(struct leco_config *cfg, const char *section, const char *key, size_t key_len,
+		    const char *value, char *why, size_t whysz);
+
+/* ---- fade curve (lib/fade.c) -------------------------------------------- */
+
+/* Parse a line-fade-curve value into v (fade_npoints, fade_x/y, range).
+ * On failure returns -EINVAL and writes a message (without position) to msg. */
+int leco_fade_parse(struct leco_view_conf *v, const char *val, char *msg, size_t msgsz);
+/* Opacity 0..1 for a line `age_s` seconds after its last activity. */
 double leco_fade_alpha(const struct leco_view_conf *v, double age_s);
 
 #endif /* LECO_LIB_CONFIG_H */

@@ -4,10 +4,11 @@
  * curve, line-fade-time stretching the first..last x over that many seconds.
  *
  * The curve is a monotone cubic (Fritsch-Carlson / PCHIP tangents): smooth
- * through every point like the original's natural spline, but it never
- * overshoots, so between two points the opacity moves only from one value to
- * the other. The opacity scale is range=N:M (y = N is 0%, y = M is 100%), or
- * else the lowest and highest y of the points.
+ * through every point, and it never overshoots, so between two points the
+ * opacity moves only from one value to the other (a line never flashes back up
+ * while it fades). The opacity scale is range=N:M (y = N is 0%, y = M is 100%),
+ * or else the lowest and highest y of the points. How this compares with the
+ * original tool's curve: doc/config.md.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -16,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "rules.h"
+#include "config.h"
 
 static bool parse_double(const char *s, const char *e, double *out)
 {

@@ -12,7 +12,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "internal.h"
+#include "annotate.h"
 
 void leco_fmt_size(char *buf, size_t bufsz, uint64_t sz)
 {
@@ -156,43 +156,43 @@ static void sb_ep(struct sbuf *b, const char *addr, uint16_t port, int proto)
 	sb_add(b, tmp);
 }
 
-size_t leco_fmt_line(char *buf, size_t bufsz, const struct leco_format_conf *f,
-		     const struct leco_fmt_in *in)
+size_t leco_fmt_line(char *buf, size_t bufsz, const struct leco_format_conf *f, const char *time,
+		     const struct leco_conn_info *ci)
 {
 	struct sbuf b = {buf, bufsz, 0};
-	const char *word = leco_fmt_err_word(in->state, in->err);
+	const char *word = leco_fmt_err_word(ci->state, ci->err);
 
 	if (!bufsz)
 		return 0;
 	buf[0] = 0;
-	sb_add(&b, in->time);
+	sb_add(&b, time);
 	sb_add(&b, " :: ");
-	sb_add(&b, in->user);
+	sb_add(&b, ci->user);
 	sb_add(&b, " :: ");
-	sb_add(&b, in->cmd);
-	if (in->label && in->label[0] && strcmp(in->label, in->cmd)) {
+	sb_add(&b, ci->cmd);
+	if (ci->unit && ci->unit[0] && strcmp(ci->unit, ci->cmd)) {
 		sb_add(&b, " [");
-		sb_add(&b, in->label);
+		sb_add(&b, ci->unit);
 		sb_add(&b, "]");
 	}
 	sb_add(&b, " :: ");
 	if (f->local_endpoint) {
-		sb_ep(&b, in->laddr, in->lport, in->proto);
+		sb_ep(&b, ci->laddr, ci->lport, ci->proto);
 		sb_add(&b, " :: ");
 	}
-	if (in->dir == LECO_DIR_IN)
+	if (ci->dir == LECO_DIR_IN)
 		sb_add(&b, "<- ");
-	sb_ep(&b, in->raddr, in->rport, in->proto);
+	sb_ep(&b, ci->raddr, ci->rport, ci->proto);
 	if (word) {
 		sb_add(&b, " ");
 		sb_add(&b, word);
 	}
 	sb_add(&b, " :: ");
-	if (in->rx + in->tx >= f->traffic_min) {
+	if (ci->rx + ci->tx >= f->traffic_min) {
 		char rx[32], tx[32];
 
-		leco_fmt_size(rx, sizeof(rx), in->rx);
-		leco_fmt_size(tx, sizeof(tx), in->tx);
+		leco_fmt_size(rx, sizeof(rx), ci->rx);
+		leco_fmt_size(tx, sizeof(tx), ci->tx);
 		sb_add(&b, "v ");
 		sb_add(&b, rx);
 		sb_add(&b, " / ");

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "rules.h"
+#include "ini.h"
 
 static bool is_ws(char c)
 {
@@ -63,6 +63,21 @@ static int grow(char **buf, size_t *cap, size_t need)
 	return 0;
 }
 
+/* [s, e), trimmed, into *buf as a NUL-terminated string; its length in *len (may be NULL). */
+static int set_trimmed(char **buf, size_t *cap, const char *s, const char *e, size_t *len)
+{
+	int err;
+
+	trim(&s, &e);
+	if ((err = grow(buf, cap, e - s + 1)))
+		return err;
+	memcpy(*buf, s, e - s);
+	(*buf)[e - s] = '\0';
+	if (len)
+		*len = e - s;
+	return 0;
+}
+
 /* Record where the value bytes from `off` on come from (one entry per line of the value) */
 static int seg_push(struct ini_state *st, size_t off, unsigned int line, unsigned int col)
 {
@@ -88,6 +103,101 @@ static int flush(struct ini_state *st, ini_cb cb, void *ctx)
 	return cb(ctx, &st->it);
 }
 
+/* A "[section]" header, [s, e) trimmed and without its comment. */
+static int section_line(struct ini_state *st, const char *ls, const char *s, const char *e,
+			unsigned int lineno, ini_cb cb, void *ctx)
+{
+	struct ini_item h = {
+		.line = lineno, .section_line = lineno, .key_col = (unsigned)(s - ls) + 1};
+	int err;
+
+	if ((err = set_trimmed(&st->sec, &st->sec_cap, s + 1, e - 1, NULL)))
+		return err;
+	h.section = st->sec;
+	st->it.section = st->sec;
+	st->it.section_line = lineno;
+	return cb(ctx, &h);
+}
+
+/* An indented line after a key line: appended to its value with one space. */
+static int continuation_line(struct ini_state *st, const char *ls, const char *s, const char *e,
+			     unsigned int lineno)
+{
+	size_t add, cur = st->it.value_len;
+	int err;
+
+	e = strip_comment(s, e);
+	trim(&s, &e);
+	if (!(add = e - s))
+		return 0;
+	if ((err = grow(&st->val, &st->val_cap, cur + add + 2)))
+		return err;
+	if (cur)
+		st->val[cur++] = ' ';
+	if ((err = seg_push(st, cur, lineno, (unsigned)(s - ls) + 1)))
+		return err;
+	memcpy(st->val + cur, s, add);
+	st->it.value_len = cur + add;
+	st->val[st->it.value_len] = '\0';
+	return 0;
+}
+
+/* "key = value" (or a key alone) in [s, e); the item is passed on when its value is complete. */
+static int key_line(struct ini_state *st, const char *ls, const char *s, const char *e,
+		    const char *eq, unsigned int lineno)
+{
+	const char *ks = s, *ke = eq ? eq : e, *vs = eq ? eq + 1 : e,
+		   *ve = eq ? strip_comment(vs, e) : e;
+	int err;
+
+	if ((err = set_trimmed(&st->key, &st->key_cap, ks, ke, &st->it.key_len)) ||
+	    (err = set_trimmed(&st->val, &st->val_cap, vs, ve, &st->it.value_len)))
+		return err;
+	trim(&ks, &ke);
+	trim(&vs, &ve);
+	st->it.key = st->key;
+	st->it.line = lineno;
+	st->it.key_col = (unsigned)(ks - ls) + 1;
+	st->it.has_eq = eq != NULL;
+	st->it.nsegs = 0;
+	if ((err = seg_push(st, 0, lineno, (unsigned)(vs - ls) + 1)))
+		return err;
+	st->pending = true;
+	return 0;
+}
+
+/* One line [ls, le) without its newline. */
+static int one_line(struct ini_state *st, const char *ls, const char *le, unsigned int lineno,
+		    ini_cb cb, void *ctx)
+{
+	const char *s = ls, *e = le, *eq;
+	int err;
+
+	if (le > ls && le[-1] == '\r')
+		e = --le;
+	/* a UTF-8 byte order mark, as some editors save (columns still count its bytes) */
+	if (lineno == 1 && e - s >= 3 && !memcmp(s, "\xef\xbb\xbf", 3))
+		s += 3;
+	trim(&s, &e);
+	if (s == e || *s == '#' || *s == ';')
+		return flush(st, cb, ctx); /* blank or comment line: ends a continuation */
+	if (s > ls && st->pending)
+		return continuation_line(st, ls, s, e, lineno);
+	if ((err = flush(st, cb, ctx)))
+		return err;
+	eq = memchr(s, '=', e - s);
+	if (!eq) {
+		const char *ce = strip_comment(s, e), *cs = s;
+
+		trim(&cs, &ce);
+		if (ce - cs >= 2 && *cs == '[' && ce[-1] == ']')
+			return section_line(st, ls, cs, ce, lineno, cb, ctx);
+		s = cs;
+		e = ce;
+	}
+	return key_line(st, ls, s, e, eq, lineno);
+}
+
 int ini_parse(const char *text, size_t len, ini_cb cb, void *ctx, unsigned int *bad_line)
 {
 	struct ini_state st = {0};
@@ -95,13 +205,10 @@ int ini_parse(const char *text, size_t len, ini_cb cb, void *ctx, unsigned int *
 	unsigned int lineno = 0;
 	int err = 0;
 
-	if (grow(&st.val, &st.val_cap, 1) || grow(&st.key, &st.key_cap, 1)) {
+	if (grow(&st.val, &st.val_cap, 1) || grow(&st.key, &st.key_cap, 1))
 		err = -ENOMEM;
-		goto out;
-	}
-	while (p < end) {
-		const char *nl = memchr(p, '\n', end - p);
-		const char *ls = p, *le = nl ? nl : end;
+	while (!err && p < end) {
+		const char *nl = memchr(p, '\n', end - p), *ls = p, *le = nl ? nl : end;
 
 		p = nl ? nl + 1 : end;
 		lineno++;
@@ -109,99 +216,12 @@ int ini_parse(const char *text, size_t len, ini_cb cb, void *ctx, unsigned int *
 			if (bad_line)
 				*bad_line = lineno;
 			err = -EINVAL;
-			goto out;
+			break;
 		}
-		if (le > ls && le[-1] == '\r')
-			le--;
-
-		const char *s = ls, *e = le;
-		/* a UTF-8 byte order mark, as some editors save (columns still count its bytes) */
-		if (lineno == 1 && e - s >= 3 && !memcmp(s, "\xef\xbb\xbf", 3))
-			s += 3;
-		trim(&s, &e);
-		if (s == e || *s == '#' || *s == ';') {
-			/* blank or comment line: ends a continuation */
-			if ((err = flush(&st, cb, ctx)))
-				goto out;
-			continue;
-		}
-		if (s > ls && st.pending) {
-			/* continuation of the previous key's value */
-			e = strip_comment(s, e);
-			trim(&s, &e);
-			size_t add = e - s, cur = st.it.value_len;
-			if (add == 0)
-				continue;
-			if ((err = grow(&st.val, &st.val_cap, cur + add + 2)))
-				goto out;
-			if (cur)
-				st.val[cur++] = ' ';
-			if ((err = seg_push(&st, cur, lineno, (unsigned)(s - ls) + 1)))
-				goto out;
-			memcpy(st.val + cur, s, add);
-			st.it.value_len = cur + add;
-			st.val[st.it.value_len] = '\0';
-			continue;
-		}
-		if ((err = flush(&st, cb, ctx)))
-			goto out;
-
-		const char *eq = memchr(s, '=', e - s);
-		if (!eq) {
-			const char *ce = strip_comment(s, e), *cs = s;
-			trim(&cs, &ce);
-			if (ce - cs >= 2 && *cs == '[' && ce[-1] == ']') {
-				/* [section] */
-				const char *ns = cs + 1, *ne = ce - 1;
-				trim(&ns, &ne);
-				if ((err = grow(&st.sec, &st.sec_cap, ne - ns + 1)))
-					goto out;
-				memcpy(st.sec, ns, ne - ns);
-				st.sec[ne - ns] = '\0';
-				struct ini_item h = {.section = st.sec,
-						     .section_line = lineno,
-						     .line = lineno,
-						     .key_col = (unsigned)(cs - ls) + 1};
-				st.it.section = st.sec;
-				st.it.section_line = lineno;
-				if ((err = cb(ctx, &h)))
-					goto out;
-				continue;
-			}
-			s = cs;
-			e = ce;
-		}
-
-		/* key line */
-		const char *ks = s, *ke = eq ? eq : e;
-		trim(&ks, &ke);
-		if ((err = grow(&st.key, &st.key_cap, ke - ks + 1)))
-			goto out;
-		memcpy(st.key, ks, ke - ks);
-		st.key[ke - ks] = '\0';
-
-		const char *vs = eq ? eq + 1 : e, *ve = e;
-		if (eq)
-			ve = strip_comment(vs, ve);
-		trim(&vs, &ve);
-		if ((err = grow(&st.val, &st.val_cap, ve - vs + 1)))
-			goto out;
-		memcpy(st.val, vs, ve - vs);
-		st.val[ve - vs] = '\0';
-
-		st.it.key = st.key;
-		st.it.key_len = ke - ks;
-		st.it.line = lineno;
-		st.it.key_col = (unsigned)(ks - ls) + 1;
-		st.it.has_eq = eq != NULL;
-		st.it.value_len = ve - vs;
-		st.it.nsegs = 0;
-		if ((err = seg_push(&st, 0, lineno, (unsigned)(vs - ls) + 1)))
-			goto out;
-		st.pending = true;
+		err = one_line(&st, ls, le, lineno, cb, ctx);
 	}
-	err = flush(&st, cb, ctx);
-out:
+	if (!err)
+		err = flush(&st, cb, ctx);
 	free(st.it.segs);
 	free(st.key);
 	free(st.val);

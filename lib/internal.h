@@ -16,7 +16,9 @@
 #include "bpf/leco.h"
 #include "cgroup2.h"
 #include "config.h"
+#include "hash.h"
 #include "leco.h"
+#include "sanitize.h"
 
 #define LECO_NS 1000000000ULL
 
@@ -34,9 +36,6 @@ static inline int64_t leco_mono_to_real(uint64_t t, uint64_t now_mono, int64_t n
 const char *leco_owner_name(int owner);
 
 /* ---- small helpers (lib/cache.c) ---------------------------------------- */
-
-uint64_t leco_hash(const void *data, size_t len, uint64_t seed);
-uint64_t leco_hash_str(const char *s);
 
 /*
  * A bounded cache of strings keyed by a 64-bit key, optionally with a string key
@@ -61,23 +60,6 @@ struct leco_arena {
 const char *leco_arena_strdup(struct leco_arena *a, const char *s);
 void leco_arena_reset(struct leco_arena *a);
 void leco_arena_free(struct leco_arena *a);
-
-/* ---- hostile text (lib/sanitize.c) --------------------------------------- */
-
-/*
- * Copy at most `len` bytes of `src` (stopping at a NUL) to `dst` (`dstsz` bytes,
- * always NUL-terminated): invalid UTF-8 becomes U+FFFD, control characters
- * (C0, DEL, C1) are dropped, runs of ':' of length >= 2 become '-' (so no field
- * separator " :: " can be forged), leading/trailing spaces are trimmed. Never
- * cuts a UTF-8 sequence. Returns the length written.
- */
-size_t leco_sanitize(char *dst, size_t dstsz, const char *src, size_t len);
-/* Same, for whole lines (rule output): only control characters and invalid UTF-8. */
-size_t leco_sanitize_line(char *dst, size_t dstsz, const char *src, size_t len);
-/* Number of code points in valid UTF-8 `s`. */
-size_t leco_utf8_len(const char *s);
-/* Byte offset of the `n`-th code point of valid UTF-8 `s` (strlen if shorter). */
-size_t leco_utf8_off(const char *s, size_t n);
 
 /* ---- annotation: users, processes, cgroups ------------------------------- */
 
@@ -178,19 +160,11 @@ void leco_fmt_addr(char *buf, size_t bufsz, const uint8_t addr[16], int family_i
 /* Short word for a failure errno ("refused", "timeout", ...). */
 const char *leco_fmt_err_word(int state, int err);
 
-struct leco_fmt_in {
-	const char *time; /* time field */
-	const char *user;
-	const char *cmd;
-	const char *label; /* "" none */
-	const char *laddr, *raddr;
-	uint16_t lport, rport;
-	int proto, dir, state, err;
-	uint64_t rx, tx;
-};
-/* The display line; returns its length (truncated to bufsz - 1). */
-size_t leco_fmt_line(char *buf, size_t bufsz, const struct leco_format_conf *f,
-		     const struct leco_fmt_in *in);
+struct leco_conn_info;
+/* The display line of an annotated connection (lib/annotate.h) whose time field is `time`;
+ * returns its length (truncated to bufsz - 1). */
+size_t leco_fmt_line(char *buf, size_t bufsz, const struct leco_format_conf *f, const char *time,
+		     const struct leco_conn_info *ci);
 
 /* ---- connection table (lib/conntab.c) --------------------------------- */
 
@@ -228,7 +202,7 @@ int leco_conntab_put(struct leco_conntab *t, const struct leco_key *k, const str
 /* End a snapshot: forget entries it did not contain, and closed ones that aged out by now. */
 void leco_conntab_end(struct leco_conntab *t, uint64_t now);
 
-/* ---- reader (lib/reader.c, lib/view.c) ---------------------------------- */
+/* ---- reader (lib/reader.c; the steps: lib/annotate.c, lib/view.c) ------- */
 
 struct leco_reader {
 	char *pin_dir, *config_path, *config_text;
@@ -257,7 +231,10 @@ struct leco_reader {
 	struct leco_users *users;
 	struct leco_proc *proc;
 	struct leco_cgroups *cgroups;
-	struct leco_cache *memo; /* raw line -> rules result */
+	struct leco_annot_slot **annot;	       /* per table entry: what lib/annotate.c keeps */
+	struct leco_annot_slot *annot_scratch; /* the annotation made last, not kept (yet) */
+	const struct leco_ct_ent *annot_scratch_for; /* ... and its entry */
+	uint32_t annot_cap, annot_epoch;
 
 	struct leco_line *lines;
 	size_t nlines, cap_lines;

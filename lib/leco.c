@@ -1,5 +1,10 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-/* Library-wide trivia: version, state and owner names. */
+/* Library-wide trivia: the version, and the one spelling of every name the outputs share
+ * (states, directions, protocols, errnos, owners). */
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+
 #include "internal.h"
 
 #define STR_(x) #x
@@ -12,22 +17,54 @@ LECO_API const char *leco_version(void)
 
 LECO_API const char *leco_state_name(int state)
 {
-	switch (state) {
-	case LECO_STATE_CONNECTING:
-		return "connecting";
-	case LECO_STATE_ESTABLISHED:
-		return "established";
-	case LECO_STATE_FAILED:
-		return "failed";
-	case LECO_STATE_BLOCKED:
-		return "blocked";
-	case LECO_STATE_CLOSED:
-		return "closed";
-	case LECO_STATE_ACTIVE:
-		return "active";
-	default:
-		return "unknown";
-	}
+	static const char *const names[] = {
+		[LECO_STATE_UNKNOWN] = "unknown",	  [LECO_STATE_CONNECTING] = "connecting",
+		[LECO_STATE_ESTABLISHED] = "established", [LECO_STATE_FAILED] = "failed",
+		[LECO_STATE_BLOCKED] = "blocked",	  [LECO_STATE_CLOSED] = "closed",
+		[LECO_STATE_ACTIVE] = "active",
+	};
+
+	return state > 0 && state < (int)(sizeof(names) / sizeof(*names)) ? names[state]
+									  : "unknown";
+}
+
+LECO_API const char *leco_reader_state_name(int state)
+{
+	static const char *const names[] = {
+		[LECO_READER_OK] = "ok",
+		[LECO_READER_NO_PROBES] = "no_probes",
+		[LECO_READER_NO_ACCESS] = "no_access",
+		[LECO_READER_BAD_LAYOUT] = "bad_layout",
+		[LECO_READER_CONFIG] = "config_error",
+		[LECO_READER_DETACHED] = "detached",
+	};
+
+	return state >= 0 && state < (int)(sizeof(names) / sizeof(*names)) ? names[state]
+									   : "unknown";
+}
+
+LECO_API const char *leco_direction_name(int dir)
+{
+	return dir == LECO_DIRECTION_IN ? "in" : "out";
+}
+
+LECO_API const char *leco_proto_name(int proto)
+{
+	return proto == IPPROTO_TCP ? "tcp" : proto == IPPROTO_UDP ? "udp" : "other";
+}
+
+LECO_API const char *leco_errno_name(int err, char *buf, size_t size)
+{
+	const char *n;
+
+	if (err <= 0)
+		return NULL;
+	if ((n = strerrorname_np(err)))
+		return n;
+	if (!buf || !size)
+		return NULL;
+	snprintf(buf, size, "E%d", err);
+	return buf;
 }
 
 const char *leco_owner_name(int owner)

@@ -12,13 +12,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "internal.h"
-
-#ifndef LECO_DEFAULT_PIN_DIR
-#define LECO_DEFAULT_PIN_DIR "/sys/fs/bpf/leco"
-#endif
-#define MEMO_MAX    4096
-#define MEMO_TTL_NS (3600ULL * LECO_NS)
+#include "annotate.h"
 
 static uint64_t real_mono(void *ctx)
 {
@@ -66,6 +60,7 @@ static int copy_opts(struct leco_reader_opts *o, const struct leco_reader_opts *
 		OPT_FIELD(pin_dir),   OPT_FIELD(config_path), OPT_FIELD(config_text),
 		OPT_FIELD(proc_root), OPT_FIELD(cgroup_root), OPT_FIELD(passwd_path),
 		OPT_FIELD(clock),     OPT_FIELD(raw),	      OPT_FIELD(max_lines),
+		OPT_FIELD(config),
 	};
 
 	memset(o, 0, sizeof(*o));
@@ -102,11 +97,11 @@ static void use_config(struct leco_reader *r, struct leco_config *cfg)
 	r->tab.keep_ns =
 		(uint64_t)(2 * r->vconf.fade_time_s > 600 ? 2 * r->vconf.fade_time_s : 600) *
 		LECO_NS;
-	leco_cache_clear(r->memo);
 	if (r->proc)
 		leco_proc_set_cut(r->proc, r->fconf.script_cut);
 	if (r->cgroups)
 		leco_cgroups_set_cut(r->cgroups, r->fconf.label_cut);
+	leco_annotate_invalidate(r);
 }
 
 static bool same_stat(const struct stat *a, const struct stat *b)
@@ -171,7 +166,7 @@ LECO_API void leco_reader_free(struct leco_reader *r)
 	leco_users_free(r->users);
 	leco_proc_free(r->proc);
 	leco_cgroups_free(r->cgroups);
-	leco_cache_free(r->memo);
+	leco_annotate_free(r);
 	leco_arena_free(&r->arena);
 	free(r->lines);
 	free(r->order);
@@ -183,6 +178,27 @@ LECO_API void leco_reader_free(struct leco_reader *r)
 	free(r);
 }
 
+/* The caller's options, copied into `o` and checked; an error message in `err`. */
+static int check_opts(struct leco_reader_opts *o, const struct leco_reader_opts *opts,
+		      struct leco_error *err)
+{
+	int ret = copy_opts(o, opts);
+
+	if (ret == -ERANGE)
+		return set_err(
+			err, -EINVAL,
+			"invalid options: .sz ends inside a field (build them with LECO_OPTS)");
+	if (ret)
+		return set_err(err, -EINVAL,
+			       "invalid options: unknown fields (built against a newer libleco?)");
+	if (!!o->config_path + !!o->config_text + !!o->config > 1)
+		return set_err(err, -EINVAL,
+			       "invalid options: give one of config_path, config_text and config");
+	if (o->clock && (!o->clock->mono_ns || !o->clock->real_ns))
+		return set_err(err, -EINVAL, "invalid options: clock without functions");
+	return 0;
+}
+
 LECO_API int leco_reader_open(const struct leco_reader_opts *opts, struct leco_reader **reader,
 			      struct leco_error *err)
 {
@@ -192,20 +208,8 @@ LECO_API int leco_reader_open(const struct leco_reader_opts *opts, struct leco_r
 
 	if (!reader)
 		return set_err(err, -EINVAL, "no reader pointer given");
-	ret = copy_opts(&o, opts);
-	if (ret == -ERANGE)
-		return set_err(
-			err, -EINVAL,
-			"invalid options: .sz ends inside a field (build them with LECO_OPTS)");
-	if (ret)
-		return set_err(err, -EINVAL,
-			       "invalid options: unknown fields (built against a newer libleco?)");
-	if (o.config_path && o.config_text)
-		return set_err(err, -EINVAL,
-			       "invalid options: both config_path and "
-			       "config_text given");
-	if (o.clock && (!o.clock->mono_ns || !o.clock->real_ns))
-		return set_err(err, -EINVAL, "invalid options: clock without functions");
+	if ((ret = check_opts(&o, opts, err)))
+		return ret;
 	r = calloc(1, sizeof(*r));
 	if (!r)
 		return set_err(err, -ENOMEM, "out of memory");
@@ -218,10 +222,9 @@ LECO_API int leco_reader_open(const struct leco_reader_opts *opts, struct leco_r
 	r->pin_dir = strdup(o.pin_dir ? o.pin_dir : LECO_DEFAULT_PIN_DIR);
 	r->config_path = o.config_path ? strdup(o.config_path) : NULL;
 	r->config_text = o.config_text ? strdup(o.config_text) : NULL;
-	r->memo = leco_cache_new(MEMO_MAX, MEMO_TTL_NS, true);
 	r->users = leco_users_new(o.passwd_path);
 	if (!r->pin_dir || (o.config_path && !r->config_path) ||
-	    (o.config_text && !r->config_text) || !r->memo || !r->users) {
+	    (o.config_text && !r->config_text) || !r->users) {
 		leco_reader_free(r);
 		return set_err(err, -ENOMEM, "out of memory");
 	}
@@ -235,6 +238,8 @@ LECO_API int leco_reader_open(const struct leco_reader_opts *opts, struct leco_r
 		leco_reader_free(r);
 		return set_err(err, -ENOMEM, "out of memory");
 	}
+	if (o.config)
+		use_config(r, o.config); /* taken over only now that nothing can fail */
 	r->msg[0] = 0;
 	r->state = LECO_READER_NO_PROBES;
 	*reader = r;
@@ -354,10 +359,12 @@ static void check_config(struct leco_reader *r)
 		r->state = LECO_READER_CONFIG;
 }
 
-/* After a snapshot was read: forget what it did not hold, reload the config, build the view. */
+/* After a snapshot was read: forget what it did not hold, reload the config, build the view
+ * (which annotates the connections it shows). */
 static int finish_poll(struct leco_reader *r)
 {
 	leco_conntab_end(&r->tab, r->now_mono);
+	leco_annotate_sweep(r);
 	r->snap_mono = r->now_mono;
 	r->state = r->attached && r->maps.detached[0] ? LECO_READER_DETACHED : LECO_READER_OK;
 	check_config(r);

@@ -1,18 +1,10 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /* Text chosen by whoever runs a process (comm, argv, cgroup and user names) is hostile. */
+#include <stdbool.h>
 #include <string.h>
 
-#include "internal.h"
+#include "sanitize.h"
 #include "utf8.h"
-
-/* Control and invisible direction-changing characters (the LRM/RLM/ALM marks,
- * embeddings, overrides and isolates): never displayed. */
-static bool cp_dropped(unsigned int cp)
-{
-	return cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp < 0xa0) || cp == 0x061c ||
-	       cp == 0x200e || cp == 0x200f || cp == 0x2028 || cp == 0x2029 ||
-	       (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069) || cp == 0xfeff;
-}
 
 static size_t sanitize(char *dst, size_t dstsz, const char *src, size_t len, bool fields)
 {
@@ -33,7 +25,7 @@ static size_t sanitize(char *dst, size_t dstsz, const char *src, size_t len, boo
 			out = "\xef\xbf\xbd"; /* U+FFFD */
 			outn = 3;
 			n = 1;
-		} else if (cp_dropped(cp)) {
+		} else if (leco_cp_hidden(cp)) {
 			i += n;
 			continue;
 		}

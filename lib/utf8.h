@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The one UTF-8 decoder: header-only, so that the library (lib/sanitize.c)
- * and the CLI (tools/output.c), which sees only libleco's public API, use the
- * same code.
+ * The one UTF-8 decoder and the one list of characters never displayed:
+ * header-only, so that the library (lib/sanitize.c) and the CLI (tools/),
+ * which sees only libleco's public API, use the same code.
  */
 #ifndef LECO_UTF8_H
 #define LECO_UTF8_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* Decode one UTF-8 sequence at s[0..len), len >= 1; returns its length, 0 if invalid
@@ -39,6 +40,20 @@ static inline size_t leco_utf8_decode(const unsigned char *s, size_t len, unsign
 		return 0;
 	*cp = c;
 	return n;
+}
+
+/*
+ * Characters that are never displayed: controls (C0, DEL, C1), which can change a terminal's
+ * state, and the invisible marks that change the order in which other text is shown (LRM, RLM,
+ * ALM, embeddings, overrides, isolates, line and paragraph separators, BOM). Other invisible
+ * characters (U+200B zero-width space, ZWJ, ZWNJ) change neither and are kept: dropping them
+ * would make a disguised name byte-identical to the one it imitates (doc/format.md).
+ */
+static inline bool leco_cp_hidden(unsigned int cp)
+{
+	return cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp < 0xa0) || cp == 0x061c ||
+	       cp == 0x200e || cp == 0x200f || cp == 0x2028 || cp == 0x2029 ||
+	       (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069) || cp == 0xfeff;
 }
 
 #endif /* LECO_UTF8_H */

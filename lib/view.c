@@ -1,15 +1,18 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * The view: connections newest activity first, each formatted, run through the
- * rules (memoized per distinct line), grouped into slots by group key; the first
- * (newest) connection of a group owns its slot; at most max-lines slots.
+ * The lines view: connections newest activity first, each annotated
+ * (lib/annotate.c), formatted (lib/format.c), run through the rules (whose
+ * results the rule engine caches per distinct line) and grouped into slots by
+ * group key; the first (newest) connection of a group owns its slot; at most
+ * max-lines slots. What this file adds to an annotated connection are the
+ * display fields: text, raw, group, age, alpha, is_new, changed.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "annotate.h"
 
 #define LINE_MAX_BYTES 2048
 
@@ -70,42 +73,23 @@ static bool slot_add(uint64_t *slots, size_t cap, uint64_t h)
 }
 
 /*
- * Rules for one raw line, memoized: out_text/out_group point into `buf`.
+ * The rules for one raw line (their results are cached by the rule engine, and sanitized).
  * Returns false when the line is dropped.
  */
-static bool apply_rules(struct leco_reader *r, const char *raw, char *buf, size_t bufsz,
-			const char **text, const char **group)
+static bool apply_rules(struct leco_reader *r, const char *raw, const char **text,
+			const char **group)
 {
-	uint64_t h = leco_hash_str(raw);
-	const char *m = leco_cache_get(r->memo, h, raw, r->now_mono);
+	struct leco_rx_result res;
 
 	*text = raw;
 	*group = raw;
-	if (!m) {
-		struct leco_rx_result res = {0};
-		char t[LINE_MAX_BYTES], g[LINE_MAX_BYTES];
-
-		if (leco_config_apply(r->cfg, raw, strlen(raw), &res) < 0)
-			res = (struct leco_rx_result){.text = raw};
-		leco_sanitize_line(t, sizeof(t), res.text ? res.text : raw,
-				   strlen(res.text ? res.text : raw));
-		leco_sanitize_line(g, sizeof(g), res.group ? res.group : "",
-				   strlen(res.group ? res.group : ""));
-		/* "D" dropped, "G" grouped, "-" neither; then text \n group */
-		snprintf(buf, bufsz, "%c%s\n%s", res.dropped ? 'D' : res.grouped ? 'G' : '-', t, g);
-		leco_cache_put(r->memo, h, raw, buf, r->now_mono);
-	} else {
-		snprintf(buf, bufsz, "%s", m);
-	}
-	if (buf[0] == 'D')
+	if (r->raw || !r->cfg || leco_config_apply(r->cfg, raw, strlen(raw), &res) < 0)
+		return true;
+	if (res.dropped)
 		return false;
-	char *nl = strchr(buf + 1, '\n');
-
-	if (nl)
-		*nl = 0;
-	*text = buf + 1;
-	if (buf[0] == 'G' && nl)
-		*group = nl + 1;
+	*text = res.text;
+	if (res.grouped)
+		*group = res.group;
 	return true;
 }
 
@@ -116,157 +100,124 @@ static const char *adup(struct leco_reader *r, const char *s)
 	return p ? p : "";
 }
 
-int leco_view_build(struct leco_reader *r)
+/* A rule's result as a line shows it: at most LINE_MAX_BYTES - 1 bytes, cut between characters. */
+static const char *clip(const char *s, char *buf)
+{
+	if (strnlen(s, LINE_MAX_BYTES) < LINE_MAX_BYTES)
+		return s;
+	leco_sanitize_line(buf, LINE_MAX_BYTES, s, strlen(s));
+	return buf;
+}
+
+/* Grow *p to hold n elements of `size` bytes; -ENOMEM. */
+static int reserve(void **p, size_t *cap, size_t n, size_t size)
+{
+	void *np;
+
+	if (n <= *cap)
+		return 0;
+	if (!(np = realloc(*p, n * size)))
+		return -ENOMEM;
+	*p = np;
+	*cap = n;
+	return 0;
+}
+
+/* Every used entry into the heap r->order; returns their count. */
+static int order_entries(struct leco_reader *r, size_t *n)
 {
 	struct leco_conntab *t = &r->tab;
-	size_t n = 0, max_lines = r->max_lines_opt ? r->max_lines_opt : r->vconf.max_lines;
+
+	*n = 0;
+	if (reserve((void **)&r->order, &r->cap_order, t->used, sizeof(*r->order)))
+		return -ENOMEM;
+	for (uint32_t i = 0; i < t->nents; i++)
+		if (t->ents[i].used)
+			r->order[(*n)++] = &t->ents[i];
+	for (size_t i = *n / 2; i-- > 0;)
+		sift_down(r->order, *n, i);
+	return 0;
+}
+
+/* A line from an annotated connection and what the rules made of its raw text. */
+static void line_fill(struct leco_reader *r, struct leco_line *l, struct leco_ct_ent *e,
+		      const struct leco_conn_info *ci, const char *raw, const char *text,
+		      const char *group)
+{
+	const struct leco_conn *c = &e->c;
+	uint64_t th;
+
+	memset(l, 0, sizeof(*l));
+	l->raw = adup(r, raw);
+	l->text = text == raw ? l->raw : adup(r, text);
+	l->group = group == raw ? l->raw : adup(r, group);
+	l->age = r->now_mono > c->last_ns ? (double)(r->now_mono - c->last_ns) / LECO_NS : 0;
+	l->alpha = leco_fade_alpha(&r->vconf, l->age);
+	l->is_new = (r->now_mono > c->first_ns ? (double)(r->now_mono - c->first_ns) / LECO_NS
+					       : 0) < r->vconf.new_s;
+	/* text too: a config reload, or HH:MM turning into -1d, rewrites an idle line */
+	th = leco_hash_str(l->text);
+	l->changed = ci->first_poll || e->prev_rx != c->rx_bytes || e->prev_tx != c->tx_bytes ||
+		     e->prev_state != c->state || e->prev_last_ns != c->last_ns ||
+		     e->shown_hash != th;
+	e->shown_hash = th;
+	l->state = ci->state, l->dir = ci->dir, l->err = ci->err;
+	l->proto = ci->proto, l->family = ci->family;
+	snprintf(l->laddr, sizeof(l->laddr), "%s", ci->laddr);
+	snprintf(l->raddr, sizeof(l->raddr), "%s", ci->raddr);
+	l->lport = ci->lport, l->rport = ci->rport;
+	l->rx = ci->rx, l->tx = ci->tx;
+	l->rx_rate = ci->rx_rate, l->tx_rate = ci->tx_rate;
+	l->pid = ci->pid, l->uid = ci->uid;
+	l->comm = adup(r, ci->comm), l->cmd = adup(r, ci->cmd), l->exe = adup(r, ci->exe);
+	l->user = adup(r, ci->user), l->cgroup = adup(r, ci->cgroup), l->unit = adup(r, ci->unit);
+	l->first_seen = ci->first_seen, l->last_seen = ci->last_seen;
+	l->cookie = ci->cookie;
+	l->owner = ci->owner, l->restarted = ci->restarted, l->count = ci->count;
+}
+
+/* Entry `e` as the next line, unless the rules drop it or a newer connection owns its slot. */
+static void view_add(struct leco_reader *r, struct leco_ct_ent *e, size_t slot_cap)
+{
+	char timef[32], raw[LINE_MAX_BYTES], tbuf[LINE_MAX_BYTES], gbuf[LINE_MAX_BYTES];
+	const struct leco_conn *c = &e->c;
+	const char *text, *group;
+	struct leco_conn_info ci;
+	double td = r->now_mono > c->first_ns ? (double)(r->now_mono - c->first_ns) / LECO_NS : 0;
+
+	/* most connections a poll looks at are not shown (older ones in a full slot, dropped
+	 * lines): only what is shown is kept (lib/annotate.h) */
+	leco_annotate_peek(r, e, &ci);
+	leco_fmt_time(timef, sizeof(timef), e->first_real_ns, td, r->fconf.reltime_after_s);
+	leco_fmt_line(raw, sizeof(raw), &r->fconf, timef, &ci);
+	if (!apply_rules(r, raw, &text, &group))
+		return;
+	text = clip(text, tbuf);
+	group = clip(group, gbuf);
+	if (!slot_add(r->slots, slot_cap, leco_hash_str(group)))
+		return; /* a newer connection owns this slot */
+	line_fill(r, &r->lines[r->nlines++], e, &ci, raw, text, group);
+	leco_annotate_keep(r, e);
+}
+
+int leco_view_build(struct leco_reader *r)
+{
+	size_t n, max_lines = r->max_lines_opt ? r->max_lines_opt : r->vconf.max_lines;
 	size_t slot_cap = 16;
-	double dt = r->prev_poll_mono && r->now_mono > r->prev_poll_mono
-			    ? (double)(r->now_mono - r->prev_poll_mono) / LECO_NS
-			    : 0;
 
 	leco_arena_reset(&r->arena);
 	r->nlines = 0;
-	if (t->used > r->cap_order) {
-		struct leco_ct_ent **o = realloc(r->order, t->used * sizeof(*o));
-
-		if (!o)
-			return -ENOMEM;
-		r->order = o;
-		r->cap_order = t->used;
-	}
-	for (uint32_t i = 0; i < t->nents; i++)
-		if (t->ents[i].used)
-			r->order[n++] = &t->ents[i];
-	for (size_t i = n / 2; i-- > 0;)
-		sift_down(r->order, n, i);
-
+	if (order_entries(r, &n))
+		return -ENOMEM;
 	if (max_lines > n)
 		max_lines = n;
 	while (slot_cap < max_lines * 2)
 		slot_cap <<= 1;
-	if (slot_cap > r->cap_slots) {
-		uint64_t *s = realloc(r->slots, slot_cap * sizeof(*s));
-
-		if (!s)
-			return -ENOMEM;
-		r->slots = s;
-		r->cap_slots = slot_cap;
-	}
+	if (reserve((void **)&r->slots, &r->cap_slots, slot_cap, sizeof(*r->slots)) ||
+	    reserve((void **)&r->lines, &r->cap_lines, max_lines, sizeof(*r->lines)))
+		return -ENOMEM;
 	memset(r->slots, 0, slot_cap * sizeof(*r->slots));
-	if (max_lines > r->cap_lines) {
-		struct leco_line *l = realloc(r->lines, max_lines * sizeof(*l));
-
-		if (!l)
-			return -ENOMEM;
-		r->lines = l;
-		r->cap_lines = max_lines;
-	}
-
-	for (size_t left = n; left && r->nlines < max_lines;) {
-		struct leco_ct_ent *e = heap_pop(r->order, &left);
-		const struct leco_conn *c = &e->c;
-		struct leco_line *l = &r->lines[r->nlines];
-		char comm[LECO_COMM_LEN * 3 + 4], timef[32], la[48], ra[48];
-		char raw[LINE_MAX_BYTES], memo[LINE_MAX_BYTES * 2 + 4];
-		const char *user, *text, *group, *cgpath, *unit;
-		struct leco_proc_info pi;
-		double td = r->now_mono > c->first_ns
-				    ? (double)(r->now_mono - c->first_ns) / LECO_NS
-				    : 0;
-		int fam = 4;
-
-		leco_sanitize(comm, sizeof(comm), c->comm, strnlen(c->comm, LECO_COMM_LEN));
-		leco_proc_lookup(r->proc, c->tgid, comm,
-				 c->flags & LECO_F_SCRIPT ? c->script : NULL, r->now_mono, &pi);
-		user = leco_users_name(r->users, c->uid, r->now_mono);
-		cgpath = adup(r, leco_cgroups_path(r->cgroups, c->cgroup_id, r->now_mono));
-		unit = adup(r, leco_cgroups_label(r->cgroups, c->cgroup_id, r->now_mono));
-		leco_fmt_time(timef, sizeof(timef), e->first_real_ns, td, r->fconf.reltime_after_s);
-		leco_fmt_addr(la, sizeof(la), c->laddr, c->family, &fam);
-		leco_fmt_addr(ra, sizeof(ra), c->raddr, c->family, &fam);
-
-		struct leco_fmt_in in = {
-			.time = timef,
-			.user = user,
-			.cmd = pi.cmd,
-			.label = unit,
-			.laddr = la,
-			.raddr = ra,
-			.lport = c->lport,
-			.rport = c->rport,
-			.proto = c->proto,
-			.dir = c->dir,
-			.state = c->state,
-			.err = c->err,
-			.rx = c->rx_bytes,
-			.tx = c->tx_bytes,
-		};
-		leco_fmt_line(raw, sizeof(raw), &r->fconf, &in);
-
-		text = group = raw;
-		if (!r->raw && r->cfg && !apply_rules(r, raw, memo, sizeof(memo), &text, &group))
-			continue;
-		if (!slot_add(r->slots, slot_cap, leco_hash_str(group)))
-			continue; /* a newer connection owns this slot */
-
-		memset(l, 0, sizeof(*l));
-		l->raw = adup(r, raw);
-		l->text = text == raw ? l->raw : adup(r, text);
-		l->group = group == raw ? l->raw : adup(r, group);
-		l->age =
-			r->now_mono > c->last_ns ? (double)(r->now_mono - c->last_ns) / LECO_NS : 0;
-		l->alpha = leco_fade_alpha(&r->vconf, l->age);
-		l->is_new = td < r->vconf.new_s;
-		uint64_t th = leco_hash_str(l->text);
-
-		/* text too: a config reload, or HH:MM turning into -1d, rewrites an idle line */
-		l->changed = e->first_gen == t->gen || e->prev_rx != c->rx_bytes ||
-			     e->prev_tx != c->tx_bytes || e->prev_state != c->state ||
-			     e->prev_last_ns != c->last_ns || e->shown_hash != th;
-		e->shown_hash = th;
-		l->state = c->state;
-		l->dir = c->dir;
-		l->err = c->state == LECO_ST_FAILED || c->state == LECO_ST_BLOCKED ? c->err : 0;
-		l->proto = c->proto;
-		l->family = fam;
-		snprintf(l->laddr, sizeof(l->laddr), "%s", la);
-		snprintf(l->raddr, sizeof(l->raddr), "%s", ra);
-		l->lport = c->lport;
-		l->rport = c->rport;
-		l->rx = c->rx_bytes;
-		l->tx = c->tx_bytes;
-		if (dt > 0) {
-			/* first seen now but older than the previous poll (that poll's table
-			 * was full, or the record came back): its bytes span its whole life */
-			double span = e->first_gen == t->gen && c->first_ns < r->prev_poll_mono &&
-						      r->now_mono > c->first_ns
-					      ? (double)(r->now_mono - c->first_ns) / LECO_NS
-					      : dt;
-
-			l->rx_rate = (double)(c->rx_bytes -
-					      (c->rx_bytes >= e->prev_rx ? e->prev_rx : 0)) /
-				     span;
-			l->tx_rate = (double)(c->tx_bytes -
-					      (c->tx_bytes >= e->prev_tx ? e->prev_tx : 0)) /
-				     span;
-		}
-		l->pid = c->tgid;
-		l->uid = c->uid;
-		l->comm = adup(r, comm);
-		l->cmd = adup(r, pi.cmd);
-		l->exe = adup(r, pi.exe);
-		l->user = adup(r, user);
-		l->cgroup = cgpath;
-		l->unit = unit;
-		l->first_seen = e->first_real_ns / (int64_t)LECO_NS;
-		l->last_seen =
-			leco_mono_to_real(c->last_ns, r->now_mono, r->now_real) / (int64_t)LECO_NS;
-		l->cookie = c->cookie ? c->cookie : e->key.cookie;
-		l->owner = leco_owner_name(c->owner);
-		l->restarted = !!(c->flags & LECO_F_RESTARTED);
-		l->count = c->count;
-		r->nlines++;
-	}
+	for (size_t left = n; left && r->nlines < max_lines;)
+		view_add(r, heap_pop(r->order, &left), slot_cap);
 	return (int)r->nlines;
 }

@@ -10,8 +10,9 @@
 #include <string.h>
 
 #include "cli.h"
-#include "output.h"
 #include "leco.h"
+#include "output.h"
+#include "../lib/utf8.h"
 
 static void usage(FILE *f)
 {
@@ -21,22 +22,27 @@ static void usage(FILE *f)
 		   "  -c, --config FILE  leco.ini or an original leco widget.ini\n"
 		   "  --json             one JSON object per line: "
 		   "{\"input\",\"output\",\"changed\",\"grouped\",\"group\",\"dropped\"}\n"
-		   "  -q, --quiet        do not print the config's notices (ignored keys)\n");
+		   "  -q, --quiet        do not print the config's notices (ignored keys)\n"
+		   "  Invalid UTF-8 and control or direction-changing characters in the input are\n"
+		   "  shown as \\xNN; the output has none (libleco drops them, doc/format.md).\n");
 }
 
-/* Text for a terminal: control characters and invalid UTF-8 bytes as \xNN. */
+/* Text for a terminal: invalid UTF-8 and the characters libleco never displays (controls, C1,
+ * direction marks: leco_cp_hidden) as \xNN per byte, a backslash doubled. */
 static void put_text(FILE *f, const char *s, size_t n)
 {
 	const unsigned char *p = (const unsigned char *)s;
 
 	for (size_t i = 0; i < n;) {
-		size_t k = cli_utf8_len(p + i, n - i);
-		if (!k || p[i] < 0x20 || p[i] == 0x7f || p[i] == '\\') {
-			if (p[i] == '\\')
-				fputs("\\\\", f);
-			else
-				fprintf(f, "\\x%02x", p[i]);
+		unsigned int cp = 0;
+		size_t k = leco_utf8_decode(p + i, n - i, &cp);
+
+		if (p[i] == '\\') {
+			fputs("\\\\", f);
 			i++;
+		} else if (!k || leco_cp_hidden(cp)) {
+			for (size_t e = i + (k ? k : 1); i < e; i++)
+				fprintf(f, "\\x%02x", p[i]);
 		} else {
 			fwrite(p + i, 1, k, f);
 			i += k;

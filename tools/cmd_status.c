@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-/* leco status: are the probes loaded, table fill, the probes' health counters. */
+/* leco status: are the probes loaded and attached, table fill, the probes' health counters,
+ * and which hook serves each job on this kernel. */
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
@@ -7,29 +8,15 @@
 #include "cli.h"
 #include "output.h"
 
-static const char *state_text(int s)
-{
-	switch (s) {
-	case LECO_READER_OK:
-		return "ok";
-	case LECO_READER_NO_PROBES:
-		return "no-probes";
-	case LECO_READER_NO_ACCESS:
-		return "no-access";
-	case LECO_READER_BAD_LAYOUT:
-		return "bad-layout";
-	case LECO_READER_CONFIG:
-		return "config-error";
-	case LECO_READER_DETACHED:
-		return "detached";
-	default:
-		return "unknown";
-	}
-}
-
 #define U(x) ((unsigned long long)(x))
 
-/* "hooks": {"job": "hook", ...}, "lacks": {"job": "what", ...} */
+/* include/leco.h: OK and CONFIG mean the reader reads the probes */
+static bool loaded(const struct leco_status *st)
+{
+	return st->state == LECO_READER_OK || st->state == LECO_READER_CONFIG;
+}
+
+/* "hooks": {"job": "hook", ...}, "lacks": {"job": "what", ...} (jobs that lack nothing left out) */
 static void hooks_json(struct leco_reader *r, const struct leco_status *st)
 {
 	const char *job, *hook, *lacks;
@@ -55,12 +42,12 @@ static void hooks_json(struct leco_reader *r, const struct leco_status *st)
 	putchar('}');
 }
 
-static void status_json(struct leco_reader *r, const struct leco_status *st, const char *msg,
-			const char *pin_dir)
+static void print_json(struct leco_reader *r, const struct leco_status *st, const char *msg,
+		       const char *pin_dir)
 {
 	printf("{\"state\":");
-	cli_json_str(stdout, state_text(st->state));
-	printf(",\"loaded\":%s,\"message\":", st->state == LECO_READER_OK ? "true" : "false");
+	cli_json_str(stdout, leco_reader_state_name(st->state));
+	printf(",\"loaded\":%s,\"message\":", loaded(st) ? "true" : "false");
 	cli_json_str(stdout, msg);
 	printf(",\"pin_dir\":");
 	cli_json_str(stdout, pin_dir ? pin_dir : LECO_DEFAULT_PIN_DIR);
@@ -86,17 +73,31 @@ static void status_json(struct leco_reader *r, const struct leco_status *st, con
 	printf("}\n");
 }
 
-static void status_text(struct leco_reader *r, const struct leco_status *st, const char *msg)
+static void print_hooks(struct leco_reader *r, const struct leco_status *st)
 {
 	const char *job, *hook, *lacks;
 
+	printf("hooks:\n");
+	for (uint32_t i = 0; i < st->hooks && !leco_reader_hook(r, i, &job, &hook, &lacks); i++) {
+		if (hook[0])
+			printf("  %-13s %s%s%s\n", job, hook, lacks[0] ? "; lacks: " : "", lacks);
+		else
+			printf("  %-13s none: this kernel lacks it (%s)\n", job, lacks);
+	}
+}
+
+static void print_text(struct leco_reader *r, const struct leco_status *st, const char *msg)
+{
+	if (st->state == LECO_READER_NO_PROBES)
+		printf("probes:       not loaded\nnote:         %s\n", msg);
+	if (!loaded(st) && st->state != LECO_READER_DETACHED)
+		return;
 	if (st->state == LECO_READER_DETACHED)
 		printf("probes:       %s\n", msg);
 	else
 		printf("probes:       loaded (leco-load %s, layout %u; libleco %s)\n", st->version,
 		       st->layout_version, leco_version());
-	printf("connections:  %u in this reader's table; UDP/drops table of %u\n", st->conns,
-	       st->conns_max);
+	printf("connections:  %u of %u\n", st->conns, st->conns_max);
 	printf("tcp:          %llu connections since load, %llu closed (ring of %u: %llu "
 	       "overwritten, %llu missed by this reader)\n",
 	       U(st->stat_tcp_new), U(st->closed_total), st->closed_max, U(st->closed_overwritten),
@@ -113,71 +114,72 @@ static void status_text(struct leco_reader *r, const struct leco_status *st, con
 	printf("lost:         %llu; unattributed: %llu; adopted at load: %llu\n", U(st->stat_lost),
 	       U(st->stat_unattributed), U(st->stat_adopted));
 	printf("execs:        %llu\n", U(st->stat_execs));
-	printf("hooks:\n");
-	for (uint32_t i = 0; i < st->hooks && !leco_reader_hook(r, i, &job, &hook, &lacks); i++) {
-		if (hook[0])
-			printf("  %-13s %s%s%s\n", job, hook, lacks[0] ? "; lacks: " : "", lacks);
-		else
-			printf("  %-13s none: this kernel lacks it (%s)\n", job, lacks);
-	}
+	print_hooks(r, st);
 	if (msg[0] && st->state != LECO_READER_DETACHED)
 		printf("note:         %s\n", msg);
 }
 
-int cmd_status(int argc, char **argv)
+/* [-p DIR] [--json]: 0, or -1 with *status set */
+static int status_args(int argc, char **argv, const char **pin_dir, bool *json, int *status)
 {
 	static const struct option lo[] = {{"pin-dir", required_argument, NULL, 'p'},
 					   {"json", no_argument, NULL, 'j'},
 					   {"help", no_argument, NULL, 'h'},
 					   {NULL, 0, NULL, 0}};
+	int c, at;
+
+	opterr = 0;
+	for (at = optind = 1; (c = getopt_long(argc, argv, "+:p:h", lo, NULL)) != -1; at = optind) {
+		if (c == 'p') {
+			*pin_dir = optarg;
+		} else if (c == 'j') {
+			*json = true;
+		} else if (c == 'h') {
+			printf("usage: leco status [-p DIR] [--json]\n");
+			*status = 0;
+			return -1;
+		} else {
+			*status = cli_bad_option("status", c, argv[at]);
+			return -1;
+		}
+	}
+	if (optind < argc) {
+		*status = cli_err("status: unexpected argument '%s'", argv[optind]);
+		return -1;
+	}
+	return 0;
+}
+
+int cmd_status(int argc, char **argv)
+{
 	struct leco_status st = {.sz = sizeof(st)};
-	const char *pin_dir = NULL;
+	const char *pin_dir = NULL, *msg;
 	struct leco_reader *r = NULL;
 	struct leco_error err = {0};
 	bool json = false;
-	int c, ret;
+	int ret, status = 0;
 
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "p:h", lo, NULL)) != -1) {
-		if (c == 'p') {
-			pin_dir = optarg;
-		} else if (c == 'j') {
-			json = true;
-		} else if (c == 'h') {
-			printf("usage: leco status [-p DIR] [--json]\n");
-			return 0;
-		} else {
-			return cli_err("status: unknown option '%s' (try 'leco status --help')",
-				       argv[optind - 1]);
-		}
-	}
-	if (optind < argc)
-		return cli_err("status: unexpected argument '%s'", argv[optind]);
-
+	if (status_args(argc, argv, &pin_dir, &json, &status))
+		return status;
 	LECO_OPTS(leco_reader_opts, ro, .pin_dir = pin_dir, .raw = true, .max_lines = 1);
 	if ((ret = leco_reader_open(&ro, &r, &err)) < 0)
 		return cli_err("status: %s", err.msg[0] ? err.msg : strerror(-ret));
 	leco_reader_poll(r); /* fills the table count; errors show in the state */
-	ret = leco_reader_status(r, &st);
-	const char *msg = leco_reader_errmsg(r);
-
+	leco_reader_status(r, &st);
+	msg = leco_reader_errmsg(r);
 	if (json)
-		status_json(r, &st, msg, pin_dir);
-	else if (ret >= 0)
-		status_text(r, &st, msg);
-	else if (st.state == LECO_READER_NO_PROBES)
-		printf("probes:       not loaded\nnote:         %s\n", msg);
+		print_json(r, &st, msg, pin_dir);
+	else
+		print_text(r, &st, msg);
 	/* msg belongs to the reader: report before freeing it */
-	if (st.state != LECO_READER_OK && st.state != LECO_READER_CONFIG &&
-	    st.state != LECO_READER_NO_PROBES && st.state != LECO_READER_DETACHED && !json)
+	if (!loaded(&st) && st.state != LECO_READER_NO_PROBES && st.state != LECO_READER_DETACHED &&
+	    !json)
 		cli_err("status: %s", msg);
 	leco_reader_free(r);
 	if (fflush(stdout))
 		return 2;
-	if (st.state == LECO_READER_OK || st.state == LECO_READER_CONFIG)
+	if (loaded(&st))
 		return 0;
-	if (st.state == LECO_READER_NO_PROBES || st.state == LECO_READER_DETACHED)
-		return 1;
-	return 2;
+	/* detached: the probes need loading again, as when they are not loaded */
+	return st.state == LECO_READER_NO_PROBES || st.state == LECO_READER_DETACHED ? 1 : 2;
 }

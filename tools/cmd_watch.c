@@ -14,18 +14,10 @@
 
 #include "cli.h"
 #include "output.h"
+#include "../lib/hash.h"
 
 #define WATCH_MAX_LINES 4096
 #define SEEN_CAP	8192
-
-static uint64_t hash_str(const char *s)
-{
-	uint64_t h = 0xcbf29ce484222325ULL;
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
-	return h | 1;
-}
 
 /* Last text printed per group: text mode prints a line only when it reads differently. */
 static struct {
@@ -35,7 +27,7 @@ static size_t nseen;
 
 static bool text_changed(const struct leco_line *l)
 {
-	uint64_t g = hash_str(l->group), t = hash_str(l->text);
+	uint64_t g = leco_hash_str(l->group) | 1, t = leco_hash_str(l->text);
 	size_t i = g & (SEEN_CAP - 1);
 
 	if (nseen > SEEN_CAP * 3 / 4) {

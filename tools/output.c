@@ -10,76 +10,88 @@
 #include "output.h"
 #include "../lib/utf8.h"
 
+/* -n LINES, -i SECONDS: 0, or -1 with *status set after saying what is wrong */
+static int number_arg(const char *name, int c, const char *arg, struct cli_view_opts *o,
+		      int *status)
+{
+	char *end;
+
+	errno = 0;
+	if (c == 'i') {
+		o->interval = strtod(arg, &end);
+		if (!errno && !*end && o->interval >= 0.05 && o->interval <= 3600)
+			return 0;
+		*status = cli_err("%s: bad interval '%s': want seconds in 0.05..3600", name, arg);
+		return -1;
+	}
+	unsigned long v = strtoul(arg, &end, 10);
+
+	if (!errno && !*end && v && v <= 100000 && arg[0] != '-') {
+		o->max_lines = (unsigned int)v;
+		return 0;
+	}
+	*status = cli_err("%s: bad line count '%s': want 1..100000", name, arg);
+	return -1;
+}
+
+int cli_bad_option(const char *name, int c, const char *arg)
+{
+	char opt[64];
+
+	/* a long option as given (without "=value"), else the one letter of a short one, which
+	 * may sit in a cluster such as -jr */
+	if (!strncmp(arg, "--", 2))
+		snprintf(opt, sizeof(opt), "%.*s", (int)strcspn(arg, "="), arg);
+	else
+		snprintf(opt, sizeof(opt), "-%c", optopt);
+	if (c == ':')
+		return cli_err("%s: option '%s' needs a value (try 'leco %s --help')", name, opt,
+			       name);
+	return cli_err("%s: unknown option '%s' (try 'leco %s --help')", name, opt, name);
+}
+
 int cli_view_args(int argc, char **argv, bool watch, struct cli_view_opts *o, int *status)
 {
-	static const struct option lo[] = {{"pin-dir", required_argument, NULL, 'p'},
-					   {"config", required_argument, NULL, 'c'},
-					   {"json", no_argument, NULL, 'j'},
-					   {"raw", no_argument, NULL, 'r'},
-					   {"interval", required_argument, NULL, 'i'},
-					   {"help", no_argument, NULL, 'h'},
-					   {"lines", required_argument, NULL, 'n'},
-					   {NULL, 0, NULL, 0}};
+#define VIEW_OPTS                                                                            \
+	{"pin-dir", required_argument, NULL, 'p'}, {"config", required_argument, NULL, 'c'}, \
+		{"json", no_argument, NULL, 'j'}, {"raw", no_argument, NULL, 'r'},           \
+		{"help", no_argument, NULL, 'h'},                                            \
+	{                                                                                    \
+		"lines", required_argument, NULL, 'n'                                        \
+	}
+	static const struct option lines_lo[] = {VIEW_OPTS, {NULL, 0, NULL, 0}};
+	static const struct option watch_lo[] = {
+		VIEW_OPTS, {"interval", required_argument, NULL, 'i'}, {NULL, 0, NULL, 0}};
+#undef VIEW_OPTS
 	const char *name = argv[0];
-	int c;
+	int c, at;
 
 	memset(o, 0, sizeof(*o));
 	o->interval = 1.0;
-	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, watch ? "p:c:n:i:h" : "p:c:n:h", lo, NULL)) != -1) {
-		switch (c) {
-		case 'p':
+	/* '+': no reordering, so argv[at] is the word being read; ':': report missing values */
+	for (at = optind = 1; (c = getopt_long(argc, argv, watch ? "+:p:c:n:i:h" : "+:p:c:n:h",
+					       watch ? watch_lo : lines_lo, NULL)) != -1;
+	     at = optind) {
+		if (c == 'p') {
 			o->pin_dir = optarg;
-			break;
-		case 'c':
+		} else if (c == 'c') {
 			o->config = optarg;
-			break;
-		case 'j':
+		} else if (c == 'j') {
 			o->json = true;
-			break;
-		case 'r':
+		} else if (c == 'r') {
 			o->raw = true;
-			break;
-		case 'i': {
-			char *end;
-
-			if (!watch)
-				goto bad;
-			errno = 0;
-			o->interval = strtod(optarg, &end);
-			if (errno || *end || !(o->interval >= 0.05 && o->interval <= 3600)) {
-				*status =
-					cli_err("%s: bad interval '%s': want seconds in 0.05..3600",
-						name, optarg);
+		} else if (c == 'i' || c == 'n') {
+			if (number_arg(name, c, optarg, o, status))
 				return -1;
-			}
-			break;
-		}
-		case 'n': {
-			char *end;
-			unsigned long v;
-
-			errno = 0;
-			v = strtoul(optarg, &end, 10);
-			if (errno || *end || !v || v > 100000) {
-				*status = cli_err("%s: bad line count '%s': want 1..100000", name,
-						  optarg);
-				return -1;
-			}
-			o->max_lines = (unsigned int)v;
-			break;
-		}
-		case 'h':
+		} else if (c == 'h') {
 			printf("usage: leco %s [-p DIR] [-c CONFIG] [-n LINES] [--json] "
 			       "[--raw]%s\n",
 			       name, watch ? " [-i SECONDS]" : "");
 			*status = 0;
 			return -1;
-		default:
-		bad:
-			*status = cli_err("%s: unknown option '%s' (try 'leco %s --help')", name,
-					  argv[optind - 1], name);
+		} else {
+			*status = cli_bad_option(name, c, argv[at]);
 			return -1;
 		}
 	}
@@ -109,15 +121,8 @@ void cli_print_notices(struct leco_reader *r)
 		fprintf(stderr, "leco: notice: %s\n", leco_reader_notice(r, i));
 }
 
-/* Length of a valid UTF-8 sequence at s (0 if invalid or truncated). */
-size_t cli_utf8_len(const unsigned char *s, size_t n)
-{
-	unsigned int cp;
-
-	return leco_utf8_decode(s, n, &cp);
-}
-
-/* A JSON string: control characters as \u00XX, invalid UTF-8 bytes as U+FFFD. */
+/* A JSON string: control and direction-changing characters as \uXXXX, invalid UTF-8 bytes as
+ * U+FFFD. */
 void cli_json_strn(FILE *f, const char *s, size_t n)
 {
 	const unsigned char *p = (const unsigned char *)s;
@@ -138,9 +143,15 @@ void cli_json_strn(FILE *f, const char *s, size_t n)
 		} else if (c < 0x20 || c == 0x7f) {
 			fprintf(f, "\\u%04x", c), i++;
 		} else {
-			size_t k = cli_utf8_len(p + i, n - i);
+			unsigned int cp = 0;
+			size_t k = leco_utf8_decode(p + i, n - i, &cp);
+
 			if (!k) {
 				fputs("\\ufffd", f), i++;
+			} else if (leco_cp_hidden(cp)) {
+				fprintf(f, "\\u%04x",
+					cp); /* C1, direction marks: escaped, not raw */
+				i += k;
 			} else {
 				fwrite(p + i, 1, k, f);
 				i += k;
@@ -187,37 +198,33 @@ static void jint(FILE *f, const char *k, long long v)
 
 int cli_print_line(FILE *f, const struct leco_line *l, bool json)
 {
+	char ebuf[16];
+	const char *en;
+
 	if (!json) {
 		fputs(l->text, f);
 		fputc('\n', f);
 		return ferror(f) ? -EIO : 0;
 	}
-	const char *en = l->err ? strerrorname_np(l->err) : NULL;
-
+	en = leco_errno_name(l->err, ebuf, sizeof(ebuf));
 	fputc('{', f);
 	jkey(f, "text", true);
 	cli_json_str(f, l->text);
 	jstr(f, "raw", l->raw);
 	jstr(f, "group", l->group);
-	jstr(f, "proto", l->proto == 6 ? "tcp" : l->proto == 17 ? "udp" : "other");
+	jstr(f, "proto", leco_proto_name(l->proto));
 	jint(f, "family", l->family);
 	jstr(f, "laddr", l->laddr);
 	jint(f, "lport", l->lport);
 	jstr(f, "raddr", l->raddr);
 	jint(f, "rport", l->rport);
-	jstr(f, "dir", l->dir == LECO_DIRECTION_IN ? "in" : "out");
+	jstr(f, "dir", leco_direction_name(l->dir));
 	jstr(f, "state", leco_state_name(l->state));
 	jkey(f, "error", false);
-	if (!l->err) {
-		fputs("null", f);
-	} else if (en) {
+	if (en)
 		cli_json_str(f, en);
-	} else {
-		char b[32];
-
-		snprintf(b, sizeof(b), "E%d", l->err);
-		cli_json_str(f, b);
-	}
+	else
+		fputs("null", f);
 	juint(f, "pid", l->pid);
 	jstr(f, "comm", l->comm);
 	jstr(f, "cmd", l->cmd);

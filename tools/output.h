@@ -19,6 +19,10 @@ struct cli_view_opts {
 /* Parse [-p DIR] [-c CONFIG] [-n LINES] [--json] [--raw] (and -i SEC when `watch`); 0, or an exit
  * status. */
 int cli_view_args(int argc, char **argv, bool watch, struct cli_view_opts *o, int *status);
+/* After getopt_long (optstring "+:...") returned `c` ('?' or ':') while reading the word `arg`:
+ * say which option of subcommand `name` is unknown or lacks its value; returns the exit status
+ * (2). */
+int cli_bad_option(const char *name, int c, const char *arg);
 /* Open a reader for these options; an exit status (2 after printing the error) on failure. */
 int cli_open_reader(const char *what, const struct cli_view_opts *o, unsigned int max_lines,
 		    struct leco_reader **r);
@@ -26,10 +30,9 @@ int cli_open_reader(const char *what, const struct cli_view_opts *o, unsigned in
 void cli_print_notices(struct leco_reader *r);
 /* One line of output, text or JSON; returns a negative value when stdout failed. */
 int cli_print_line(FILE *f, const struct leco_line *l, bool json);
-/* JSON string: control characters as \u00XX, invalid UTF-8 bytes as U+FFFD. */
+/* JSON string: control and direction-changing characters as \uXXXX, invalid UTF-8 bytes as
+ * U+FFFD. */
 void cli_json_str(FILE *f, const char *s);
 void cli_json_strn(FILE *f, const char *s, size_t n);
-/* Length of the valid UTF-8 sequence at s (1..4), 0 if invalid or truncated. */
-size_t cli_utf8_len(const unsigned char *s, size_t n);
 
 #endif

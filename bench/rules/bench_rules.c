@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "leco.h"
+#include "config.h"
 #include "rules.h"
 
 #define NLINES 4096

@@ -73,12 +73,13 @@ local defaults = {
 	shadow = '-1,-1,000c 1,1,000c 2,2,0008',
 	every = 1,                  -- poll the reader every N-th draw
 	retry = 5,                  -- seconds between attempts to open a reader that failed
-	-- reader options, passed to leco.open: pin, config, rules, raw, proc_root
-	pin = nil, config = nil, rules = nil, raw = nil, proc_root = nil,
+	-- reader options, passed to leco.open: pin_dir (pin is the older name), config, rules,
+	-- raw, proc_root
+	pin_dir = nil, config = nil, rules = nil, raw = nil, proc_root = nil,
 	field = 'text',             -- which line field to draw
 }
-local known = {max_lines = true, pin = true, config = true, rules = true, raw = true,
-	proc_root = true}
+local known = {max_lines = true, pin_dir = true, pin = true, config = true, rules = true,
+	raw = true, proc_root = true}
 for k in pairs(defaults) do known[k] = true end
 
 local st = {
@@ -182,13 +183,26 @@ end
 
 -- reader -----------------------------------------------------------------------------------------
 
-local function explain(msg)
-	if msg:find('probes not loaded', 1, true) then
+-- What to tell the user, by the errno reader:lines() returns (doc/lua.md), not by its wording.
+local ENOENT, EPERM, EACCES = 2, 1, 13
+local function explain(msg, errno)
+	if errno == ENOENT then
 		return 'leco: probes not loaded — run: sudo leco-load'
-	elseif msg:find('no access', 1, true) then
+	elseif errno == EACCES or errno == EPERM then
 		return 'leco: ' .. msg .. ' — is this user in group leco?'
 	end
 	return 'leco: ' .. msg
+end
+
+-- require('leco') failed: a module built for another Lua than this conky's says "version
+-- mismatch" (doc/conky.md); name both versions, as the fix is to install the other one.
+local function module_error(err)
+	err = tostring(err)
+	if err:find('version mismatch', 1, true) then
+		return 'leco: the leco module was built for another Lua than this conky\'s Lua ' ..
+			luaver .. ' (install the one for Lua ' .. luaver .. '): ' .. err:gsub('\n.*', '')
+	end
+	return 'leco: cannot load the Lua module: ' .. err:gsub('\n.*', '')
 end
 
 local function try_open()
@@ -198,15 +212,15 @@ local function try_open()
 	if not st.leco then
 		local ok, mod = pcall(require, 'leco')
 		if not ok then
-			st.msg = 'leco: cannot load the Lua module: ' .. tostring(mod):gsub('\n.*', '')
+			st.msg = module_error(mod)
 			log_once(tostring(mod))
 			return false
 		end
 		st.leco = mod
 	end
 	local o = st.opts
-	local ok, r, err = pcall(st.leco.open, {pin = o.pin, config = o.config, rules = o.rules,
-		raw = o.raw, proc_root = o.proc_root, max_lines = o.max_lines})
+	local ok, r, err = pcall(st.leco.open, {pin_dir = o.pin_dir, pin = o.pin, config = o.config,
+		rules = o.rules, raw = o.raw, proc_root = o.proc_root, max_lines = o.max_lines})
 	if not ok then -- bad options: raised
 		st.msg = 'leco: ' .. tostring(r)
 		log_once(st.msg)
@@ -222,11 +236,11 @@ end
 
 local function poll()
 	if not try_open() then return end
-	local ok, lines, msg = pcall(st.reader.lines, st.reader)
+	local ok, lines, msg, errno = pcall(st.reader.lines, st.reader)
 	if not ok then
 		st.msg = 'leco: ' .. tostring(lines)
 	elseif not lines then
-		st.msg = explain(tostring(msg))
+		st.msg = explain(tostring(msg), errno)
 		log_once(tostring(msg))
 	else
 		st.lines, st.msg, st.warn = lines, nil, msg and ('leco: ' .. msg) or nil

@@ -86,6 +86,7 @@ class Probes:
         self.dumper = args.dump
         self.burst = args.burst
         self.dir = "/sys/fs/bpf/leco-test-%d-%s" % (os.getpid(), tag)
+        self.cleanup = []  # run by unload(), also on failure
 
     def run_load(self, *extra, check=True):
         r = subprocess.run([self.load, "-p", self.dir, *extra], capture_output=True, text=True,
@@ -95,6 +96,8 @@ class Probes:
         return r
 
     def unload(self):
+        while self.cleanup:
+            self.cleanup.pop()()
         if os.path.exists(self.dir):
             subprocess.run([self.load, "--unload", "-p", self.dir], capture_output=True,
                            timeout=60)
@@ -961,6 +964,17 @@ def test_udp_restart(args):
     print("%s test_udp_restart" % ("ok  " if T.failed == f0 else "FAIL"), flush=True)
 
 
+def run_tests(p, fns):
+    for fn in fns:
+        T.name = fn.__name__
+        f0 = T.failed
+        try:
+            fn(p)
+        except Exception as e:  # a crash is a failure of that test, the rest still run
+            T.check(False, "raised %r" % e)
+        print("%s %s" % ("ok  " if T.failed == f0 else "FAIL", fn.__name__), flush=True)
+
+
 def suite_traffic(args):
     test_adopt(args)
     test_udp_restart(args)
@@ -1127,25 +1141,44 @@ def pinned_links(d):
     return out
 
 
+def stage_for_others(*paths):
+    """copies of paths that another user can run: the checkout may sit in a directory they
+    cannot enter (a 0700 home directory). The same job as tests/stage.sh, in python, because
+    the QEMU guest has no bash. Returns (dir to remove, staged paths)."""
+    d = tempfile.mkdtemp(prefix="leco-stage-%d-" % os.getpid())
+    os.chmod(d, 0o755)
+    out = []
+    for x in paths:
+        dst = os.path.join(d, os.path.basename(x))
+        shutil.copy2(x, dst)
+        os.chmod(dst, 0o755)
+        out.append(dst)
+    return d, out
+
+
 def test_group_reader(p):
     """--group: the pins become 0640 root:group; a reader with no capabilities in the group
-    reads them, one outside it cannot. Returns the setpriv prefix of the group member."""
+    reads them, one outside it is refused with EACCES. Returns the setpriv prefix of the group
+    member and the staged leco-load it may run."""
     import grp
     g = grp.getgrnam("nogroup")
     p.run_load("--group", "nogroup")
     st = os.stat(p.dir + "/conns")
     T.check(st.st_gid == g.gr_gid and st.st_mode & 0o777 == 0o640, "group: 0640 root:group")
     T.check(os.stat(p.dir).st_mode & 0o777 == 0o750, "group: dir 0750")
+    stage, (dumper, loader) = stage_for_others(p.dumper, p.load)
+    p.cleanup.append(lambda: shutil.rmtree(stage, ignore_errors=True))
     setpriv = ["setpriv", "--reuid=65534", "--regid=%d" % g.gr_gid, "--clear-groups"]
-    r = subprocess.run(setpriv + [p.dumper, "-p", p.dir], capture_output=True, text=True,
+    r = subprocess.run(setpriv + [dumper, "-p", p.dir], capture_output=True, text=True,
                        timeout=30)
     T.check(r.returncode == 0 and '"info"' in r.stdout, "group: unprivileged reader reads",
             r.stderr)
     r = subprocess.run(["setpriv", "--reuid=65534", "--regid=%d" % (g.gr_gid - 1),
-                        "--clear-groups", p.dumper, "-p", p.dir], capture_output=True, text=True,
+                        "--clear-groups", dumper, "-p", p.dir], capture_output=True, text=True,
                        timeout=30)
-    T.check(r.returncode != 0, "group: a user outside the group cannot read")
-    return setpriv
+    T.check(r.returncode != 0 and "Permission denied" in r.stderr,
+            "group: a user outside the group cannot read (permission denied)", r.stderr)
+    return setpriv, loader
 
 
 def cgroup2_with_space(p):
@@ -1174,6 +1207,7 @@ def cgroup2_with_space(p):
 
 def suite_lifecycle(args):
     p = Probes(args, "life")
+    tmp = tempfile.mkdtemp(prefix="leco-test-%d-" % os.getpid())
     try:
         T.name = "lifecycle"
         r = p.run_load()
@@ -1204,7 +1238,7 @@ def suite_lifecycle(args):
                 "missing link: replaced", r.stderr)
         links = pinned_links(p.dir)
         T.check("leco_state" in links, "missing link: attached again", links)
-        setpriv = test_group_reader(p)
+        setpriv, loader = test_group_reader(p)
         T.check(oct(os.stat(p.dir + "/links").st_mode & 0o777) == "0o750",
                 "group: links/ 0750 (a reader can tell whether the probes are attached)")
         # a reload without --group keeps the pins' group, and says so
@@ -1220,7 +1254,7 @@ def suite_lifecycle(args):
         T.check(r.returncode == 0 and "already loaded" in r.stderr and
                 os.stat(p.dir + "/conns").st_gid == gid, "rerun without --group: group kept",
                 r.stderr)
-        r = subprocess.run(setpriv + [p.load, "-p", p.dir + "x"], capture_output=True, text=True,
+        r = subprocess.run(setpriv + [loader, "-p", p.dir + "x"], capture_output=True, text=True,
                            timeout=30)
         T.check(r.returncode == 1 and "root" in r.stderr, "not root: clear error", r.stderr)
         r = p.run_load("--group", "no-such-group-leco", check=False)
@@ -1296,6 +1330,7 @@ def suite_lifecycle(args):
         p.unload()
         if os.path.isdir(p.dir):
             shutil.rmtree(p.dir, ignore_errors=True)
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 # ---------------------------------------------------------------- cgroup programs return 1

@@ -87,9 +87,64 @@ static void test_escaping(void)
 	free(s);
 }
 
+/* C1 controls and direction marks: escaped in JSON, never raw */
+static void test_escaping_hidden(void)
+{
+	struct leco_line l = sample();
+	char *s;
+
+	l.text = "a\xc2\x9b"
+		 "b\xe2\x80\xae"
+		 "c\xe2\x80\x8b"
+		 "d";
+	s = render(&l, true);
+	if (!s)
+		return;
+	CHECKF(strstr(s, "{\"text\":\"a\\u009bb\\u202ec\xe2\x80\x8b"
+			 "d\",") == s,
+	       "%s", s);
+	free(s);
+}
+
+/* one spelling of each name: the CLI's JSON says what the library's name functions say */
+static void test_names(void)
+{
+	struct leco_line l = sample();
+	char buf[16], *s;
+
+	l.proto = 132; /* SCTP: neither tcp nor udp */
+	l.err = 4095;  /* no errno has this number */
+	l.dir = LECO_DIRECTION_IN;
+	l.state = LECO_STATE_FAILED;
+	s = render(&l, true);
+	if (!s)
+		return;
+	CHECKF(strstr(s, "\"proto\":\"other\",") != NULL, "%s", s);
+	CHECKF(strstr(s, "\"error\":\"E4095\",") != NULL, "%s", s);
+	CHECKF(strstr(s, "\"dir\":\"in\",") != NULL, "%s", s);
+	CHECKF(strstr(s, "\"state\":\"failed\",") != NULL, "%s", s);
+	free(s);
+	CHECK_STREQ(leco_proto_name(132), "other");
+	CHECK_STREQ(leco_proto_name(17), "udp");
+	CHECK_STREQ(leco_errno_name(4095, buf, sizeof(buf)), "E4095");
+	CHECK_STREQ(leco_errno_name(111, buf, sizeof(buf)), "ECONNREFUSED");
+	CHECK(leco_errno_name(0, buf, sizeof(buf)) == NULL);
+	CHECK_STREQ(leco_direction_name(LECO_DIRECTION_OUT), "out");
+	CHECK_STREQ(leco_reader_state_name(LECO_READER_OK), "ok");
+	CHECK_STREQ(leco_reader_state_name(LECO_READER_NO_PROBES), "no_probes");
+	CHECK_STREQ(leco_reader_state_name(LECO_READER_NO_ACCESS), "no_access");
+	CHECK_STREQ(leco_reader_state_name(LECO_READER_BAD_LAYOUT), "bad_layout");
+	CHECK_STREQ(leco_reader_state_name(LECO_READER_CONFIG), "config_error");
+	CHECK_STREQ(leco_reader_state_name(99), "unknown");
+	CHECK_STREQ(leco_state_name(LECO_STATE_ACTIVE), "active");
+	CHECK_STREQ(leco_state_name(-1), "unknown");
+}
+
 int main(void)
 {
 	RUN(test_counters_unsigned);
 	RUN(test_escaping);
+	RUN(test_escaping_hidden);
+	RUN(test_names);
 	return th_done();
 }

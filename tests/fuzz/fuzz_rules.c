@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "leco.h"
+#include "config.h"
 #include "rules.h"
 
 static const char *const builtin_lines[] = {

@@ -20,6 +20,14 @@ for i = 1, n do
 	assert(c:apply(line).output:find('dig', 1, true))
 	if i % 3 == 0 then c:close() end
 	pcall(leco.open, {pin = pin, bogus = true}) -- raises before allocating
+	-- rules tables: the config built from one goes to the reader (or stays with the handle
+	-- when something fails before or after it is built)
+	local rt = assert(leco.open{pin_dir = pin, rules = {['rx-proc'] = {{'drill', 'dig'}},
+		view = {['max-lines'] = 3}}})
+	if i % 2 == 0 then rt:close() end
+	assert(leco.open{pin_dir = pin, rules = {['rx-proc'] = {{'(x', 'y'}}}} == nil)
+	pcall(leco.open, {pin_dir = pin, rules = {['rx-proc'] = {{'ok', 'y'}, {'x'}}}}) -- raises mid-build
+	assert(leco.rx_test({['rx-proc'] = {{'#drill', 'x'}}}, line))
 	if i % 50 == 0 then collectgarbage() end
 end
 collectgarbage()

@@ -119,6 +119,44 @@ if #rec.texts == 4 then
 end
 M.shutdown()
 
+-- the message is chosen by the errno the module returns, not by its wording ---------------------
+do
+	local real = package.loaded.leco
+	local function shown(errno, msg)
+		package.loaded.leco = {open = function()
+			return {lines = function() return nil, msg, errno end, close = function() end}
+		end}
+		local H = dofile(helper)
+		H.setup{shadow = false}
+		reset()
+		H.draw()
+		H.shutdown()
+		return rec.texts[1] and rec.texts[1].text
+	end
+	local got = shown(2, 'pin dir gone')
+	check('errno 2 (ENOENT), other wording: the leco-load hint',
+		got == 'leco: probes not loaded — run: sudo leco-load', got)
+	got = shown(13, 'denied')
+	check('errno 13 (EACCES): the group hint', got == 'leco: denied — is this user in group leco?', got)
+	got = shown(71, 'probes not loaded, or so it says')
+	check('errno 71 (EPROTO) whose text says "probes not loaded": no leco-load hint',
+		got == 'leco: probes not loaded, or so it says', got)
+	package.loaded.leco = nil
+	package.preload.leco = function()
+		error('version mismatch: app. needs 504.0, Lua core provides 503.0')
+	end
+	local H = dofile(helper)
+	H.setup{shadow = false}
+	reset()
+	H.draw()
+	H.shutdown()
+	got = rec.texts[1] and rec.texts[1].text
+	check('a module built for another Lua: says so', has(got, 'built for another Lua') and
+		has(got, 'version mismatch'), got)
+	package.preload.leco = nil
+	package.loaded.leco = real
+end
+
 -- live: lines drawn, capped by max_lines -------------------------------------------------------
 local pin = os.getenv('LECO_TEST_PIN')
 if pin then

@@ -38,6 +38,23 @@ t_check "json escaping: exit 0" test "$rc" = 0
 t_check "json escaping" grep -qF '"input":"a\"b\\c\td\u0001e\ufffdf"' <<<"$out"
 t_check "json escaping: no raw control chars" bash -c '! LC_ALL=C grep -q "[[:cntrl:]]" <<<"$1"' _ "$out"
 
+# what the rules return is sanitized (issue 10 item 7): a replacement with C1 CSI (U+009B),
+# U+202E and ESC reaches neither the terminal nor the JSON; the input is shown escaped
+printf '[rx-proc]\nfoo = \xc2\x9b2J\xe2\x80\xae\x1b[0m!\n' >"$tmp/c1.ini"
+out=$("$leco" rx-test -q -c "$tmp/c1.ini" "$(printf 'foo\xc2\x9b\xe2\x80\xae')"); rc=$?
+t_check "sanitized text: exit 0" test "$rc" = 0
+t_check "sanitized text: output without C1, U+202E, ESC" grep -qxF 'output:  2J[0m!' <<<"$out"
+t_check "sanitized text: input shown as \\xNN" grep -qxF 'input:   foo\xc2\x9b\xe2\x80\xae' <<<"$out"
+t_check "sanitized text: no C1, U+202E or ESC on the terminal" bash -c '! LC_ALL=C grep -qP "\xc2[\x80-\x9f]|\xe2\x80\xae|\x1b" <<<"$1"' _ "$out"
+out=$("$leco" rx-test -q --json -c "$tmp/c1.ini" foo); rc=$?
+t_check "sanitized json: exit 0" test "$rc" = 0
+t_check "sanitized json: output" grep -qF '"output":"2J[0m!"' <<<"$out"
+out=$("$leco" rx-test -q --json -c "$tmp/c1.ini" "$(printf 'x\xc2\x9b\xe2\x80\xaey')")
+t_check "json: C1 and U+202E in the input escaped" grep -qF '"input":"x\u009b\u202ey"' <<<"$out"
+printf '[rx-proc]\nfoo = a\xe2\x80\x8bb\n' >"$tmp/zwsp.ini"
+out=$("$leco" rx-test -q --json -c "$tmp/zwsp.ini" foo)
+t_check "U+200B is kept (doc/format.md)" grep -qF "$(printf '"output":"a\xe2\x80\x8bb"')" <<<"$out"
+
 # lines from stdin
 out=$(printf '%s\n%s\n' "$line" 'x' | "$leco" rx-test -q --json -c "$tmp/readme.ini"); rc=$?
 t_check "stdin: exit 0" test "$rc" = 0

@@ -6,7 +6,7 @@
 
 #include "harness.h"
 #include "leco.h"
-#include "rules.h"
+#include "config.h"
 
 static const char *widget_ini;
 

@@ -14,6 +14,8 @@
 
 #include "harness.h"
 #include "leco.h"
+#include "config.h"
+#include "ini.h"
 #include "rules.h"
 
 /* table rows leave trailing fields zero */
@@ -174,10 +176,25 @@ static const struct rx_case rx_cases[] = {
 	{"rx-group drop skips rx-proc", G "a =\n" P "a = b\n", "a", "a", "", true},
 	{"rx-group g` flag is ignored", G "a = g`X\n", "a", "a", "X"},
 	{"rx-group digit picks", G "/a(b)/ && /c(d)/ = 1`$1\n", "ab cd", "ab cd", "b cd"},
-	/* any bytes */
-	{"invalid utf-8 in the line", P "\\w+ = W\n", "ab\xff\x63\x64\xc3\x28", "W\xffW\xc3("},
-	{"invalid utf-8, dot", P ". = .\n", "\xe2\x82 x", "\xe2\x82.."},
+	/* any bytes; what comes out is sanitized (invalid UTF-8 as U+FFFD) */
+	{"invalid utf-8 in the line", P "\\w+ = W\n", "ab\xff\x63\x64\xc3\x28",
+	 "W\xef\xbf\xbdW\xef\xbf\xbd("},
+	{"invalid utf-8, dot", P ". = .\n", "\xe2\x82 x", "\xef\xbf\xbd\xef\xbf\xbd.."},
 	{"control characters", P "\\t = TAB\n", "a\tb", "aTABb"},
+	/* replacements are the config's text: no control or direction-changing characters out */
+	{"ESC and U+202E in a replacement are dropped", P "foo = a\x1b[2Jb\xe2\x80\xae c\n", "foo",
+	 "a[2Jb c"},
+	{"C1 CSI (U+009B) in a replacement is dropped",
+	 P "foo = \xc2\x9b"
+	   "2J\n",
+	 "foo", "2J"},
+	{"control characters in a group are dropped", G "foo = g\x1bX\n", "a foo", "a foo", "a gX"},
+	{"U+200B (zero-width space) is kept",
+	 P "foo = a\xe2\x80\x8b"
+	   "b\n",
+	 "foo",
+	 "a\xe2\x80\x8b"
+	 "b"},
 	/* the RULES.md / original README example */
 	{"readme example",
 	 P "^(\\s*\\S+ ::) myuser :: = $1            # hide the default local user\n"
@@ -284,7 +301,8 @@ static int rebuild_cb(void *ctx, const struct ini_item *it)
 	}
 	if (b->sec < 0 || !it->section)
 		return 0;
-	return leco_rules_add(b->r, (enum leco_rx_section)b->sec, it, "t.ini", NULL);
+	return leco_rules_add(b->r, (enum leco_rx_section)b->sec, it->key, it->key_len, it->value,
+			      it->value_len, LECO_RX_INI_SPACES, NULL);
 }
 
 static bool rebuild_nojit(struct leco_config *cfg, const char *conf)
@@ -888,6 +906,103 @@ static void test_no_alloc_steady_state(void)
 #endif
 }
 
+/* ------------------------------------------------------------------------ */
+/* a config built without INI text (leco_config_new/_set/_add_rule) */
+
+static void check_apply(struct leco_config *cfg, const char *line, const char *want,
+			const char *want_group)
+{
+	struct leco_rx_result res;
+
+	CHECK_INTEQ(leco_config_apply(cfg, line, strlen(line), &res), 0);
+	CHECK_STREQ(res.text, want);
+	if (want_group)
+		CHECK_STREQ(res.group, want_group);
+	else
+		CHECK(res.group == NULL);
+}
+
+static void test_builder(void)
+{
+	struct leco_config *cfg = NULL;
+	struct leco_error err;
+
+	CHECK_INTEQ(leco_config_new("<t>", &cfg, &err), 0);
+	if (!cfg)
+		return;
+	/* issue 10 item 6: what INI would take for comments means what it says */
+	CHECK_INTEQ(leco_config_add_rule(cfg, "rx-proc", "#a", "x", &err), 0);
+	CHECK_INTEQ(leco_config_add_rule(cfg, "rx-proc", "c", "1 # 2", &err), 0);
+	CHECK_INTEQ(leco_config_add_rule(cfg, "rx-proc", ";b", "y", &err), 0);
+	CHECK_INTEQ(leco_config_add_rule(cfg, "rx-proc", "k=v", "kv", &err), 0);
+	/* values as they are: spaces kept, a backslash is a backslash */
+	CHECK_INTEQ(leco_config_add_rule(cfg, "rx-proc", " sp", "\\ kept ", &err), 0);
+	CHECK_INTEQ(leco_config_add_rule(cfg, "rx-group", "^g=(.*)", "$1", &err), 0);
+	check_apply(cfg, "#a", "x", NULL);
+	check_apply(cfg, "c", "1 # 2", NULL);
+	check_apply(cfg, ";b", "y", NULL);
+	check_apply(cfg, "k=v", "kv", NULL);
+	check_apply(cfg, "a sp", "a\\ kept ", NULL);
+	check_apply(cfg, "g=foo", "g=foo", "foo");
+	/* errors name the section, the rule and the column in the regexp or the replacement */
+	CHECK_INTEQ(leco_config_add_rule(cfg, "rx-proc", "a(b", "x", &err), -EINVAL);
+	CHECK_STREQ(err.msg, "<t>: [rx-proc] rule 6, regexp column 4: missing closing parenthesis");
+	CHECK_INTEQ(err.col, 4);
+	CHECK_INTEQ(err.line, 0);
+	CHECK_INTEQ(leco_config_add_rule(cfg, "rx-proc", "(a)", "x$2", &err), -EINVAL);
+	CHECK_STREQ(err.msg, "<t>: [rx-proc] rule 6, replacement column 2: reference to group 2, "
+			     "but the regexp has 1 capture group");
+	CHECK_INTEQ(leco_config_add_rule(cfg, "view", "a", "b", &err), -EINVAL);
+	CHECK_STREQ(err.msg, "<t>: rules go to [rx-proc] or [rx-group], not [view]");
+	CHECK_INTEQ(leco_rules_count(cfg->rules, LECO_RX_PROC), 5); /* the failed ones are not in */
+	/* options, as a file would set them */
+	CHECK_INTEQ(leco_config_set(cfg, "view", "max_lines", "7", &err), 0);
+	CHECK_INTEQ(leco_config_view(cfg)->max_lines, 7);
+	CHECK_INTEQ(leco_config_set(cfg, "format", "local-addr-port", "yes", &err), 0);
+	CHECK(leco_config_format(cfg)->local_endpoint);
+	CHECK_INTEQ(leco_config_set(cfg, "view", "max-lines", "lots", &err), -EINVAL);
+	CHECK_STREQ(err.msg, "<t>: bad value 'lots' for max-lines in [view]: expected a whole "
+			     "number, 1..10000");
+	CHECK_INTEQ(leco_config_view(cfg)->max_lines, 7);
+	CHECK_INTEQ(leco_config_set(cfg, "rx-proc", "a", "b", &err), -EINVAL);
+	CHECK_INTEQ(leco_config_set(cfg, "view", "bogus", "1", &err), 0);
+	CHECK_INTEQ(leco_config_set(cfg, "nosuch", "a", "1", &err), 0);
+	CHECK_INTEQ(leco_config_notice_count(cfg), 2);
+	CHECK_STREQ(leco_config_notice(cfg, 0), "<t>: unknown key 'bogus' in [view], ignored");
+	CHECK_STREQ(leco_config_notice(cfg, 1), "<t>: unknown section [nosuch], ignored");
+	CHECK_INTEQ(leco_config_new("x", NULL, &err), -EINVAL);
+	leco_config_free(cfg);
+}
+
+/* Sanitizing can make a result longer (an invalid byte becomes the 3 bytes of U+FFFD): it is cut
+ * between characters at LECO_RX_TEXT_MAX, as a replacement would be (found by fuzz_rules). */
+static void test_sanitized_bound(void)
+{
+	size_t n = 100000, len;
+	char *conf = malloc(n + 32);
+	struct leco_config *cfg = NULL;
+	struct leco_rx_result res;
+	struct leco_error err;
+
+	if (!conf)
+		return;
+	memcpy(conf, "[rx-proc]\nx = ", 14);
+	memset(conf + 14, 0xff, n);
+	memcpy(conf + 14 + n, "\n", 2);
+	CHECKF(leco_config_load_string(conf, strlen(conf), "t.ini", &cfg, &err) == 0, "%s",
+	       err.msg);
+	free(conf);
+	if (!cfg)
+		return;
+	/* 200,000 invalid bytes out of the rule: 600,000 once each is U+FFFD */
+	CHECK_INTEQ(leco_config_apply(cfg, "xx", 2, &res), 0);
+	len = strlen(res.text);
+	CHECKF(len <= LECO_RX_TEXT_MAX && len > LECO_RX_TEXT_MAX - 3, "%zu", len);
+	CHECK(len % 3 == 0 && !memcmp(res.text + len - 3, "\xef\xbf\xbd", 3));
+	CHECK(res.changed);
+	leco_config_free(cfg);
+}
+
 int main(int argc, char **argv)
 {
 	widget_ini = argc > 1 ? argv[1] : "widget.ini";
@@ -903,5 +1018,7 @@ int main(int argc, char **argv)
 	RUN(test_hostile);
 	RUN(test_cache);
 	RUN(test_no_alloc_steady_state);
+	RUN(test_builder);
+	RUN(test_sanitized_bound);
 	return th_done();
 }

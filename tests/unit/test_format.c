@@ -6,7 +6,7 @@
 #include <time.h>
 
 #include "harness.h"
-#include "internal.h"
+#include "annotate.h"
 
 static void test_sizes(void)
 {
@@ -103,11 +103,10 @@ static struct leco_format_conf fconf(void)
 static void test_lines(void)
 {
 	struct leco_format_conf f = fconf();
-	struct leco_fmt_in in = {
-		.time = "18:32",
+	struct leco_conn_info in = {
 		.user = "myuser",
 		.cmd = "drill",
-		.label = "tmux-spawn-822f3728+",
+		.unit = "tmux-spawn-822f3728+",
 		.laddr = "10.2.0.7",
 		.raddr = "10.2.0.1",
 		.lport = 40000,
@@ -123,18 +122,18 @@ static void test_lines(void)
 	CHECK_INTEQ(f.traffic_min, 5120);
 	CHECK(!f.local_endpoint);
 	/* under the threshold: the traffic field is empty, the line ends with " :: " */
-	leco_fmt_line(buf, sizeof(buf), &f, &in);
+	leco_fmt_line(buf, sizeof(buf), &f, "18:32", &in);
 	CHECK_STREQ(buf, "18:32 :: myuser :: drill [tmux-spawn-822f3728+] :: 10.2.0.1 53/udp :: ");
 	f.traffic_min = 0;
-	leco_fmt_line(buf, sizeof(buf), &f, &in);
+	leco_fmt_line(buf, sizeof(buf), &f, "18:32", &in);
 	CHECK_STREQ(buf, "18:32 :: myuser :: drill [tmux-spawn-822f3728+] :: 10.2.0.1 53/udp :: "
 			 "v 58B / 26B ^");
 	/* exactly at the threshold shows traffic */
 	f.traffic_min = 84;
-	leco_fmt_line(buf, sizeof(buf), &f, &in);
+	leco_fmt_line(buf, sizeof(buf), &f, "18:32", &in);
 	CHECK(strstr(buf, ":: v 58B / 26B ^") != NULL);
 	f.traffic_min = 85;
-	leco_fmt_line(buf, sizeof(buf), &f, &in);
+	leco_fmt_line(buf, sizeof(buf), &f, "18:32", &in);
 	CHECK(strstr(buf, " ^") == NULL);
 
 	/* TCP: no proto suffix; big numbers; label equal to the command is not repeated */
@@ -144,16 +143,16 @@ static void test_lines(void)
 	in.state = LECO_ST_ESTABLISHED;
 	in.rx = 3565158;
 	in.tx = 58;
-	in.label = "drill";
-	leco_fmt_line(buf, sizeof(buf), &f, &in);
+	in.unit = "drill";
+	leco_fmt_line(buf, sizeof(buf), &f, "18:32", &in);
 	CHECK_STREQ(buf, "18:32 :: myuser :: drill :: 10.2.0.1 443 :: v 3.4M / 58B ^");
-	in.label = "";
-	leco_fmt_line(buf, sizeof(buf), &f, &in);
+	in.unit = "";
+	leco_fmt_line(buf, sizeof(buf), &f, "18:32", &in);
 	CHECK_STREQ(buf, "18:32 :: myuser :: drill :: 10.2.0.1 443 :: v 3.4M / 58B ^");
 
 	/* local endpoint first */
 	f.local_endpoint = true;
-	leco_fmt_line(buf, sizeof(buf), &f, &in);
+	leco_fmt_line(buf, sizeof(buf), &f, "18:32", &in);
 	CHECK_STREQ(buf, "18:32 :: myuser :: drill :: 10.2.0.7 40000 :: 10.2.0.1 443 :: "
 			 "v 3.4M / 58B ^");
 	f.local_endpoint = false;
@@ -163,7 +162,7 @@ static void test_lines(void)
 	in.rx = in.tx = 0;
 	in.raddr = "10.0.0.5";
 	in.rport = 51000;
-	leco_fmt_line(buf, sizeof(buf), &f, &in);
+	leco_fmt_line(buf, sizeof(buf), &f, "18:32", &in);
 	CHECK_STREQ(buf, "18:32 :: myuser :: drill :: <- 10.0.0.5 51000 :: ");
 
 	/* failed: a word after the endpoint */
@@ -172,13 +171,13 @@ static void test_lines(void)
 	in.err = ECONNREFUSED;
 	in.raddr = "127.0.0.1";
 	in.rport = 9;
-	leco_fmt_line(buf, sizeof(buf), &f, &in);
+	leco_fmt_line(buf, sizeof(buf), &f, "18:32", &in);
 	CHECK_STREQ(buf, "18:32 :: myuser :: drill :: 127.0.0.1 9 refused :: ");
 	in.err = ETIMEDOUT;
-	leco_fmt_line(buf, sizeof(buf), &f, &in);
+	leco_fmt_line(buf, sizeof(buf), &f, "18:32", &in);
 	CHECK_STREQ(buf, "18:32 :: myuser :: drill :: 127.0.0.1 9 timeout :: ");
 	in.err = 0;
-	leco_fmt_line(buf, sizeof(buf), &f, &in);
+	leco_fmt_line(buf, sizeof(buf), &f, "18:32", &in);
 	CHECK_STREQ(buf, "18:32 :: myuser :: drill :: 127.0.0.1 9 failed :: ");
 
 	/* blocked UDP */
@@ -186,7 +185,7 @@ static void test_lines(void)
 	in.err = EPERM;
 	in.proto = 17;
 	in.rport = 53;
-	leco_fmt_line(buf, sizeof(buf), &f, &in);
+	leco_fmt_line(buf, sizeof(buf), &f, "18:32", &in);
 	CHECK_STREQ(buf, "18:32 :: myuser :: drill :: 127.0.0.1 53/udp blocked :: ");
 
 	/* the field count never changes: 5 separators without local endpoint */
@@ -199,7 +198,7 @@ static void test_lines(void)
 	/* a tiny buffer truncates and stays terminated */
 	char small[10];
 
-	CHECK_INTEQ(leco_fmt_line(small, sizeof(small), &f, &in), 9);
+	CHECK_INTEQ(leco_fmt_line(small, sizeof(small), &f, "18:32", &in), 9);
 	CHECK_STREQ(small, "18:32 :: ");
 }
 

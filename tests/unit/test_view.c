@@ -2,7 +2,8 @@
 /*
  * The view, fed with records directly (no maps) under an injected clock and
  * fixture /proc, cgroup tree and passwd: order, slots by group, cap, dropped
- * lines, age/alpha/new/changed, rates, time field, config reload.
+ * lines, age/alpha/new/changed, rates, time field, config reload; and the
+ * annotate step under it: every connection, what is kept per connection.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -12,8 +13,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "annotate.h"
 #include "harness.h"
-#include "internal.h"
 
 static char tmp[256];
 static uint64_t t_mono = 1000000 * LECO_NS;
@@ -464,6 +465,188 @@ static void test_garbage_records(void)
 	leco_reader_free(r);
 }
 
+/* leco_annotate_each: collects what it is given */
+struct seen {
+	size_t n;
+	struct leco_conn_info ci[64];
+};
+
+static int collect(void *ctx, const struct leco_conn_info *ci)
+{
+	struct seen *s = ctx;
+
+	if (s->n < 64)
+		s->ci[s->n] = *ci;
+	s->n++;
+	return 0;
+}
+
+static int stop_walk(void *ctx, const struct leco_conn_info *ci)
+{
+	return -EINTR;
+}
+
+static const struct leco_conn_info *seen_cookie(const struct seen *s, uint64_t cookie)
+{
+	for (size_t i = 0; i < s->n && i < 64; i++)
+		if (s->ci[i].cookie == cookie)
+			return &s->ci[i];
+	return NULL;
+}
+
+/* Every connection is annotated, also those the view leaves out (dropped, beyond max-lines). */
+static void test_annotate_each(void)
+{
+	static const char ini[] = "[view]\nmax-lines = 2\n[rx-group]\n.*:: hidden ::.* =\n";
+	char path[600];
+	struct leco_key k[5];
+	struct leco_conn c[5];
+	struct seen s = {0};
+	struct stat st;
+	struct leco_reader *r = open_reader(ini, NULL, false);
+
+	if (!r)
+		return;
+	snprintf(path, sizeof(path), "%s/cg/user.slice/tmux-spawn-822f3728-aaaa.scope", tmp);
+	stat(path, &st);
+	conn(&k[0], &c[0], 21, "10.0.0.1", 1, 1000, "python3", 10, 1);
+	c[0].tgid = 100;
+	c[0].cgroup_id = st.st_ino;
+	conn(&k[1], &c[1], 22, "10.0.0.2", 2, 1000, "hidden", 10, 0); /* dropped by the rules */
+	conn(&k[2], &c[2], 23, "10.0.0.3", 3, 0, "a", 10, 2);
+	conn(&k[3], &c[3], 24, "10.0.0.4", 4, 0, "b", 10, 3); /* beyond max-lines */
+	conn(&k[4], &c[4], 25, "fd00::5", 5, 4242, "c", 10, 4);
+	c[4].family = 6;
+	inet_pton(AF_INET6, "fd00::5", c[4].raddr);
+	c[4].rx_bytes = 500;
+	CHECK_INTEQ(leco_reader_poll_records(r, k, c, 5), 2);
+	CHECK_INTEQ(leco_annotate_each(r, collect, &s), 0);
+	CHECK_INTEQ(s.n, 5);
+	const struct leco_conn_info *a = seen_cookie(&s, 21), *h = seen_cookie(&s, 22),
+				    *v6 = seen_cookie(&s, 25);
+
+	CHECK(a && h && v6 && seen_cookie(&s, 23) && seen_cookie(&s, 24));
+	if (!a || !h || !v6)
+		goto out;
+	CHECK_STREQ(a->cmd, "foo.py");
+	CHECK_STREQ(a->comm, "python3");
+	CHECK_STREQ(a->exe, "/usr/bin/python3.11");
+	CHECK_STREQ(a->user, "alice");
+	CHECK_STREQ(a->unit, "tmux-spawn-822f3728+");
+	CHECK_STREQ(a->cgroup, "user.slice/tmux-spawn-822f3728-aaaa.scope");
+	CHECK_STREQ(a->laddr, "10.0.0.2");
+	CHECK_STREQ(a->raddr, "10.0.0.1");
+	CHECK_INTEQ(a->pid, 100);
+	CHECK(a->first_poll);
+	CHECK_STREQ(h->cmd, "hidden"); /* not in the view, annotated all the same */
+	CHECK_STREQ(v6->raddr, "fd00::5");
+	CHECK_INTEQ(v6->family, 6);
+	CHECK_STREQ(v6->user, "4242");
+	CHECK_INTEQ(v6->rx_delta, 500); /* first seen: all of its bytes */
+	/* the next poll: deltas and rates over the interval, no longer first seen */
+	advance(2);
+	c[4].rx_bytes = 2500;
+	s.n = 0;
+	CHECK_INTEQ(leco_reader_poll_records(r, k, c, 5), 2);
+	CHECK_INTEQ(leco_annotate_each(r, collect, &s), 0);
+	v6 = seen_cookie(&s, 25);
+	CHECK(v6 && !v6->first_poll && v6->rx_delta == 2000 && v6->tx_delta == 0);
+	CHECKF(v6 && v6->rx_rate > 999 && v6->rx_rate < 1001, "%f", v6 ? v6->rx_rate : -1);
+	/* a callback's error stops the walk and comes back */
+	CHECK_INTEQ(leco_annotate_each(r, stop_walk, NULL), -EINTR);
+out:
+	leco_reader_free(r);
+}
+
+/* What does not change for a connection is kept with it, and made again when its record, the
+ * config or time (through the caches' expiry) says so. */
+static void test_annotation_kept(void)
+{
+	char path[600];
+	FILE *f;
+	struct leco_key k;
+	struct leco_conn c;
+	struct leco_conn_info a, b;
+	struct leco_reader *r;
+
+	snprintf(path, sizeof(path), "%s/kept.ini", tmp);
+	f = fopen(path, "w");
+	fputs("[format]\nscript-name-cut = 16\n", f);
+	fclose(f);
+	if (!(r = open_reader(NULL, path, false)))
+		return;
+	conn(&k, &c, 31, "10.0.0.1", 1, 1000, "python3", 10, 1);
+	c.tgid = 100;
+	CHECK_INTEQ(leco_reader_poll_records(r, &k, &c, 1), 1);
+	leco_annotate(r, &r->tab.ents[0], &a);
+	advance(1);
+	CHECK_INTEQ(leco_reader_poll_records(r, &k, &c, 1), 1);
+	leco_annotate(r, &r->tab.ents[0], &b);
+	CHECK(a.cmd == b.cmd && a.user == b.user && a.raddr == b.raddr); /* kept, not looked up */
+	CHECK_STREQ(b.cmd, "foo.py");
+	/* the config cuts script names shorter: made again at once */
+	f = fopen(path, "w");
+	fputs("[format]\nscript-name-cut = 3\n\n", f);
+	fclose(f);
+	advance(1);
+	CHECK_INTEQ(leco_reader_poll_records(r, &k, &c, 1), 1);
+	CHECK_STREQ(leco_reader_line(r, 0)->cmd, "fo+");
+	/* another owner in the record: made again */
+	c.tgid = 0;
+	snprintf(c.comm, sizeof(c.comm), "curl");
+	advance(1);
+	CHECK_INTEQ(leco_reader_poll_records(r, &k, &c, 1), 1);
+	CHECK_STREQ(leco_reader_line(r, 0)->cmd, "curl");
+	/* a user renamed: the name is kept while the user cache (4 h) holds it, then made again */
+	snprintf(path, sizeof(path), "%s/passwd", tmp);
+	f = fopen(path, "w");
+	fputs("root:x:0:0::/root:/bin/sh\nalice2:x:1000:1000::/home/alice:/bin/sh\n", f);
+	fclose(f);
+	advance(3600);
+	CHECK_INTEQ(leco_reader_poll_records(r, &k, &c, 1), 1);
+	CHECK_STREQ(leco_reader_line(r, 0)->user, "alice");
+	advance(3 * 3600 + 60);
+	CHECK_INTEQ(leco_reader_poll_records(r, &k, &c, 1), 1);
+	CHECK_STREQ(leco_reader_line(r, 0)->user, "alice2");
+	f = fopen(path, "w");
+	fputs("root:x:0:0::/root:/bin/sh\nalice:x:1000:1000::/home/alice:/bin/sh\n", f);
+	fclose(f);
+	leco_reader_free(r);
+}
+
+/* A config built in code goes to a reader through .config; the reader owns it only once it is
+ * open (on a failed open the caller still does: the sanitizer and valgrind runs would see a
+ * double free or a leak). */
+static void test_built_config(void)
+{
+	struct leco_config *cfg = NULL;
+	struct leco_reader *r = NULL;
+	struct leco_error err;
+	struct leco_key k;
+	struct leco_conn c;
+
+	CHECK_INTEQ(leco_config_new("<built>", &cfg, &err), 0);
+	CHECK_INTEQ(leco_config_add_rule(cfg, "rx-proc", "#?ssh", "SSH", &err), 0);
+	CHECK_INTEQ(leco_config_set(cfg, "view", "max-lines", "1", &err), 0);
+	LECO_OPTS(leco_reader_opts, bad, .pin_dir = "/nonexistent/leco", .config = cfg,
+		  .config_text = "[view]\n");
+	CHECK_INTEQ(leco_reader_open(&bad, &r, &err), -EINVAL);
+	CHECK(r == NULL && strstr(err.msg, "one of config_path, config_text and config"));
+	LECO_OPTS(leco_reader_opts, o, .pin_dir = "/nonexistent/leco", .config = cfg,
+		  .clock = &clk);
+	CHECK_INTEQ(leco_reader_open(&o, &r, &err), 0);
+	if (!r) {
+		leco_config_free(cfg);
+		return;
+	}
+	conn(&k, &c, 41, "10.0.0.1", 22, 0, "ssh", 10, 1);
+	CHECK_INTEQ(leco_reader_poll_records(r, &k, &c, 1), 1);
+	CHECKF(strstr(leco_reader_line(r, 0)->text, ":: SSH ::") != NULL, "%s",
+	       leco_reader_line(r, 0)->text);
+	CHECK_INTEQ(r->vconf.max_lines, 1);
+	leco_reader_free(r); /* frees cfg */
+}
+
 static void setup(void)
 {
 	char path[600];
@@ -510,6 +693,9 @@ int main(void)
 	RUN(test_garbage_records);
 	RUN(test_rate_after_failed_poll);
 	RUN(test_rate_first_seen);
+	RUN(test_annotate_each);
+	RUN(test_annotation_kept);
+	RUN(test_built_config);
 	char cmd[600];
 
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmp);
