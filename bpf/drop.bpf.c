@@ -137,7 +137,7 @@ static __noinline void record_in(struct pkt *p, __u32 netns, struct leco_key *ke
 	}
 }
 
-static __always_inline void drop_in(struct sk_buff *skb)
+static __noinline void drop_in(struct sk_buff *skb)
 {
 	struct scan_key sk = {};
 	struct leco_key key = {};
@@ -180,22 +180,21 @@ static __always_inline void drop_in(struct sk_buff *skb)
 }
 
 /* A UDP datagram dropped on its way out: the sender's record for that peer */
-static __always_inline void drop_udp_out(struct sk_buff *skb, struct sock *sk)
+static __noinline void drop_udp_out(struct sk_buff *skb, struct sock *sk)
 {
 	struct udp_evt e = {};
 	unsigned char *head = BPF_CORE_READ(skb, head);
 	__u16 nh = BPF_CORE_READ(skb, network_header);
 	__u8 h[40];
 
-	e.family = sk_family(sk);
-	if (!e.family || bpf_probe_read_kernel(h, 20, head + nh))
+	e.n.family = sk_family(sk);
+	if (!e.n.family || bpf_probe_read_kernel(h, 20, head + nh))
 		return;
 	/* skb->sk is an RCU pointer on newer kernels, which the cookie helper refuses:
 	 * the cookie exists once a hook of ours (or SO_COOKIE) asked for it */
 	e.key.cookie = BPF_CORE_READ(sk, __sk_common.skc_cookie.counter);
 	if (!e.key.cookie)
 		return;
-	evt_from_sock(&e, sk, 0);
 	if ((h[0] >> 4) == 4) {
 		__be16 port;
 
@@ -212,7 +211,7 @@ static __always_inline void drop_udp_out(struct sk_buff *skb, struct sock *sk)
 		e.key.rport = bpf_ntohs(port);
 	}
 	if (BPF_CORE_READ(sk, __sk_common.skc_state) != ST_ESTABLISHED)
-		e.cflags |= LECO_F_UNCONNECTED;
+		e.n.flags |= LECO_F_UNCONNECTED;
 	e.tx = 1;
 	e.blocked = 1;
 	udp_account(&e, sk, 1);

@@ -111,6 +111,18 @@ int BPF_PROG(leco_exec, struct task_struct *p, int old_pid, struct linux_binprm 
 	if (len && bpf_probe_read_user(s.b->args, len & (EXEC_ARGS_LEN * 2 - 1), (void *)start))
 		len = 0;
 	s.len = len;
+	/*
+	 * Before 6.7 the verifier checks a bpf_loop callback for one call only: from a state
+	 * it knows (all zeros) it would find "the script" unreachable and remove that code.
+	 * Starting from zeros read from a map, it cannot know them.
+	 */
+	s.arg = s.b->zero[0];
+	s.start = s.b->zero[1];
+	s.base = s.b->zero[2];
+	s.found = s.b->zero[3];
+	s.flen = s.b->zero[4];
+	s.dot_or_slash = s.b->zero[5];
+	s.eq = s.b->zero[6];
 	bpf_loop(EXEC_ARGS_LEN, scan_byte, &s, 0);
 	if (s.found) {
 		__u32 n = s.flen;

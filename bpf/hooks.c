@@ -116,7 +116,7 @@ _Static_assert(NJOBS == LOAD_NJOBS, "leco-load.h: LOAD_NJOBS");
 
 const struct map_pin map_pins[] = {
 	{LECO_PIN_INFO, "info"},	{LECO_PIN_CONNS, "conns"}, {LECO_PIN_RING, "closed"},
-	{LECO_PIN_HEAD, "closed_head"}, {LECO_PIN_STATS, "stats"},	 {LECO_PIN_LIVE, "live"},
+	{LECO_PIN_HEAD, "closed_head"}, {LECO_PIN_STATS, "stats"}, {LECO_PIN_LIVE, "live"},
 };
 const size_t n_map_pins = sizeof(map_pins) / sizeof(map_pins[0]);
 

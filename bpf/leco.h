@@ -39,13 +39,13 @@
 #define LECO_PIN_LIVE  "live"  /* HASH struct leco_key -> struct leco_conn: live TCP */
 #define LECO_PIN_LINKS "links" /* directory of pinned links (group-listable, not readable) */
 
-#define LECO_CONNS_MAX	32768 /* UDP flows and inbound drops */
-#define LECO_RING_MAX	16384 /* closed TCP connections a reader can fall behind by */
+#define LECO_CONNS_MAX	  32768 /* UDP flows and inbound drops */
+#define LECO_RING_MAX	  16384 /* closed TCP connections a reader can fall behind by */
 #define LECO_TCP_LIVE_MAX 65536 /* live TCP connections exported in "live" */
-#define LECO_COMM_LEN	16
-#define LECO_SCRIPT_LEN 40 /* script name kept at exec (basename, truncated) */
-#define LECO_JOBS_MAX	10
-#define LECO_LINKS_LEN	400
+#define LECO_COMM_LEN	  16
+#define LECO_SCRIPT_LEN	  40 /* script name kept at exec (basename, truncated) */
+#define LECO_JOBS_MAX	  10
+#define LECO_LINKS_LEN	  400
 
 /* enum leco_conn_state (the public API mirrors these values) */
 #define LECO_ST_CONNECTING  1 /* TCP SYN sent, no answer yet */
@@ -75,7 +75,8 @@
 #define LECO_F_LATE	   (1U << 4) /* TCP: first seen after it started (counts still total) */
 #define LECO_F_AGGREGATE   (1U << 5) /* inbound drops to several ports of this remote */
 #define LECO_F_FINAL	   (1U << 6) /* TCP: closed, copied into the ring (storage only) */
-#define LECO_F_DIRTY	   (1U << 7) /* TCP: changed since the iterator last exported it (storage only) */
+#define LECO_F_DIRTY	   (1U << 7) /* TCP: changed since the iterator last exported it (storage only) \
+				      */
 
 /*
  * Key of the conns hash: socket cookie (never reused, unlike the socket

@@ -28,12 +28,12 @@ static __always_inline int peer_stashed(struct udp_evt *e)
 		return 0;
 	match = p->cookie == e->key.cookie;
 	if (match) {
-		if (e->family == 6 && p->family == 4)
+		if (e->n.family == 6 && p->family == 4)
 			peer_v4(e, *(__u32 *)p->addr, p->port);
 		else
 			__builtin_memcpy(e->key.raddr, p->addr, 16);
 		e->key.rport = p->port;
-		e->cflags |= LECO_F_UNCONNECTED;
+		e->n.flags |= LECO_F_UNCONNECTED;
 	}
 	bpf_map_delete_elem(&peers, &id); /* always consumed, even for a call we skip */
 	return match;
@@ -43,12 +43,13 @@ static __always_inline int udp_call(struct sock *sk, int ret, int flags, int tx)
 {
 	struct udp_evt e = {};
 
-	e.family = sk_family(sk);
-	if (!e.family)
+	e.n.family = sk_family(sk);
+	if (!e.n.family)
 		return 0;
 	e.key.cookie = sk_cookie(sk);
 	e.tx = tx;
-	evt_from_sock(&e, sk, !peer_stashed(&e));
+	if (!peer_stashed(&e))
+		evt_peer(&e, sk);
 	if (ret <= 0) {
 		if (!tx || ret != -EPERM || cfg_drops_udp())
 			return 0;
@@ -132,30 +133,30 @@ int leco_recvmsg6(struct bpf_sock_addr *ctx)
 
 /* ---- tier fentry: trampolines on the UDP functions only (TCP never enters) ---- */
 
-/* The destination of a sendmsg: msg_name when given, else the connected peer */
+/* The destination of a sendmsg: msg_name when given, else the connected peer. The sockaddr is
+ * read a field at a time into the event: no copy of it on the stack (6.1 counts every byte). */
 static __always_inline int peer_of_msg(struct udp_evt *e, struct sock *sk, struct msghdr *msg)
 {
-	struct sockaddr_in6 sa = {};
-	void *name = msg->msg_name;
+	unsigned char *name = msg->msg_name;
+	__u16 fam, port;
+	__u32 a4;
 
 	if (!name) {
-		evt_from_sock(e, sk, 1);
+		evt_peer(e, sk);
 		return 0;
 	}
-	evt_from_sock(e, sk, 0);
-	if (bpf_probe_read_kernel(&sa, sizeof(sa), name))
+	if (bpf_probe_read_kernel(&fam, 2, name) || bpf_probe_read_kernel(&port, 2, name + 2))
 		return -1;
-	e->cflags |= LECO_F_UNCONNECTED;
-	if (sa.sin6_family == AF_INET) {
-		struct sockaddr_in *s4 = (struct sockaddr_in *)&sa;
-
-		peer_v4(e, s4->sin_addr.s_addr, bpf_ntohs(s4->sin_port));
+	e->n.flags |= LECO_F_UNCONNECTED;
+	if (fam == AF_INET) {
+		if (bpf_probe_read_kernel(&a4, 4, name + 4))
+			return -1;
+		peer_v4(e, a4, bpf_ntohs(port));
 		return 0;
 	}
-	if (sa.sin6_family != AF_INET6)
+	if (fam != AF_INET6 || bpf_probe_read_kernel(e->key.raddr, 16, name + 8))
 		return -1;
-	__builtin_memcpy(e->key.raddr, &sa.sin6_addr, 16);
-	e->key.rport = bpf_ntohs(sa.sin6_port);
+	e->key.rport = bpf_ntohs(port);
 	return 0;
 }
 
@@ -166,8 +167,8 @@ static __always_inline int fx_send(struct sock *sk, struct msghdr *msg, int ret,
 
 	if (ret <= 0 && (ret != -EPERM || cfg_drops_udp()))
 		return 0;
-	e.family = sk_family(sk);
-	if (!e.family)
+	e.n.family = sk_family(sk);
+	if (!e.n.family)
 		return 0;
 	e.key.cookie = sk_cookie(sk);
 	e.tx = 1;
@@ -175,7 +176,7 @@ static __always_inline int fx_send(struct sock *sk, struct msghdr *msg, int ret,
 		return 0;
 	/* udpv6_sendmsg hands IPv4 destinations to udp_sendmsg, whose fexit counts them */
 	a = (const __u32 *)e.key.raddr;
-	if (v6 && (e.family == 4 || (a[0] == 0 && a[1] == 0 && a[2] == bpf_htonl(0xffff))))
+	if (v6 && (e.n.family == 4 || (a[0] == 0 && a[1] == 0 && a[2] == bpf_htonl(0xffff))))
 		return 0;
 	e.blocked = ret < 0;
 	e.bytes = ret;
@@ -207,11 +208,10 @@ int BPF_PROG(leco_fx_recv, struct sock *sk, struct sk_buff *skb, int len)
 
 	if (len <= 0)
 		return 0;
-	e.family = sk_family(sk);
-	if (!e.family)
+	e.n.family = sk_family(sk);
+	if (!e.n.family)
 		return 0;
 	e.key.cookie = sk_cookie(sk);
-	evt_from_sock(&e, sk, 0);
 	head = skb->head;
 	nh = skb->network_header;
 	th = skb->transport_header;
@@ -230,7 +230,7 @@ int BPF_PROG(leco_fx_recv, struct sock *sk, struct sk_buff *skb, int len)
 		e.key.rport = port;
 	}
 	if (BPF_CORE_READ(sk, __sk_common.skc_state) != ST_ESTABLISHED)
-		e.cflags |= LECO_F_UNCONNECTED;
+		e.n.flags |= LECO_F_UNCONNECTED;
 	e.bytes = len;
 	udp_account(&e, sk, 1);
 	return 0;

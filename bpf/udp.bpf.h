@@ -10,17 +10,20 @@
 
 #include "leco.bpf.h"
 
-/* One datagram (or a send the firewall refused) as the tier saw it */
+/*
+ * One datagram (or a send the firewall refused) as the tier saw it, with the
+ * record it makes if it is the first for its (socket, peer): the tier sets
+ * n.family and n.flags, udp_account the rest. One struct, so that the record is
+ * built where it is (the verifier of 6.1 counts the stack of the whole call
+ * chain, 512 bytes at most).
+ */
 struct udp_evt {
 	struct leco_key key; /* cookie + peer */
-	__u8 laddr[16];
-	__u16 lport;
-	__u8 family;
+	struct leco_conn n;
+	__s64 bytes;
 	__u8 tx;
 	__u8 blocked;
-	__u8 _pad[3];
-	__u32 cflags;
-	__s64 bytes;
+	__u8 _pad[6];
 };
 
 /* Two bits per peer in a 256-bit filter: a record that existed once and is gone was evicted */
@@ -60,23 +63,20 @@ static __always_inline struct udp_rec *udp_sock_of(void *sk, int tx, __u64 now)
 
 static __noinline void udp_new(struct udp_evt *e, struct udp_rec *u, __u64 now)
 {
-	struct leco_conn n = {};
-	struct leco_conn *c;
+	struct leco_conn *n = &e->n, *c;
 	long err;
 
-	n.first_ns = now;
-	n.last_ns = now;
-	n.cookie = e->key.cookie;
-	n.family = e->family;
-	n.proto = LECO_IPPROTO_UDP;
-	n.flags = e->cflags;
+	n->first_ns = now;
+	n->last_ns = now;
+	n->cookie = e->key.cookie;
+	n->proto = LECO_IPPROTO_UDP;
 	if (u) {
 		__u32 i = u->npeers;
 
-		owner_set(&n, &u->o, u->owner);
-		n.dir = u->dir;
+		owner_set(n, &u->o, u->owner);
+		n->dir = u->dir;
 		if (bloom_test_set(u, &e->key)) {
-			n.flags |= LECO_F_RESTARTED;
+			n->flags |= LECO_F_RESTARTED;
 			STAT_INC(restarted);
 		} else if (i < UDP_PEERS_KEPT) {
 			__builtin_memcpy(u->peers[i & (UDP_PEERS_KEPT - 1)].addr, e->key.raddr, 16);
@@ -84,25 +84,23 @@ static __noinline void udp_new(struct udp_evt *e, struct udp_rec *u, __u64 now)
 		}
 		u->npeers = i + 1;
 	} else {
-		owner_current(&n, LECO_OWNER_IO);
-		n.dir = e->tx ? LECO_DIR_OUT : LECO_DIR_IN;
+		owner_current(n, LECO_OWNER_IO);
+		n->dir = e->tx ? LECO_DIR_OUT : LECO_DIR_IN;
 	}
-	__builtin_memcpy(n.laddr, e->laddr, 16);
-	__builtin_memcpy(n.raddr, e->key.raddr, 16);
-	n.lport = e->lport;
-	n.rport = e->key.rport;
+	__builtin_memcpy(n->raddr, e->key.raddr, 16);
+	n->rport = e->key.rport;
 	if (e->blocked) {
-		n.state = LECO_ST_BLOCKED;
-		n.err = EPERM;
+		n->state = LECO_ST_BLOCKED;
+		n->err = EPERM;
 		STAT_INC(blocked);
 	} else {
-		n.state = LECO_ST_ACTIVE;
+		n->state = LECO_ST_ACTIVE;
 		if (e->tx)
-			n.tx_bytes = e->bytes;
+			n->tx_bytes = e->bytes;
 		else
-			n.rx_bytes = e->bytes;
+			n->rx_bytes = e->bytes;
 	}
-	err = bpf_map_update_elem(&conns, &e->key, &n, BPF_NOEXIST);
+	err = bpf_map_update_elem(&conns, &e->key, n, BPF_NOEXIST);
 	if (!err) {
 		STAT_INC(conns_new);
 		return;
@@ -121,8 +119,18 @@ static __noinline void udp_new(struct udp_evt *e, struct udp_rec *u, __u64 now)
 	}
 }
 
-/* Count one datagram; `u` is the socket's storage where the tier can reach it */
-static __always_inline void udp_account(struct udp_evt *e, void *sk, int storage)
+/* The socket's local address and port, into the record to be made */
+static __always_inline void evt_local(struct udp_evt *e, struct sock *sk)
+{
+	if (e->n.family == 4)
+		bpf_core_read(e->n.laddr, 4, &sk->__sk_common.skc_rcv_saddr);
+	else
+		bpf_core_read(e->n.laddr, 16, &sk->__sk_common.skc_v6_rcv_saddr);
+	e->n.lport = bpf_ntohs(BPF_CORE_READ((struct inet_sock *)sk, inet_sport));
+}
+
+/* Count one datagram; `storage`: the tier can reach the socket's storage */
+static __always_inline void udp_account(struct udp_evt *e, struct sock *sk, int storage)
 {
 	struct leco_conn *c = bpf_map_lookup_elem(&conns, &e->key);
 	struct leco_stats *s;
@@ -150,6 +158,7 @@ static __always_inline void udp_account(struct udp_evt *e, void *sk, int storage
 		c->last_ns = now;
 		return;
 	}
+	evt_local(e, sk);
 	udp_new(e, storage ? udp_sock_of(sk, e->tx, now) : 0, now);
 }
 
@@ -161,27 +170,20 @@ static __always_inline __u64 sk_cookie(struct sock *sk)
 	return likely(ck) ? ck : bpf_get_socket_cookie(sk);
 }
 
-/* Local address and port, and for a connected socket its peer */
-static __always_inline void evt_from_sock(struct udp_evt *e, struct sock *sk, int peer)
+/* The peer of a connected socket */
+static __always_inline void evt_peer(struct udp_evt *e, struct sock *sk)
 {
-	if (e->family == 4) {
-		bpf_core_read(e->laddr, 4, &sk->__sk_common.skc_rcv_saddr);
-		if (peer)
-			bpf_core_read(e->key.raddr, 4, &sk->__sk_common.skc_daddr);
-	} else {
-		bpf_core_read(e->laddr, 16, &sk->__sk_common.skc_v6_rcv_saddr);
-		if (peer)
-			bpf_core_read(e->key.raddr, 16, &sk->__sk_common.skc_v6_daddr);
-	}
-	e->lport = bpf_ntohs(BPF_CORE_READ((struct inet_sock *)sk, inet_sport));
-	if (peer)
-		e->key.rport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	if (e->n.family == 4)
+		bpf_core_read(e->key.raddr, 4, &sk->__sk_common.skc_daddr);
+	else
+		bpf_core_read(e->key.raddr, 16, &sk->__sk_common.skc_v6_daddr);
+	e->key.rport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
 }
 
 /* An IPv4 peer of a dual-stack IPv6 socket is kept IPv4-mapped */
 static __always_inline void peer_v4(struct udp_evt *e, __u32 addr, __u16 port)
 {
-	if (e->family == 6) {
+	if (e->n.family == 6) {
 		e->key.raddr[10] = 0xff;
 		e->key.raddr[11] = 0xff;
 		*(__u32 *)&e->key.raddr[12] = addr;

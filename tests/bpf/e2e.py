@@ -931,7 +931,6 @@ def test_udp_restart(args):
     T.name = "test_udp_restart"
     f0 = T.failed
     p = Probes(args, "evict")
-    socks = []
     try:
         p.run_load("--conns-max", "64")
         r = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -940,27 +939,26 @@ def test_udp_restart(args):
         a.sendto(b"1" * 10, r.getsockname())
         first = p.one("udp before eviction", key_cookie=cookie(a))
         b = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        for i in range(300):  # 300 peers: far more than the table holds
-            t = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-            t.bind(("127.0.0.1", 0))
-            b.sendto(b"x", t.getsockname())
-            socks.append(t)
-        T.check(not p.conns(key_cookie=cookie(a)), "udp: the first record was evicted")
+        # new peers until the LRU pushed the first record out (the kernel's LRU evicts in
+        # per-CPU batches: how many it takes varies), bounded
+        for i in range(50):
+            for port in range(20000 + i * 100, 20100 + i * 100):
+                b.sendto(b"x", ("127.0.0.1", port))  # nobody listens: the send still counts
+            if not p.conns(key_cookie=cookie(a)):
+                break
         a.sendto(b"2" * 7, r.getsockname())
         again = p.one("udp after eviction", key_cookie=cookie(a))
         expect(again, "udp after eviction", tx=7, dir=first.get("dir"), owner="io",
                tgid=os.getpid())
         T.check(again.get("flags", 0) & F_RESTARTED, "udp: flagged restarted", again)
         st = p.dump()["stats"]
-        T.check(st["restarted"] >= 1 and st["conns_new"] >= 300, "udp: counted", st)
+        T.check(st["restarted"] >= 1 and st["conns_new"] >= 100, "udp: counted", st)
         for s in (r, a, b):
             s.close()
     except Exception as e:
         T.check(False, "raised %r" % e)
     finally:
         p.unload()
-        for s in socks:
-            s.close()
     print("%s test_udp_restart" % ("ok  " if T.failed == f0 else "FAIL"), flush=True)
 
 
@@ -1012,6 +1010,30 @@ def suite_core(args):
     finally:
         p.unload()
     suite_blocked(args)
+    other_udp_tiers(args)
+
+
+UDP_TIERS = {"fentry": "fexit", "tp_btf": "tp_btf"}  # --hooks name: how the hook text begins
+
+
+def other_udp_tiers(args):
+    """every UDP tier this kernel has besides the one leco-load prefers, forced with --hooks,
+    through the UDP tests: each tier works where it loads, not only the first one"""
+    for tier, prefix in UDP_TIERS.items():
+        q = Probes(args, "tier")
+        try:
+            r = q.run_load("--hooks", "udp=" + tier, check=False)
+            if r.returncode != 0:
+                T.check("udp=%s:" % tier in r.stderr, "tier %s refused with a reason" % tier,
+                        r.stderr)
+                print("tier %s: not on this kernel (%s)" % (tier, r.stderr.strip()[-160:]))
+                continue
+            hook = q.dump()["info"]["hooks"].get("udp bytes", "")
+            T.check(hook.startswith(prefix), "--hooks udp=%s: that tier serves" % tier, hook)
+            print("tier %s: %s" % (tier, hook))
+            run_tests(q, (test_udp, test_udp_recv_noaddr, test_udp_close))
+        finally:
+            q.unload()
 
 
 # ---------------------------------------------------------------- blocked (netns + nft)
