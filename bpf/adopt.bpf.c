@@ -13,7 +13,8 @@ static __always_inline void owner_task(struct task_struct *t, struct owner *o)
 {
 	struct script_rec *s;
 
-	o->tgid = BPF_CORE_READ(t, tgid);
+	o->tgid = t->tgid;
+	o->start_ns = t->group_leader->start_time;
 	o->uid = BPF_CORE_READ(t, cred, uid.val);
 	o->cgroup_id = BPF_CORE_READ(t, cgroups, dfl_cgrp, kn, id);
 	BPF_CORE_READ_STR_INTO(&o->comm, t, comm);
@@ -124,7 +125,7 @@ int leco_adopt(struct bpf_iter__task_file *ctx)
 	u->o = o;
 	u->owner = LECO_OWNER_FD;
 	u->first_ns = now;
-	u->dir = BPF_CORE_READ(sk, __sk_common.skc_dport) ? LECO_DIR_OUT : LECO_DIR_IN;
+	u->dir = sk->__sk_common.skc_dport ? LECO_DIR_OUT : LECO_DIR_IN;
 	STAT_INC(adopted);
 	return 0;
 }

@@ -38,7 +38,7 @@ static __always_inline void drop_tcp_out(struct sock *sk)
 	c->err = EPERM;
 	mark_dirty(c);
 	if (!c->lport)
-		c->lport = bpf_ntohs(BPF_CORE_READ((struct inet_sock *)sk, inet_sport));
+		c->lport = sk_lport(sk);
 	c->last_ns = bpf_ktime_get_ns();
 }
 
@@ -192,7 +192,7 @@ static __noinline void drop_udp_out(struct sk_buff *skb, struct sock *sk)
 		return;
 	/* skb->sk is an RCU pointer on newer kernels, which the cookie helper refuses:
 	 * the cookie exists once a hook of ours (or SO_COOKIE) asked for it */
-	e.key.cookie = BPF_CORE_READ(sk, __sk_common.skc_cookie.counter);
+	e.key.cookie = sk->__sk_common.skc_cookie.counter;
 	if (!e.key.cookie)
 		return;
 	if ((h[0] >> 4) == 4) {
@@ -210,7 +210,7 @@ static __noinline void drop_udp_out(struct sk_buff *skb, struct sock *sk)
 		__builtin_memcpy(e.key.raddr, &h[24], 16);
 		e.key.rport = bpf_ntohs(port);
 	}
-	if (BPF_CORE_READ(sk, __sk_common.skc_state) != ST_ESTABLISHED)
+	if (sk->__sk_common.skc_state != ST_ESTABLISHED)
 		e.n.flags |= LECO_F_UNCONNECTED;
 	e.tx = 1;
 	e.blocked = 1;

@@ -74,9 +74,10 @@
 #define LECO_F_ADOPTED	   (1U << 3) /* open before the probes were loaded (found at load) */
 #define LECO_F_LATE	   (1U << 4) /* TCP: first seen after it started (counts still total) */
 #define LECO_F_AGGREGATE   (1U << 5) /* inbound drops to several ports of this remote */
-#define LECO_F_FINAL	   (1U << 6) /* TCP: closed, copied into the ring (storage only) */
-#define LECO_F_DIRTY	   (1U << 7) /* TCP: changed since the iterator last exported it (storage only) \
-				      */
+/* internal to the TCP storage */
+#define LECO_F_FINAL	(1U << 6) /* TCP: closed, copied into the ring */
+#define LECO_F_DIRTY	(1U << 7) /* TCP: changed since the iterator last exported it */
+#define LECO_F_EXPORTED (1U << 8) /* TCP: the iterator has put it into "live" */
 
 /*
  * Key of the conns hash: socket cookie (never reused, unlike the socket
@@ -109,6 +110,8 @@ struct leco_conn {
 	__u64 tx_bytes;	 /* payload bytes sent */
 	__u64 cgroup_id; /* owner's cgroup2 id (inode number of the cgroup directory) */
 	__u64 cookie;	 /* socket cookie (0 for inbound drops) */
+	__u64 start_ns;	 /* owner's process start (its group leader's start_time: CLOCK_MONOTONIC
+			    ns, the clock of first_ns); 0 if not known */
 	__u32 tgid;	 /* owning process (thread group id); 0 if not known */
 	__u32 uid;	 /* owner's uid */
 	__s32 err;	 /* positive errno for FAILED / BLOCKED (EPERM, ECONNREFUSED..) */
@@ -194,8 +197,8 @@ struct leco_info {
 
 #ifndef __bpf__
 _Static_assert(sizeof(struct leco_key) == 32, "leco_key layout");
-_Static_assert(sizeof(struct leco_conn) == 168, "leco_conn layout");
-_Static_assert(sizeof(struct leco_slot) == 184, "leco_slot layout");
+_Static_assert(sizeof(struct leco_conn) == 176, "leco_conn layout");
+_Static_assert(sizeof(struct leco_slot) == 192, "leco_slot layout");
 _Static_assert(sizeof(struct leco_stats) == 128, "leco_stats layout");
 _Static_assert(sizeof(struct leco_info) == 2160, "leco_info layout");
 #endif

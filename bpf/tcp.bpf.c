@@ -15,9 +15,7 @@ static __always_inline void state_listen(struct sock *sk)
 	struct owner o = {};
 
 	lk.netns = sk_netns(sk);
-	lk.port = bpf_ntohs(BPF_CORE_READ((struct inet_sock *)sk, inet_sport));
-	if (!lk.port)
-		lk.port = BPF_CORE_READ(sk, __sk_common.skc_num);
+	lk.port = sk_lport(sk);
 	if (!lk.port)
 		return;
 	owner_now(&o);
@@ -100,12 +98,13 @@ static __always_inline void tcp_close(struct sock *sk, struct leco_conn *c, int 
 {
 	struct tcp_sock *tp = bpf_skc_to_tcp_sock(sk);
 	struct leco_key key = {};
+	__u32 flags;
 
 	if (oldstate == ST_SYN_SENT || oldstate == ST_SYN_RECV) {
 		if (!c->lport)
-			c->lport = bpf_ntohs(BPF_CORE_READ((struct inet_sock *)sk, inet_sport));
+			c->lport = sk_lport(sk);
 		if (c->state != LECO_ST_BLOCKED) {
-			c->err = BPF_CORE_READ(sk, sk_err);
+			c->err = sk->sk_err;
 			c->state = c->err ? LECO_ST_FAILED : LECO_ST_CLOSED;
 		}
 	} else if (c->state == LECO_ST_ESTABLISHED || c->state == LECO_ST_CONNECTING) {
@@ -113,12 +112,16 @@ static __always_inline void tcp_close(struct sock *sk, struct leco_conn *c, int 
 	}
 	if (tp)
 		tcp_payload(tp, oldstate, c->dir, &c->rx_bytes, &c->tx_bytes);
-	/* FINAL first (an atomic: a full barrier), then out of "live": an iterator run that
-	 * wrote it back meanwhile sees FINAL after its write and takes it out itself */
-	__sync_fetch_and_or(&c->flags, LECO_F_FINAL);
+	/* FINAL first (an atomic: a full barrier), then out of "live" if the iterator put it
+	 * there: an iterator run that sets EXPORTED or writes it back after this sees FINAL
+	 * after its write and takes it out itself. Most short connections never get there,
+	 * and a delete that finds nothing still costs ~250 ns (the bucket lock). */
+	flags = __sync_fetch_and_or(&c->flags, LECO_F_FINAL);
 	ring_push(c);
-	key.cookie = c->cookie;
-	bpf_map_delete_elem(&live, &key);
+	if (flags & LECO_F_EXPORTED) {
+		key.cookie = c->cookie;
+		bpf_map_delete_elem(&live, &key);
+	}
 }
 
 SEC("tp_btf/inet_sock_set_state")
@@ -139,6 +142,10 @@ int BPF_PROG(leco_state, struct sock *sk, int oldstate, int newstate)
 	}
 	if (oldstate == ST_LISTEN && newstate == ST_CLOSE)
 		return 0; /* listener closed; its entry ages out of the LRU */
+	/* FIN_WAIT1, CLOSE_WAIT, LAST_ACK..: nothing to do, the iterator reads the state */
+	if (newstate != ST_SYN_SENT && newstate != ST_SYN_RECV && newstate != ST_ESTABLISHED &&
+	    newstate != ST_CLOSE)
+		return 0;
 	now = bpf_ktime_get_ns();
 	if ((oldstate == ST_CLOSE && newstate == ST_SYN_SENT) ||
 	    (oldstate == ST_LISTEN && newstate == ST_SYN_RECV)) {
@@ -159,10 +166,6 @@ int BPF_PROG(leco_state, struct sock *sk, int oldstate, int newstate)
 		c->cookie = bpf_get_socket_cookie(sk);
 	} else if (newstate == ST_CLOSE) {
 		tcp_close(sk, c, oldstate);
-	} else if (newstate == ST_FIN_WAIT1 || newstate == ST_CLOSE_WAIT ||
-		   newstate == ST_LAST_ACK) {
-		if (c->state == LECO_ST_ESTABLISHED || c->state == LECO_ST_CONNECTING)
-			c->state = LECO_ST_CLOSED;
 	}
 	return 0;
 }
@@ -199,6 +202,8 @@ int leco_tcp_iter(struct bpf_iter__bpf_sk_storage_map *ctx)
 	struct sock *sk = ctx->sk;
 	struct tcp_sock *tp;
 	__u64 rx, tx, last;
+	__u8 state;
+	int st;
 
 	/* an inbound connection still connecting may not have its final cookie yet */
 	if (!sk || !c || (c->flags & LECO_F_FINAL) ||
@@ -207,19 +212,28 @@ int leco_tcp_iter(struct bpf_iter__bpf_sk_storage_map *ctx)
 	tp = bpf_skc_to_tcp_sock(sk);
 	if (!tp)
 		return 0;
-	tcp_payload(tp, sk->__sk_common.skc_state, c->dir, &rx, &tx);
+	st = sk->__sk_common.skc_state;
+	tcp_payload(tp, st, c->dir, &rx, &tx);
 	/* most recent packet sent or received (tcp_clock_us: the same clock, in us) */
 	last = tp->tcp_mstamp * 1000;
 	if (last < c->last_ns)
 		last = c->last_ns;
+	/* past ESTABLISHED (FIN_WAIT1, CLOSE_WAIT..): closing, which the state program
+	 * leaves to this one */
+	state = c->state;
+	if ((state == LECO_ST_ESTABLISHED || state == LECO_ST_CONNECTING) && st != ST_ESTABLISHED &&
+	    st != ST_SYN_SENT && st != ST_SYN_RECV)
+		state = LECO_ST_CLOSED;
 	if (!(c->flags & LECO_F_DIRTY) && rx == c->rx_bytes && tx == c->tx_bytes &&
-	    last == c->last_ns)
+	    last == c->last_ns && state == c->state)
 		return 0;
 	/* a change made after this point sets DIRTY again: the next run exports it */
 	__sync_fetch_and_and(&c->flags, ~LECO_F_DIRTY);
+	__sync_fetch_and_or(&c->flags, LECO_F_EXPORTED);
 	c->rx_bytes = rx;
 	c->tx_bytes = tx;
 	c->last_ns = last;
+	c->state = state;
 	out = *c;
 	key.cookie = c->cookie;
 	live_put(&key, &out);

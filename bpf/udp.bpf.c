@@ -229,7 +229,7 @@ int BPF_PROG(leco_fx_recv, struct sock *sk, struct sk_buff *skb, int len)
 			return 0;
 		e.key.rport = port;
 	}
-	if (BPF_CORE_READ(sk, __sk_common.skc_state) != ST_ESTABLISHED)
+	if (sk->__sk_common.skc_state != ST_ESTABLISHED)
 		e.n.flags |= LECO_F_UNCONNECTED;
 	e.bytes = len;
 	udp_account(&e, sk, 1);

@@ -123,10 +123,10 @@ static __noinline void udp_new(struct udp_evt *e, struct udp_rec *u, __u64 now)
 static __always_inline void evt_local(struct udp_evt *e, struct sock *sk)
 {
 	if (e->n.family == 4)
-		bpf_core_read(e->n.laddr, 4, &sk->__sk_common.skc_rcv_saddr);
+		*(__u32 *)e->n.laddr = sk->__sk_common.skc_rcv_saddr;
 	else
-		bpf_core_read(e->n.laddr, 16, &sk->__sk_common.skc_v6_rcv_saddr);
-	e->n.lport = bpf_ntohs(BPF_CORE_READ((struct inet_sock *)sk, inet_sport));
+		addr6_copy(e->n.laddr, &sk->__sk_common.skc_v6_rcv_saddr);
+	e->n.lport = sk_lport(sk);
 }
 
 /* Count one datagram; `storage`: the tier can reach the socket's storage */
@@ -174,10 +174,10 @@ static __always_inline __u64 sk_cookie(struct sock *sk)
 static __always_inline void evt_peer(struct udp_evt *e, struct sock *sk)
 {
 	if (e->n.family == 4)
-		bpf_core_read(e->key.raddr, 4, &sk->__sk_common.skc_daddr);
+		*(__u32 *)e->key.raddr = sk->__sk_common.skc_daddr;
 	else
-		bpf_core_read(e->key.raddr, 16, &sk->__sk_common.skc_v6_daddr);
-	e->key.rport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+		addr6_copy(e->key.raddr, &sk->__sk_common.skc_v6_daddr);
+	e->key.rport = bpf_ntohs(sk->__sk_common.skc_dport);
 }
 
 /* An IPv4 peer of a dual-stack IPv6 socket is kept IPv4-mapped */

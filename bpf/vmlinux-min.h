@@ -165,6 +165,8 @@ struct css_set {
 struct task_struct {
 	struct mm_struct *mm;
 	int tgid;
+	struct task_struct *group_leader;
+	__u64 start_time;
 	const struct cred *cred;
 	struct css_set *cgroups;
 	char comm[16];

@@ -267,10 +267,12 @@ struct leco_line {
 	int64_t last_seen;  /* unix seconds */
 	uint64_t cookie;    /* socket cookie */
 	/* added with layout 2 */
-	const char *owner; /* where pid/user come from: "connect", "accept", "close", "listener",
-			      "io" (UDP: first to send or receive), "fd" (open at load), "" */
-	bool restarted;	   /* UDP: the record was evicted once; rx/tx count from its return */
-	uint32_t count;	   /* inbound blocked: packets dropped (0 otherwise) */
+	const char *owner;  /* where pid/user come from: "connect", "accept", "close", "listener",
+			       "io" (UDP: first to send or receive), "fd" (open at load), "" */
+	bool restarted;	    /* UDP: the record was evicted once; rx/tx count from its return */
+	uint32_t count;	    /* inbound blocked: packets dropped (0 otherwise) */
+	int64_t start_time; /* unix seconds when the owning process started (pid + start_time
+			       name a process even after its pid is reused); 0 if not known */
 };
 
 /*

@@ -28,13 +28,14 @@ struct leco_annot_slot {
 	/* the entry and record fields the strings were made from */
 	uint32_t first_gen; /* the entry's: a table entry reused for another connection differs */
 	uint32_t tgid, uid;
-	uint64_t first_ns, cgroup_id;
+	uint64_t first_ns, cgroup_id, start_ns;
 	uint8_t family;
 	uint8_t laddr[16], raddr[16];
 	char comm[LECO_COMM_LEN];
 	char script[LECO_SCRIPT_LEN];
 	uint32_t epoch;	       /* the reader's annot_epoch when made */
 	uint64_t made_ns;      /* monotonic time when made */
+	int64_t start_time;    /* start_ns as unix seconds, converted once (stays put) */
 	uint8_t family_shown;  /* 4 or 6, as the addresses are shown */
 	uint16_t off[S_COUNT]; /* where each string starts in text[] */
 	size_t size;	       /* bytes allocated for the slot */
@@ -48,8 +49,8 @@ static bool slot_current(const struct leco_reader *r, const struct leco_annot_sl
 
 	return s->epoch == r->annot_epoch && r->now_mono - s->made_ns < ANNOT_REFRESH_NS &&
 	       s->first_gen == e->first_gen && s->first_ns == c->first_ns && s->tgid == c->tgid &&
-	       s->uid == c->uid && s->cgroup_id == c->cgroup_id && s->family == c->family &&
-	       !memcmp(s->comm, c->comm, sizeof(s->comm)) &&
+	       s->start_ns == c->start_ns && s->uid == c->uid && s->cgroup_id == c->cgroup_id &&
+	       s->family == c->family && !memcmp(s->comm, c->comm, sizeof(s->comm)) &&
 	       !memcmp(s->script, c->script, sizeof(s->script)) &&
 	       !memcmp(s->laddr, c->laddr, sizeof(s->laddr)) &&
 	       !memcmp(s->raddr, c->raddr, sizeof(s->raddr));
@@ -80,6 +81,14 @@ static struct leco_annot_slot *scratch_fill(struct leco_reader *r, const char *c
 }
 
 /* Look everything up for `e` into the scratch slot; NULL when memory ran out. */
+/* The owner's process start as unix seconds; 0 if not known */
+static int64_t start_time(const struct leco_reader *r, const struct leco_conn *c)
+{
+	return c->start_ns
+		       ? leco_mono_to_real(c->start_ns, r->now_mono, r->now_real) / (int64_t)LECO_NS
+		       : 0;
+}
+
 static struct leco_annot_slot *slot_make(struct leco_reader *r, const struct leco_ct_ent *e)
 {
 	const struct leco_conn *c = &e->c;
@@ -106,6 +115,8 @@ static struct leco_annot_slot *slot_make(struct leco_reader *r, const struct lec
 	s->first_gen = e->first_gen;
 	s->first_ns = c->first_ns, s->cgroup_id = c->cgroup_id;
 	s->tgid = c->tgid, s->uid = c->uid, s->family = c->family;
+	s->start_ns = c->start_ns;
+	s->start_time = start_time(r, c);
 	memcpy(s->laddr, c->laddr, sizeof(s->laddr));
 	memcpy(s->raddr, c->raddr, sizeof(s->raddr));
 	memcpy(s->comm, c->comm, sizeof(s->comm));
@@ -194,6 +205,8 @@ void leco_annotate_peek(struct leco_reader *r, struct leco_ct_ent *e, struct lec
 		.rx_delta = delta(c->rx_bytes, e->prev_rx),
 		.tx_delta = delta(c->tx_bytes, e->prev_tx),
 		.cgroup_id = c->cgroup_id,
+		.start_ns = c->start_ns,
+		.start_time = s ? s->start_time : start_time(r, c),
 		.first_ns = c->first_ns,
 		.last_ns = c->last_ns,
 		.first_seen = e->first_real_ns / (int64_t)LECO_NS,

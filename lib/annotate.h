@@ -52,6 +52,10 @@ struct leco_conn_info {
 			      "io", "fd", "" (static strings) */
 	bool restarted;	   /* UDP: the record was evicted once and made again */
 	uint32_t count;	   /* inbound blocked: packets dropped */
+	/* the owner's process start (pid + start: a process, even after its pid is reused):
+	 * CLOCK_MONOTONIC ns as the kernel recorded it, and as unix seconds; 0 if not known */
+	uint64_t start_ns;
+	int64_t start_time;
 };
 
 /*

@@ -174,6 +174,7 @@ static void line_fill(struct leco_reader *r, struct leco_line *l, struct leco_ct
 	l->first_seen = ci->first_seen, l->last_seen = ci->last_seen;
 	l->cookie = ci->cookie;
 	l->owner = ci->owner, l->restarted = ci->restarted, l->count = ci->count;
+	l->start_time = ci->start_time;
 }
 
 /* Entry `e` as the next line, unless the rules drop it or a newer connection owns its slot. */

@@ -269,6 +269,7 @@ static void push_line(lua_State *L, const struct leco_line *ln)
 	lleco_set_str(L, "owner", ln->owner);
 	lleco_set_bool(L, "restarted", ln->restarted);
 	lleco_set_int(L, "count", ln->count);
+	lleco_set_int(L, "start_time", ln->start_time);
 }
 
 /* Prefix the library's message with what the state means, once. */

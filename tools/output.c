@@ -250,6 +250,7 @@ int cli_print_line(FILE *f, const struct leco_line *l, bool json)
 	jkey(f, "restarted", false);
 	fputs(l->restarted ? "true" : "false", f);
 	juint(f, "count", l->count);
+	jint(f, "start_time", l->start_time);
 	fputs("}\n", f);
 	return ferror(f) ? -EIO : 0;
 }

@@ -2,7 +2,7 @@
 /*
  * pingpong SECONDS [BYTES [CPU CPU]]: loopback TCP ping-pong between two
  * processes (TCP_NODELAY, BYTES per message, default 1); prints round trips per
- * second. Each round trip is two sends and two receives: four send/recv hook
+ * second and how many were made. Each round trip is two sends and two receives: four send/recv hook
  * runs. With two CPU numbers the client and the echo side are pinned there:
  * whether the scheduler happens to put them on one core or two changes the
  * rate by a third on a 2-core VM, far more than what is being measured.
@@ -20,38 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-/* Pin the calling process to one CPU (-1: leave it alone) */
-static int pin(int cpu)
-{
-	cpu_set_t set;
-
-	if (cpu < 0)
-		return 0;
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	return sched_setaffinity(0, sizeof(set), &set);
-}
-
-static int xfer(int fd, char *buf, int n, int out)
-{
-	int got = 0, r;
-
-	while (got < n) {
-		r = out ? send(fd, buf + got, n - got, 0) : recv(fd, buf + got, n - got, 0);
-		if (r <= 0)
-			return -1;
-		got += r;
-	}
-	return 0;
-}
+#include "bench.h"
 
 int main(int argc, char **argv)
 {
@@ -115,6 +84,6 @@ int main(int argc, char **argv)
 	} while (t - t0 < secs);
 	close(c);
 	waitpid(pid, NULL, 0);
-	printf("%.0f\n", rounds / (t - t0));
+	printf("%.0f %ld\n", rounds / (t - t0), rounds);
 	return 0;
 }

@@ -659,6 +659,11 @@ def test_half_close(p):
         if not d:
             break
         got += len(d)
+    # both still open, one way shut (FIN_WAIT2 / CLOSE_WAIT): the iterator says closing, with
+    # the FIN left out of the counts
+    for ck, what, tx, rx in ((ck_c, "client", 1000, 0), (ck_a, "server", 0, 1000)):
+        expect(p.one("half-close %s while open" % what, key_cookie=ck, src="tcp"),
+               "half-close %s while open" % what, state=ST["closed"], tx=tx, rx=rx)
     acc.sendall(b"k" * 500)
     acc.close()
     recv_exact(cli, 500)
@@ -786,6 +791,64 @@ def test_owners(p):
             (hs, rr))
     spid, hs, rr = owner_case(p, "scm", 1)
     expect(rr[0], "socket passed over SCM_RIGHTS", owner="close", tgid=hs[0], rx=100, tx=55)
+
+
+def proc_start_ns(pid):
+    """when process pid started, from /proc/PID/stat (clock ticks since boot, CLOCK_BOOTTIME)
+    on the kernel's CLOCK_MONOTONIC (time spent suspended taken off)"""
+    with open("/proc/%d/stat" % pid) as f:
+        s = f.read()
+    ticks = int(s[s.rindex(")") + 2:].split()[19])  # field 22
+    suspended = time.clock_gettime_ns(time.CLOCK_BOOTTIME) - time.clock_gettime_ns(
+        time.CLOCK_MONOTONIC)
+    return ticks * (10**9 // os.sysconf("SC_CLK_TCK")) - suspended
+
+
+def same_start(rec, pid):
+    """the record's start_ns is process pid's start (within the /proc clock tick)"""
+    tick = 10**9 // os.sysconf("SC_CLK_TCK")
+    return rec.get("start_ns", 0) and abs(rec["start_ns"] - proc_start_ns(pid)) <= tick + 10**6
+
+
+def test_start_time(p):
+    """every owner carries its process's start time (pid + start: one process even after the
+    pid is reused): set from a tracing program (connect), a cgroup hook (accept) and UDP io"""
+    me = os.getpid()
+    srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(4)
+    child = subprocess.Popen([sys.executable, "-c", "import socket, sys\n"
+                              "s = socket.create_connection(('127.0.0.1', %d))\n"
+                              "s.sendall(b'h' * 7)\nsys.stdin.read()" % srv.getsockname()[1]],
+                             stdin=subprocess.PIPE)
+    acc = None
+    try:
+        acc, _ = srv.accept()  # asks for the address: the accept owner, this process
+        recv_exact(acc, 7)
+        out = p.one("start: child's connect", tgid=child.pid, dir=DIR_OUT, proto=6)
+        T.check(same_start(out, child.pid), "start: connect owner's start is the child's",
+                (out.get("start_ns"), proc_start_ns(child.pid)))
+        inn = p.one("start: accept", key_cookie=cookie(acc))
+        T.check(inn.get("owner") == "accept" and inn.get("tgid") == me and same_start(inn, me),
+                "start: accept owner's start is this process's (set in a cgroup hook)",
+                (inn, proc_start_ns(me)))
+        T.check(out.get("start_ns", 0) > inn.get("start_ns", 0),
+                "start: the child started after this process", (out, inn))
+    finally:
+        child.stdin.close()
+        child.wait(10)
+        srv.close()
+        if acc:
+            acc.close()
+    r = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    r.bind(("127.0.0.1", 0))
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.sendto(b"u" * 9, r.getsockname())
+    u = p.one("start: udp", key_cookie=cookie(s))
+    T.check(u.get("owner") == "io" and same_start(u, me), "start: UDP io owner's start",
+            (u, proc_start_ns(me)))
+    s.close()
+    r.close()
 
 
 def test_udp_close(p):
@@ -1006,7 +1069,7 @@ def suite_core(args):
         p.run_load()
         run_tests(p, (test_hooks_reported, test_tcp, test_sendfile_splice, test_udp,
                       test_udp_recv_noaddr, test_failed, test_inbound_threads, test_burst,
-                      test_group_reader))
+                      test_start_time, test_group_reader))
     finally:
         p.unload()
     suite_blocked(args)

@@ -80,15 +80,17 @@ static void print_conn(const struct leco_key *k, const struct leco_conn *c, cons
 	       src, seq, (unsigned long long)k->cookie, k->netns);
 	jaddr(k->raddr, c->family == 4 ? 4 : 6);
 	printf(", \"key_rport\": %u, \"cookie\": %llu, \"first_ns\": %llu, \"last_ns\": %llu, "
-	       "\"rx\": %llu, \"tx\": %llu, \"cgroup_id\": %llu, \"tgid\": %u, \"uid\": %u, "
+	       "\"rx\": %llu, \"tx\": %llu, \"cgroup_id\": %llu, \"start_ns\": %llu, "
+	       "\"tgid\": %u, \"uid\": %u, "
 	       "\"err\": %d, \"flags\": %u, \"family\": %u, \"proto\": %u, \"dir\": %u, "
 	       "\"state\": %u, \"lport\": %u, \"rport\": %u, \"count\": %u, \"owner\": \"%s\", "
 	       "\"laddr\": ",
 	       k->rport, (unsigned long long)c->cookie, (unsigned long long)c->first_ns,
 	       (unsigned long long)c->last_ns, (unsigned long long)c->rx_bytes,
-	       (unsigned long long)c->tx_bytes, (unsigned long long)c->cgroup_id, c->tgid, c->uid,
-	       c->err, c->flags, c->family, c->proto, c->dir, c->state, c->lport, c->rport,
-	       c->count, c->owner < 7 ? owners[c->owner] : "?");
+	       (unsigned long long)c->tx_bytes, (unsigned long long)c->cgroup_id,
+	       (unsigned long long)c->start_ns, c->tgid, c->uid, c->err, c->flags, c->family,
+	       c->proto, c->dir, c->state, c->lport, c->rport, c->count,
+	       c->owner < 7 ? owners[c->owner] : "?");
 	jaddr(c->laddr, c->family);
 	printf(", \"raddr\": ");
 	jaddr(c->raddr, c->family);

@@ -19,7 +19,7 @@ fake_pins() {
 	hex=$("$SVC_PY" -c '
 import struct, sys
 v, c, n = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
-b = struct.pack("<8IQ32s", 0x4f43454c, v, 32, c, 184, 128, 1024, 64, 0, b"9.9.9")
+b = struct.pack("<8IQ32s", 0x4f43454c, v, 32, c, 192, 128, 1024, 64, 0, b"9.9.9")
 b = (b + bytes(n))[:n]
 print(" ".join("%02x" % x for x in b))' "$ver" "$csz" "$isz")
 	bpftool map create "$d/info" type array key 4 value "$isz" entries 1 name info &&
