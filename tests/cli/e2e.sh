@@ -4,7 +4,8 @@
 # loopback traffic, and `leco lines --json` checked field by field (bytes, pid,
 # script name, user of another uid, unit of a child cgroup, refused, blocked in a
 # netns with nft, inbound, hostile comm); two `leco watch` readers at once; and a
-# running `leco watch` surviving an unload + reload of the probes.
+# running `leco watch` surviving an unload + reload of the probes; a group member reading
+# under hidepid=2 gets the script name from the probes and no argv.
 # usage: e2e.sh LECO LECO_LOAD
 set -u
 . "${LECO_TESTS_LIB:-$(dirname "$0")/../lib.sh}"
@@ -139,4 +140,34 @@ wait "$w2"; r2=$?
 bg=()
 t_check "watch exits 0 on SIGTERM" test "$r1" = 0 -a "$r2" = 0
 t_check "status after reload" sh -c "'$LECO' status -p '$pin' | grep -q 'probes: *loaded'"
+
+# 9. argv never reaches a reader, not even the script name's neighbours: a script run with a
+# secret among its interpreter's arguments, read by a group member through a /proc mounted
+# hidepid=2 in a private mount namespace (it cannot read a root process's cmdline there): the
+# script name comes from the probes' record, the secret from nowhere
+secret="hunter2-SECRET-$$"
+gid=$(getent group nogroup | cut -d: -f3)
+root=$(cd "$(dirname "$LECO")/.." && pwd)
+"$LOAD" -p "$pin" --group nogroup >/dev/null 2>&1
+"$here/../stage.sh" "$tmp/stage-cli" "$root/./bin/$(basename "$LECO")" "$root"/./lib/libleco.so* ||
+	{ echo "FAIL staging leco"; exit 1; }
+$H server "$tmp/h.port" 10 20 & hs=$!
+t_wait_for 10 test -s "$tmp/h.port"
+hport=$(cat "$tmp/h.port")
+/usr/bin/python3 -X "leco_secret=$secret" -W ignore "$tmp/stage/e2e_helper.py" client "$hport" 10 20 &
+hc=$!
+wait "$hc"; wait "$hs"
+member() { # member CMD...: as nobody in group nogroup, /proc mounted hidepid=2
+	unshare -m --propagation private sh -c 'mount -t proc -o hidepid=2 proc /proc && exec "$@"' \
+		sh setpriv --reuid=65534 --regid="$gid" --clear-groups "$@"
+}
+hidden() { ! member cat /proc/1/cmdline >/dev/null 2>&1; }
+t_check "hidepid=2 in force: the member cannot read pid 1's cmdline" hidden
+member "$tmp/stage-cli/bin/$(basename "$LECO")" lines -p "$pin" -n 100000 --json --raw \
+	>"$tmp/9.json" 2>"$tmp/9.err"
+t_check "group member under hidepid=2 reads the lines ($(head -c 200 "$tmp/9.err"))" \
+	test -s "$tmp/9.json"
+t_check "hidepid=2: the script name from the probes" check "$tmp/9.json" "l['rport']==$hport" \
+	"l['dir']=='out'" "l['pid']==$hc" "l['cmd']=='e2e_helper.py'" "l['tx']==10"
+t_check "hidepid=2: the secret is in no line" sh -c "! grep -q '$secret' '$tmp/9.json' '$tmp/9.err'"
 t_done
