@@ -115,13 +115,16 @@ static const struct job jobs[] = {
 _Static_assert(NJOBS == LOAD_NJOBS, "leco-load.h: LOAD_NJOBS");
 
 const struct map_pin map_pins[] = {
-	{LECO_PIN_INFO, "info"},	{LECO_PIN_CONNS, "conns"}, {LECO_PIN_RING, "closed"},
-	{LECO_PIN_HEAD, "closed_head"}, {LECO_PIN_STATS, "stats"}, {LECO_PIN_LIVE, "live"},
+	{LECO_PIN_INFO, "info"},       {LECO_PIN_CONNS, "conns"},
+	{LECO_PIN_RING, "closed"},     {LECO_PIN_HEAD, "closed_head"},
+	{LECO_PIN_STATS, "stats"},     {LECO_PIN_LIVE, "live"},
+	{LECO_PIN_CHANGES, "changes"}, {LECO_PIN_CHANGES_HEAD, "changes_head"},
 };
 const size_t n_map_pins = sizeof(map_pins) / sizeof(map_pins[0]);
 
 /* Maps shrunk for a probe load: it only has to verify and attach */
-static const char *const big_maps[] = {"conns", "closed", "listeners", "peers", "scripts", "scans"};
+static const char *const big_maps[] = {"conns", "closed",  "changes", "listeners",
+				       "peers", "scripts", "scans"};
 
 /* The job list for --help */
 void usage_jobs(FILE *f)

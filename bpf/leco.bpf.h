@@ -137,6 +137,8 @@ MAP(info, BPF_MAP_TYPE_ARRAY, 1, __u32, struct leco_info);
 MAP(conns, BPF_MAP_TYPE_LRU_HASH, LECO_CONNS_MAX, struct leco_key, struct leco_conn);
 MAP(closed, BPF_MAP_TYPE_ARRAY, LECO_RING_MAX, __u32, struct leco_slot);
 MAP(closed_head, BPF_MAP_TYPE_ARRAY, 1, __u32, struct leco_ring_head);
+MAP(changes, BPF_MAP_TYPE_ARRAY, LECO_CHANGES_MAX, __u32, struct leco_slot);
+MAP(changes_head, BPF_MAP_TYPE_ARRAY, 1, __u32, struct leco_ring_head);
 MAP(stats, BPF_MAP_TYPE_PERCPU_ARRAY, 1, __u32, struct leco_stats);
 /* live TCP: the storage is the record, "live" its copy for readers (refreshed by the iterator) */
 STORAGE(tcp_socks, struct leco_conn);

@@ -35,13 +35,18 @@
 #define LECO_PIN_RING  "closed"	     /* ARRAY[LECO_RING_MAX] of struct leco_slot */
 #define LECO_PIN_HEAD  "closed_head" /* ARRAY[1] of struct leco_ring_head */
 #define LECO_PIN_STATS "stats"	     /* PERCPU_ARRAY[1] of struct leco_stats */
-#define LECO_PIN_TCP   "tcp"   /* iterator: reading it refreshes "live" (it returns no data) */
-#define LECO_PIN_LIVE  "live"  /* HASH struct leco_key -> struct leco_conn: live TCP */
-#define LECO_PIN_LINKS "links" /* directory of pinned links (group-listable, not readable) */
+#define LECO_PIN_TCP   "tcp"  /* iterator: reading it refreshes "live" (it returns no data) */
+#define LECO_PIN_LIVE  "live" /* HASH struct leco_key -> struct leco_conn: live TCP */
+/* ARRAY[LECO_CHANGES_MAX] of struct leco_slot: every record the iterator put into "live", and
+ * its head (ARRAY[1] of struct leco_ring_head) */
+#define LECO_PIN_CHANGES      "changes"
+#define LECO_PIN_CHANGES_HEAD "changes_head"
+#define LECO_PIN_LINKS	      "links" /* directory of pinned links (group-listable, not readable) */
 
 #define LECO_CONNS_MAX	  32768 /* UDP flows and inbound drops */
 #define LECO_RING_MAX	  16384 /* closed TCP connections a reader can fall behind by */
 #define LECO_TCP_LIVE_MAX 65536 /* live TCP connections exported in "live" */
+#define LECO_CHANGES_MAX  16384 /* exports of live TCP records a reader can fall behind by */
 #define LECO_COMM_LEN	  16
 #define LECO_SCRIPT_LEN	  40 /* script name kept at exec (basename, truncated) */
 #define LECO_JOBS_MAX	  10

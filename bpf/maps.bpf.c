@@ -8,6 +8,8 @@ struct info_map info SEC(".maps");
 struct conns_map conns SEC(".maps");
 struct closed_map closed SEC(".maps");
 struct closed_head_map closed_head SEC(".maps");
+struct changes_map changes SEC(".maps");
+struct changes_head_map changes_head SEC(".maps");
 struct stats_map stats SEC(".maps");
 struct tcp_socks_map tcp_socks SEC(".maps");
 struct live_map live SEC(".maps");

@@ -71,20 +71,21 @@ static __always_inline struct leco_conn *tcp_late(struct sock *sk, __u8 family, 
 	return c;
 }
 
-/* Copy a closed connection into the ring: readers remember their position in it */
-static __always_inline void ring_push(const struct leco_conn *c)
+/* Copy a record into a ring (closed, changes; `mask` = its size - 1): readers remember their
+ * position in it */
+static __always_inline void ring_push(void *ring, void *head, __u32 mask, const struct leco_conn *c)
 {
 	struct leco_ring_head *h;
 	struct leco_slot *slot;
 	__u32 k = 0;
 	__u64 seq;
 
-	h = bpf_map_lookup_elem(&closed_head, &k);
+	h = bpf_map_lookup_elem(head, &k);
 	if (!h)
 		return;
 	seq = __sync_fetch_and_add(&h->next, 1);
-	k = seq & (LECO_RING_MAX - 1);
-	slot = bpf_map_lookup_elem(&closed, &k);
+	k = seq & mask;
+	slot = bpf_map_lookup_elem(ring, &k);
 	if (!slot)
 		return;
 	bpf_spin_lock(&slot->lock);
@@ -117,7 +118,7 @@ static __always_inline void tcp_close(struct sock *sk, struct leco_conn *c, int 
 	 * after its write and takes it out itself. Most short connections never get there,
 	 * and a delete that finds nothing still costs ~250 ns (the bucket lock). */
 	flags = __sync_fetch_and_or(&c->flags, LECO_F_FINAL);
-	ring_push(c);
+	ring_push(&closed, &closed_head, LECO_RING_MAX - 1, c);
 	if (flags & LECO_F_EXPORTED) {
 		key.cookie = c->cookie;
 		bpf_map_delete_elem(&live, &key);
@@ -236,7 +237,10 @@ int leco_tcp_iter(struct bpf_iter__bpf_sk_storage_map *ctx)
 	c->state = state;
 	out = *c;
 	key.cookie = c->cookie;
+	/* "live" first, then the changes ring: a reader that reads the changes ring's head and
+	 * then "live" whole finds in "live" every change before that head */
 	live_put(&key, &out);
+	ring_push(&changes, &changes_head, LECO_CHANGES_MAX - 1, &out);
 	/* closed meanwhile (see tcp_close): take back what was just written */
 	if (__sync_fetch_and_or(&c->flags, 0) & LECO_F_FINAL)
 		bpf_map_delete_elem(&live, &key);

@@ -102,8 +102,9 @@ static void remember_prev(struct leco_ct_ent *e)
 }
 
 int leco_conntab_put(struct leco_conntab *t, const struct leco_key *k, const struct leco_conn *c,
-		     bool closed, uint64_t now_mono, int64_t now_real)
+		     enum leco_ct_src src, uint64_t now_mono, int64_t now_real)
 {
+	bool closed = src == LECO_CT_CLOSED;
 	uint32_t h, idx;
 	struct leco_ct_ent *e;
 	int ret;
@@ -128,6 +129,7 @@ int leco_conntab_put(struct leco_conntab *t, const struct leco_key *k, const str
 		if (e->keep != closed)
 			t->kept += closed ? 1 : -1;
 		e->keep = closed;
+		e->live = src == LECO_CT_LIVE;
 		e->c = *c;
 		return 0;
 	}
@@ -145,6 +147,7 @@ int leco_conntab_put(struct leco_conntab *t, const struct leco_key *k, const str
 	e->c = *c;
 	e->used = true;
 	e->keep = closed;
+	e->live = src == LECO_CT_LIVE;
 	t->kept += closed;
 	e->gen = e->first_gen = t->gen;
 	e->first_real_ns = leco_mono_to_real(c->first_ns, now_mono, now_real);
@@ -190,7 +193,7 @@ static uint64_t keep_cutoff(const struct leco_conntab *t, uint64_t now)
 	return lo;
 }
 
-void leco_conntab_end(struct leco_conntab *t, uint64_t now)
+void leco_conntab_end(struct leco_conntab *t, uint64_t now, bool live_all)
 {
 	uint64_t cutoff = keep_cutoff(t, now);
 
@@ -202,7 +205,7 @@ void leco_conntab_end(struct leco_conntab *t, uint64_t now)
 
 			if (e->gen == t->gen && (!e->keep || e->c.last_ns >= cutoff)) {
 				pp = &e->next;
-			} else if (e->keep && e->c.last_ns >= cutoff) {
+			} else if ((e->keep && e->c.last_ns >= cutoff) || (e->live && !live_all)) {
 				remember_prev(e); /* unchanged since: no rate, not "changed" */
 				pp = &e->next;
 			} else {

@@ -106,20 +106,29 @@ const char *leco_cgroups_label(struct leco_cgroups *cg, uint64_t id, uint64_t no
 
 /* ---- pinned maps (lib/maps.c) ------------------------------------------- */
 
+/* A ring of struct leco_slot and its head, read from this reader's own position */
+struct leco_ring {
+	int fd, head_fd;
+	uint32_t max;
+	bool started;		/* pos is valid */
+	bool batch_unsupported; /* no BPF_F_LOCK batch lookup: slot by slot */
+	uint64_t pos;		/* sequence of the next record this reader reads */
+	uint64_t head;		/* the head at the last read */
+	uint64_t missed;	/* records this reader never read (fell behind, overwritten) */
+};
+
 struct leco_maps {
-	int info_fd, conns_fd, ring_fd, head_fd, stats_fd, live_fd;
+	int info_fd, conns_fd, stats_fd, live_fd;
 	char *tcp_path; /* the pinned live-TCP iterator; NULL: this kernel has none */
 	uint32_t live_max;
 	uint64_t conns_dev, conns_ino; /* identity of the conns pin */
-	uint32_t conns_max, ring_max;
+	uint32_t conns_max;
 	struct leco_info info;
-	bool batch_unsupported, ring_batch_unsupported;
-	bool ring_started;     /* ring_pos is valid */
-	uint64_t ring_pos;     /* sequence of the next closed connection this reader reads */
-	uint64_t ring_head;    /* the ring's head at the last read */
-	uint64_t ring_missed;  /* closed connections this reader never read (fell behind) */
-	char detached[160];    /* "" or why the probes are not attached */
-	struct leco_key *kbuf; /* one chunk of keys and values */
+	bool batch_unsupported;
+	struct leco_ring ring;	  /* closed TCP connections */
+	struct leco_ring changes; /* records the iterator exported into "live"; fd -1: none */
+	char detached[160];	  /* "" or why the probes are not attached */
+	struct leco_key *kbuf;	  /* one chunk of keys and values */
 	struct leco_conn *vbuf;
 	struct leco_slot *sbuf;
 	char *ibuf; /* read() of the iterator (it writes nothing) */
@@ -139,8 +148,13 @@ typedef int (*leco_maps_cb)(void *ctx, const struct leco_key *keys, const struct
 			    size_t n);
 /* The conns hash whole, in chunks (batch lookup, get_next_key fallback). */
 int leco_maps_read_conns(struct leco_maps *m, leco_maps_cb cb, void *ctx);
-/* Every live TCP connection with its byte counts now ("live", refreshed by the iterator). */
-int leco_maps_read_tcp(struct leco_maps *m, leco_maps_cb cb, void *ctx);
+/*
+ * Live TCP connections with their byte counts now (the iterator refreshes "live"): the ones
+ * that changed since this reader's last read (the "changes" ring), or, with `full`, on the
+ * first read, or when the reader fell behind the ring, all of them ("live" whole). Returns 1
+ * when it read all of them, 0 when only the changed ones, or -errno.
+ */
+int leco_maps_read_tcp(struct leco_maps *m, bool full, leco_maps_cb cb, void *ctx);
 /* Closed TCP connections added to the ring since this reader's last read. */
 int leco_maps_read_ring(struct leco_maps *m, leco_maps_cb cb, void *ctx);
 int leco_maps_stats(struct leco_maps *m, struct leco_stats *sum);
@@ -180,6 +194,7 @@ struct leco_ct_ent {
 	uint8_t prev_state;
 	bool used;
 	bool keep; /* a closed connection from the ring, kept after the kernel forgot it */
+	bool live; /* live TCP: kept when a snapshot read only the live records that changed */
 };
 
 struct leco_conntab {
@@ -196,11 +211,18 @@ void leco_conntab_init(struct leco_conntab *t, uint32_t max);
 void leco_conntab_free(struct leco_conntab *t);
 /* Start a snapshot: bumps the generation. */
 void leco_conntab_begin(struct leco_conntab *t);
-/* Insert or update one record seen in this snapshot; closed: a final record from the ring. */
+/* Where a record comes from */
+enum leco_ct_src {
+	LECO_CT_CONNS,	/* the conns hash, read whole every snapshot */
+	LECO_CT_LIVE,	/* live TCP: every one, or only the ones that changed */
+	LECO_CT_CLOSED, /* a final record from the closed ring */
+};
+/* Insert or update one record seen in this snapshot. */
 int leco_conntab_put(struct leco_conntab *t, const struct leco_key *k, const struct leco_conn *c,
-		     bool closed, uint64_t now_mono, int64_t now_real);
-/* End a snapshot: forget entries it did not contain, and closed ones that aged out by now. */
-void leco_conntab_end(struct leco_conntab *t, uint64_t now);
+		     enum leco_ct_src src, uint64_t now_mono, int64_t now_real);
+/* End a snapshot: forget entries it did not contain (live TCP ones only when it read all of
+ * them: `live_all`), and closed ones that aged out by now. */
+void leco_conntab_end(struct leco_conntab *t, uint64_t now, bool live_all);
 
 /* ---- reader (lib/reader.c; the steps: lib/annotate.c, lib/view.c) ------- */
 
@@ -226,6 +248,9 @@ struct leco_reader {
 	uint64_t conns_evicted;		   /* conns inserts - present, highest seen */
 	uint64_t now_mono, prev_poll_mono; /* this poll; the last snapshot read (0: none) */
 	uint64_t snap_mono;
+	uint64_t live_all_mono;	  /* when live TCP was last read whole (0: never) */
+	uint64_t ring_missed_now; /* the closed ring's missed count then: more means read whole */
+	bool live_all;		  /* this snapshot read every live TCP record */
 	int64_t now_real;
 
 	struct leco_users *users;

@@ -29,13 +29,14 @@
 void leco_maps_init(struct leco_maps *m)
 {
 	memset(m, 0, sizeof(*m));
-	m->info_fd = m->conns_fd = m->ring_fd = m->head_fd = m->stats_fd = m->live_fd = -1;
+	m->info_fd = m->conns_fd = m->stats_fd = m->live_fd = -1;
+	m->ring.fd = m->ring.head_fd = m->changes.fd = m->changes.head_fd = -1;
 }
 
 void leco_maps_close(struct leco_maps *m)
 {
-	int *fds[] = {&m->info_fd, &m->conns_fd, &m->ring_fd,
-		      &m->head_fd, &m->stats_fd, &m->live_fd};
+	int *fds[] = {&m->info_fd,  &m->conns_fd, &m->ring.fd,	  &m->ring.head_fd,
+		      &m->stats_fd, &m->live_fd,  &m->changes.fd, &m->changes.head_fd};
 
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
 		if (*fds[i] >= 0)
@@ -226,6 +227,31 @@ static int check_map(int fd, const char *dir, const char *name, __u32 key, __u32
 	return 0;
 }
 
+static void close_ring(struct leco_ring *g)
+{
+	if (g->fd >= 0)
+		close(g->fd);
+	if (g->head_fd >= 0)
+		close(g->head_fd);
+	memset(g, 0, sizeof(*g));
+	g->fd = g->head_fd = -1;
+}
+
+/* A ring and its head, checked */
+static int open_ring(struct leco_ring *g, const char *dir, const char *ring, const char *head,
+		     char *msg, size_t msgsz)
+{
+	int ret;
+
+	if ((ret = pin_open(dir, ring, &g->fd, msg, msgsz)) ||
+	    (ret = check_map(g->fd, dir, ring, 4, sizeof(struct leco_slot), &g->max, msg, msgsz)) ||
+	    (ret = pin_open(dir, head, &g->head_fd, msg, msgsz)) ||
+	    (ret = check_map(g->head_fd, dir, head, 4, sizeof(struct leco_ring_head), NULL, msg,
+			     msgsz)))
+		return ret;
+	return 0;
+}
+
 /* Open every pin, each checked before the next: info first (its version says most) */
 static int open_checked(struct leco_maps *m, const char *dir, char *msg, size_t msgsz)
 {
@@ -236,17 +262,12 @@ static int open_checked(struct leco_maps *m, const char *dir, char *msg, size_t 
 	    (ret = pin_open(dir, LECO_PIN_CONNS, &m->conns_fd, msg, msgsz)) ||
 	    (ret = check_map(m->conns_fd, dir, LECO_PIN_CONNS, sizeof(struct leco_key),
 			     sizeof(struct leco_conn), &m->conns_max, msg, msgsz)) ||
-	    (ret = pin_open(dir, LECO_PIN_RING, &m->ring_fd, msg, msgsz)) ||
-	    (ret = check_map(m->ring_fd, dir, LECO_PIN_RING, 4, sizeof(struct leco_slot),
-			     &m->ring_max, msg, msgsz)) ||
-	    (ret = pin_open(dir, LECO_PIN_HEAD, &m->head_fd, msg, msgsz)) ||
-	    (ret = check_map(m->head_fd, dir, LECO_PIN_HEAD, 4, sizeof(struct leco_ring_head),
-			     NULL, msg, msgsz)) ||
+	    (ret = open_ring(&m->ring, dir, LECO_PIN_RING, LECO_PIN_HEAD, msg, msgsz)) ||
 	    (ret = pin_open(dir, LECO_PIN_STATS, &m->stats_fd, msg, msgsz)) ||
-	    (ret = check_map(m->stats_fd, dir, LECO_PIN_STATS, 4, sizeof(struct leco_stats),
-			     NULL, msg, msgsz)))
+	    (ret = check_map(m->stats_fd, dir, LECO_PIN_STATS, 4, sizeof(struct leco_stats), NULL,
+			     msg, msgsz)))
 		return ret;
-	if (!m->ring_max)
+	if (!m->ring.max)
 		return layout_err(dir, msg, msgsz, "ring size", 0, LECO_RING_MAX);
 	/* live TCP: only where this kernel has the iterator (the info map names its link) */
 	if (!strstr(m->info.links, LECO_PIN_TCP))
@@ -255,7 +276,14 @@ static int open_checked(struct leco_maps *m, const char *dir, char *msg, size_t 
 	    (ret = check_map(m->live_fd, dir, LECO_PIN_LIVE, sizeof(struct leco_key),
 			     sizeof(struct leco_conn), &m->live_max, msg, msgsz)))
 		return ret;
-	return 0;
+	/* the changes ring: without it every read is a whole one */
+	ret = open_ring(&m->changes, dir, LECO_PIN_CHANGES, LECO_PIN_CHANGES_HEAD, msg, msgsz);
+	if (ret == -ENOENT || (!ret && !m->changes.max)) {
+		close_ring(&m->changes);
+		msg[0] = 0;
+		return 0;
+	}
+	return ret;
 }
 
 /*
@@ -455,89 +483,122 @@ static int refresh_live(struct leco_maps *m)
 	return ret;
 }
 
-int leco_maps_read_tcp(struct leco_maps *m, leco_maps_cb cb, void *ctx)
-{
-	int ret;
-
-	if (!m->tcp_path)
-		return 0;
-	if ((ret = refresh_live(m)) < 0)
-		return ret;
-	return read_hash(m, m->live_fd, m->live_max, cb, ctx);
-}
-
-/* Slots [idx, idx + n) of the ring, each copied under its lock */
-static int ring_slots(struct leco_maps *m, __u32 idx, __u32 *n)
+/* Slots [idx, idx + n) of a ring, each copied under its lock */
+static int ring_slots(struct leco_maps *m, struct leco_ring *g, __u32 idx, __u32 *n)
 {
 	LIBBPF_OPTS(bpf_map_batch_opts, o, .elem_flags = BPF_F_LOCK);
 	__u32 keys[CHUNK], prev = idx - 1, out;
 	int err;
 
-	if (!m->ring_batch_unsupported) {
-		err = bpf_map_lookup_batch(m->ring_fd, idx ? &prev : NULL, &out, keys, m->sbuf, n,
-					   &o);
+	if (!g->batch_unsupported) {
+		err = bpf_map_lookup_batch(g->fd, idx ? &prev : NULL, &out, keys, m->sbuf, n, &o);
 		if (!err || errno == ENOENT)
 			return 0;
 		if (errno != EINVAL && errno != KERNEL_ENOTSUPP && errno != EOPNOTSUPP)
 			return -errno;
-		m->ring_batch_unsupported = true;
+		g->batch_unsupported = true;
 	}
 	for (__u32 i = 0; i < *n; i++) {
 		__u32 k = idx + i;
 
-		if (bpf_map_lookup_elem_flags(m->ring_fd, &k, &m->sbuf[i], BPF_F_LOCK))
+		if (bpf_map_lookup_elem_flags(g->fd, &k, &m->sbuf[i], BPF_F_LOCK))
 			return -errno;
 	}
 	return 0;
 }
 
-int leco_maps_read_ring(struct leco_maps *m, leco_maps_cb cb, void *ctx)
+/* The records of one chunk of slots from the reader's position on; *stop: the next one was
+ * claimed but is not written yet (read it next time) */
+static int ring_chunk(struct leco_maps *m, struct leco_ring *g, uint64_t head, leco_maps_cb cb,
+		      void *ctx, bool *stop)
+{
+	__u32 idx = (__u32)(g->pos % g->max), n = CHUNK, k = 0;
+	int ret;
+
+	if (n > g->max - idx)
+		n = g->max - idx;
+	if (n > head - g->pos)
+		n = (__u32)(head - g->pos);
+	if ((ret = ring_slots(m, g, idx, &n)) < 0)
+		return ret;
+	*stop = !n;
+	for (__u32 i = 0; i < n; i++) {
+		uint64_t want = g->pos + 1;
+
+		if (m->sbuf[i].seq < want) {
+			*stop = true;
+			break;
+		}
+		if (m->sbuf[i].seq > want) {
+			g->missed++; /* overwritten while we read */
+		} else {
+			m->vbuf[k] = m->sbuf[i].c;
+			m->kbuf[k++] = (struct leco_key){.cookie = m->sbuf[i].c.cookie};
+		}
+		g->pos++;
+	}
+	return k ? cb(ctx, m->kbuf, m->vbuf, k) : 0;
+}
+
+/* What a ring got since this reader's last read; a new reader starts with what it still holds */
+static int read_ring(struct leco_maps *m, struct leco_ring *g, leco_maps_cb cb, void *ctx)
 {
 	struct leco_ring_head h;
 	__u32 zero = 0;
+	bool stop = false;
 	int ret;
 
-	if (bpf_map_lookup_elem(m->head_fd, &zero, &h))
+	if (bpf_map_lookup_elem(g->head_fd, &zero, &h))
 		return -errno;
-	m->ring_head = h.next;
-	if (!m->ring_started) /* a new reader starts with what the ring still holds */
-		m->ring_pos = h.next > m->ring_max ? h.next - m->ring_max : 0;
-	m->ring_started = true;
-	if (h.next - m->ring_pos > m->ring_max) {
-		m->ring_missed += h.next - m->ring_max - m->ring_pos;
-		m->ring_pos = h.next - m->ring_max;
+	g->head = h.next;
+	if (!g->started)
+		g->pos = h.next > g->max ? h.next - g->max : 0;
+	g->started = true;
+	if (h.next - g->pos > g->max) {
+		g->missed += h.next - g->max - g->pos;
+		g->pos = h.next - g->max;
 	}
-	while (m->ring_pos < h.next) {
-		__u32 idx = (__u32)(m->ring_pos % m->ring_max), n = CHUNK, k = 0;
-		bool stop = false;
-
-		if (n > m->ring_max - idx)
-			n = m->ring_max - idx;
-		if (n > h.next - m->ring_pos)
-			n = (__u32)(h.next - m->ring_pos);
-		if ((ret = ring_slots(m, idx, &n)) < 0)
+	while (g->pos < h.next && !stop)
+		if ((ret = ring_chunk(m, g, h.next, cb, ctx, &stop)) < 0)
 			return ret;
-		for (__u32 i = 0; i < n && !stop; i++) {
-			uint64_t want = m->ring_pos + 1;
-
-			if (m->sbuf[i].seq < want) {
-				stop = true; /* claimed, not written yet: the next poll reads it */
-				break;
-			}
-			if (m->sbuf[i].seq > want) {
-				m->ring_missed++; /* overwritten while we read */
-			} else {
-				m->vbuf[k] = m->sbuf[i].c;
-				m->kbuf[k++] = (struct leco_key){.cookie = m->sbuf[i].c.cookie};
-			}
-			m->ring_pos++;
-		}
-		if (k && (ret = cb(ctx, m->kbuf, m->vbuf, k)) < 0)
-			return ret;
-		if (stop || !n)
-			break;
-	}
 	return 0;
+}
+
+int leco_maps_read_ring(struct leco_maps *m, leco_maps_cb cb, void *ctx)
+{
+	return read_ring(m, &m->ring, cb, ctx);
+}
+
+int leco_maps_read_tcp(struct leco_maps *m, bool full, leco_maps_cb cb, void *ctx)
+{
+	struct leco_ring *g = &m->changes;
+	struct leco_ring_head h;
+	uint64_t missed;
+	__u32 zero = 0;
+	int ret;
+
+	if (!m->tcp_path)
+		return 1;
+	if ((ret = refresh_live(m)) < 0)
+		return ret;
+	if (g->fd >= 0 && g->started && !full) {
+		missed = g->missed;
+		if ((ret = read_ring(m, g, cb, ctx)) < 0)
+			return ret;
+		if (g->missed == missed)
+			return 0;
+		/* changes were overwritten before this reader read them: all of "live" */
+	}
+	/* the head before "live": every change up to it is in "live" already (tcp.bpf.c) */
+	if (g->fd >= 0) {
+		if (bpf_map_lookup_elem(g->head_fd, &zero, &h))
+			return -errno;
+		g->pos = g->head = h.next;
+		g->started = true;
+	}
+	if ((ret = read_hash(m, m->live_fd, m->live_max, cb, ctx)) < 0)
+		return ret;
+	return 1;
 }
 
 int leco_maps_stats(struct leco_maps *m, struct leco_stats *sum)

@@ -14,6 +14,9 @@
 
 #include "annotate.h"
 
+/* Live TCP is read whole at least this often (else only what changed) */
+#define LIVE_ALL_EVERY_NS (60 * LECO_NS)
+
 static uint64_t real_mono(void *ctx)
 {
 	struct timespec ts;
@@ -274,9 +277,9 @@ static int attach(struct leco_reader *r)
 	}
 	/* live TCP (bounded by the machine's sockets), UDP and drops, closed ones kept */
 	r->tab.max = (r->maps.conns_max < (1U << 20) ? r->maps.conns_max : LECO_CONNS_MAX) +
-		     (r->maps.ring_max < (1U << 20) ? r->maps.ring_max : LECO_RING_MAX) +
+		     (r->maps.ring.max < (1U << 20) ? r->maps.ring.max : LECO_RING_MAX) +
 		     LECO_TCP_LIVE_MAX;
-	r->tab.keep_max = r->maps.ring_max < (1U << 20) ? r->maps.ring_max : LECO_RING_MAX;
+	r->tab.keep_max = r->maps.ring.max < (1U << 20) ? r->maps.ring.max : LECO_RING_MAX;
 	r->attached = true;
 	if (r->ever_attached)
 		r->reattaches++;
@@ -286,12 +289,12 @@ static int attach(struct leco_reader *r)
 }
 
 static int ingest_as(struct leco_reader *r, const struct leco_key *keys,
-		     const struct leco_conn *conns, size_t n, bool closed)
+		     const struct leco_conn *conns, size_t n, enum leco_ct_src src)
 {
 	int ret;
 
 	for (size_t i = 0; i < n; i++)
-		if ((ret = leco_conntab_put(&r->tab, &keys[i], &conns[i], closed, r->now_mono,
+		if ((ret = leco_conntab_put(&r->tab, &keys[i], &conns[i], src, r->now_mono,
 					    r->now_real)) < 0)
 			return ret;
 	return 0;
@@ -299,13 +302,19 @@ static int ingest_as(struct leco_reader *r, const struct leco_key *keys,
 
 static int ingest(void *ctx, const struct leco_key *keys, const struct leco_conn *conns, size_t n)
 {
-	return ingest_as(ctx, keys, conns, n, false);
+	return ingest_as(ctx, keys, conns, n, LECO_CT_CONNS);
+}
+
+static int ingest_live(void *ctx, const struct leco_key *keys, const struct leco_conn *conns,
+		       size_t n)
+{
+	return ingest_as(ctx, keys, conns, n, LECO_CT_LIVE);
 }
 
 static int ingest_closed(void *ctx, const struct leco_key *keys, const struct leco_conn *conns,
 			 size_t n)
 {
-	return ingest_as(ctx, keys, conns, n, true);
+	return ingest_as(ctx, keys, conns, n, LECO_CT_CLOSED);
 }
 
 /* conns records: also count the ones made before this poll began (for the evictions) */
@@ -316,7 +325,28 @@ static int ingest_conns(void *ctx, const struct leco_key *keys, const struct lec
 
 	for (size_t i = 0; i < n; i++)
 		r->conns_old += conns[i].first_ns < r->poll_start_ns;
-	return ingest_as(ctx, keys, conns, n, false);
+	return ingest_as(ctx, keys, conns, n, LECO_CT_CONNS);
+}
+
+/*
+ * Live TCP: only what changed since this reader's last poll, except every 60 s and after
+ * the closed ring overflowed for this reader (a connection whose close it never read would
+ * stay open in its table): then all of it, and what is not there goes.
+ */
+static int read_live(struct leco_reader *r)
+{
+	bool all = !r->live_all_mono || r->now_mono - r->live_all_mono >= LIVE_ALL_EVERY_NS ||
+		   r->maps.ring.missed != r->ring_missed_now;
+	int ret = leco_maps_read_tcp(&r->maps, all, ingest_live, r);
+
+	if (ret < 0)
+		return ret;
+	r->live_all = ret > 0;
+	if (r->live_all) {
+		r->live_all_mono = r->now_mono;
+		r->ring_missed_now = r->maps.ring.missed;
+	}
+	return 0;
 }
 
 /*
@@ -334,8 +364,7 @@ static int read_snapshot(struct leco_reader *r)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	r->poll_start_ns = (uint64_t)ts.tv_sec * LECO_NS + (uint64_t)ts.tv_nsec;
 	r->conns_old = 0;
-	if ((ret = leco_maps_stats(&r->maps, &st)) < 0 ||
-	    (ret = leco_maps_read_tcp(&r->maps, ingest, r)) < 0 ||
+	if ((ret = leco_maps_stats(&r->maps, &st)) < 0 || (ret = read_live(r)) < 0 ||
 	    (ret = leco_maps_read_ring(&r->maps, ingest_closed, r)) < 0 ||
 	    (ret = leco_maps_read_conns(&r->maps, ingest_conns, r)) < 0)
 		return ret;
@@ -363,7 +392,7 @@ static void check_config(struct leco_reader *r)
  * (which annotates the connections it shows). */
 static int finish_poll(struct leco_reader *r)
 {
-	leco_conntab_end(&r->tab, r->now_mono);
+	leco_conntab_end(&r->tab, r->now_mono, r->live_all);
 	leco_annotate_sweep(r);
 	r->snap_mono = r->now_mono;
 	r->state = r->attached && r->maps.detached[0] ? LECO_READER_DETACHED : LECO_READER_OK;
@@ -408,6 +437,7 @@ int leco_reader_poll_records(struct leco_reader *r, const struct leco_key *keys,
 
 	clock_now(r);
 	leco_conntab_begin(&r->tab);
+	r->live_all = true;
 	if ((ret = ingest(r, keys, conns, n)) < 0)
 		return ret;
 	r->polls++;
@@ -436,11 +466,11 @@ static void status_stats(struct leco_reader *r, struct leco_status *s)
 	s->layout_version = r->maps.info.layout_version;
 	snprintf(s->version, sizeof(s->version), "%s", r->maps.info.version);
 	s->conns_max = r->tab.max;
-	s->closed_max = r->maps.ring_max;
-	s->closed_total = r->maps.ring_head;
+	s->closed_max = r->maps.ring.max;
+	s->closed_total = r->maps.ring.head;
 	s->closed_overwritten =
-		r->maps.ring_head > r->maps.ring_max ? r->maps.ring_head - r->maps.ring_max : 0;
-	s->closed_missed = r->maps.ring_missed;
+		r->maps.ring.head > r->maps.ring.max ? r->maps.ring.head - r->maps.ring.max : 0;
+	s->closed_missed = r->maps.ring.missed;
 	s->conns_evicted = r->conns_evicted;
 	s->hooks = r->maps.info.njobs < LECO_JOBS_MAX ? r->maps.info.njobs : LECO_JOBS_MAX;
 	if (leco_maps_stats(&r->maps, &sum))

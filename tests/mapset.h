@@ -3,8 +3,9 @@
  * A set of maps with the bpf/leco.h layout, made and filled from user space
  * (root), for tests and benchmarks of the reader without loading the probes:
  * info, conns, the closed ring (its slots hold a bpf_spin_lock, so the map
- * needs BTF saying where) and its head, stats. No live-TCP iterator: that
- * takes a BPF program (tests/bpf covers it).
+ * needs BTF saying where) and its head, stats; with mapset_live() also "live",
+ * the changes ring and a pinned iterator that does nothing (the real one takes
+ * the probes: tests/bpf), so that what the reader reads is what the test wrote.
  */
 #ifndef LECO_TESTS_MAPSET_H
 #define LECO_TESTS_MAPSET_H
@@ -24,14 +25,17 @@
 struct mapset {
 	int info, conns, ring, head, stats;
 	uint32_t ring_max;
+	int live, changes, changes_head, iter; /* mapset_live(); -1 without */
+	uint32_t changes_max;
 };
 
-#define MAPSET_NPINS 5
-static const char *const mapset_pins[MAPSET_NPINS] = {LECO_PIN_INFO, LECO_PIN_CONNS, LECO_PIN_RING,
-						      LECO_PIN_HEAD, LECO_PIN_STATS};
+#define MAPSET_NPINS 9
+static const char *const mapset_pins[MAPSET_NPINS] = {
+	LECO_PIN_INFO, LECO_PIN_CONNS,	 LECO_PIN_RING,		LECO_PIN_HEAD, LECO_PIN_STATS,
+	LECO_PIN_LIVE, LECO_PIN_CHANGES, LECO_PIN_CHANGES_HEAD, LECO_PIN_TCP};
 
-/* The ring: an ARRAY of struct leco_slot whose BTF places the bpf_spin_lock */
-static inline int mapset_ring(uint32_t max)
+/* A ring: an ARRAY of struct leco_slot whose BTF places the bpf_spin_lock */
+static inline int mapset_ring(const char *name, uint32_t max)
 {
 	struct btf *btf = btf__new_empty();
 	int u32, lock, slot, fd = -1;
@@ -47,8 +51,7 @@ static inline int mapset_ring(uint32_t max)
 		LIBBPF_OPTS(bpf_map_create_opts, o, .btf_fd = btf__fd(btf), .btf_key_type_id = u32,
 			    .btf_value_type_id = slot);
 
-		fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "closed", 4, sizeof(struct leco_slot), max,
-				    &o);
+		fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, name, 4, sizeof(struct leco_slot), max, &o);
 	}
 	btf__free(btf);
 	return fd;
@@ -83,7 +86,8 @@ static inline int mapset_create(struct mapset *m, uint32_t layout, uint32_t valu
 	m->info = bpf_map_create(BPF_MAP_TYPE_ARRAY, "info", 4, sizeof(info), 1, NULL);
 	m->conns = bpf_map_create(BPF_MAP_TYPE_LRU_HASH, "conns", sizeof(struct leco_key),
 				  value_size, max, NULL);
-	m->ring = mapset_ring(ring_max);
+	m->ring = mapset_ring("closed", ring_max);
+	m->live = m->changes = m->changes_head = m->iter = -1;
 	m->head = bpf_map_create(BPF_MAP_TYPE_ARRAY, "closed_head", 4, sizeof(h), 1, NULL);
 	m->stats = bpf_map_create(BPF_MAP_TYPE_PERCPU_ARRAY, "stats", 4, sizeof(struct leco_stats),
 				  1, NULL);
@@ -127,6 +131,66 @@ static inline int mapset_push(struct mapset *m, const struct leco_conn *c)
 	return mapset_write(m, mapset_claim(m), c);
 }
 
+/* An iterator over all maps that prints nothing, as a pinnable link: reading it runs nothing
+ * of ours (the real one refreshes "live"; here the test writes it) */
+static inline int mapset_noop_iter(void)
+{
+	const struct bpf_insn insns[] = {
+		{.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0},
+		{.code = BPF_JMP | BPF_EXIT},
+	};
+	struct btf *vmlinux = btf__load_vmlinux_btf();
+	int id = vmlinux ? btf__find_by_name_kind(vmlinux, "bpf_iter_bpf_map", BTF_KIND_FUNC) : -1;
+	int prog, link;
+
+	btf__free(vmlinux);
+	if (id < 0)
+		return -1;
+	LIBBPF_OPTS(bpf_prog_load_opts, o, .expected_attach_type = BPF_TRACE_ITER,
+		    .attach_btf_id = (__u32)id);
+	prog = bpf_prog_load(BPF_PROG_TYPE_TRACING, "noop_iter", "GPL", insns, 2, &o);
+	if (prog < 0)
+		return -1;
+	link = bpf_link_create(prog, 0, BPF_TRACE_ITER, NULL);
+	close(prog);
+	return link;
+}
+
+/* "live", the changes ring (changes_max slots) and the iterator pinned as "tcp" */
+static inline int mapset_live(struct mapset *m, uint32_t changes_max)
+{
+	struct leco_ring_head h = {0};
+	__u32 zero = 0;
+
+	m->changes_max = changes_max;
+	m->live = bpf_map_create(BPF_MAP_TYPE_HASH, "live", sizeof(struct leco_key),
+				 sizeof(struct leco_conn), 1024, NULL);
+	m->changes = mapset_ring("changes", changes_max);
+	m->changes_head = bpf_map_create(BPF_MAP_TYPE_ARRAY, "changes_head", 4, sizeof(h), 1, NULL);
+	m->iter = mapset_noop_iter();
+	if (m->live < 0 || m->changes < 0 || m->changes_head < 0 || m->iter < 0)
+		return -1;
+	return bpf_map_update_elem(m->changes_head, &zero, &h, 0);
+}
+
+/* What the iterator does with a record that changed: into "live", then the changes ring */
+static inline int mapset_change(struct mapset *m, const struct leco_conn *c)
+{
+	struct leco_key k = {.cookie = c->cookie};
+	struct leco_ring_head h;
+	struct leco_slot s = {.c = *c};
+	__u32 zero = 0, idx;
+
+	if (bpf_map_update_elem(m->live, &k, c, 0) ||
+	    bpf_map_lookup_elem(m->changes_head, &zero, &h))
+		return -1;
+	s.seq = ++h.next;
+	idx = (__u32)((s.seq - 1) % m->changes_max);
+	if (bpf_map_update_elem(m->changes_head, &zero, &h, 0))
+		return -1;
+	return bpf_map_update_elem(m->changes, &idx, &s, BPF_F_LOCK);
+}
+
 /* Per-CPU stats: field `off` (offsetof in struct leco_stats) set to v on CPU 0, 0 elsewhere */
 static inline void mapset_stat(struct mapset *m, size_t off, uint64_t v)
 {
@@ -145,11 +209,14 @@ static inline void mapset_stat(struct mapset *m, size_t off, uint64_t v)
 
 static inline int mapset_pin(const struct mapset *m, const char *dir)
 {
-	const int fds[MAPSET_NPINS] = {m->info, m->conns, m->ring, m->head, m->stats};
+	const int fds[MAPSET_NPINS] = {m->info, m->conns,   m->ring,	     m->head, m->stats,
+				       m->live, m->changes, m->changes_head, m->iter};
 	char p[4200];
 
 	mkdir(dir, 0755);
 	for (int i = 0; i < MAPSET_NPINS; i++) {
+		if (fds[i] < 0)
+			continue; /* no mapset_live() */
 		snprintf(p, sizeof(p), "%s/%s", dir, mapset_pins[i]);
 		unlink(p);
 		if (bpf_obj_pin(fds[i], p))
@@ -175,6 +242,11 @@ static inline void mapset_close(struct mapset *m)
 	close(m->ring);
 	close(m->head);
 	close(m->stats);
+	const int more[] = {m->live, m->changes, m->changes_head, m->iter};
+
+	for (size_t i = 0; i < sizeof(more) / sizeof(more[0]); i++)
+		if (more[i] >= 0)
+			close(more[i]);
 }
 
 #endif /* LECO_TESTS_MAPSET_H */

@@ -793,6 +793,57 @@ def test_owners(p):
     expect(rr[0], "socket passed over SCM_RIGHTS", owner="close", tgid=hs[0], rx=100, tx=55)
 
 
+def watch_shows(path, lport, tx):
+    """a `leco watch --json` output file has a line of the outbound connection from lport
+    with tx bytes"""
+    with open(path) as f:
+        for line in f:
+            try:
+                o = json.loads(line)
+            except ValueError:
+                continue  # the line being written
+            if o.get("lport") == lport and o.get("dir") == "out" and o.get("tx") == tx:
+                return True
+    return False
+
+
+def test_two_readers(p):
+    """two libleco readers polling at different rates (one every 0.1 s, one every 1.5 s) both
+    see every change of a live connection: the fast one's iterator runs export what changed,
+    and the slow one reads those exports from the changes ring, not from its own run"""
+    leco = os.path.join(os.path.dirname(os.path.abspath(p.load)), "leco")
+    if not T.check(os.access(leco, os.X_OK), "leco built next to leco-load", leco):
+        return
+    outs, procs = [], []
+    cli = acc = None
+    try:
+        for iv in ("0.1", "1.5"):
+            f = tempfile.NamedTemporaryFile(prefix="leco-watch-%d-" % os.getpid(), delete=False)
+            outs.append(f.name)
+            procs.append(subprocess.Popen([leco, "watch", "-p", p.dir, "--json", "--raw", "-i",
+                                           iv], stdout=f, stderr=subprocess.DEVNULL))
+            f.close()
+        cli, acc = tcp_pair(socket.AF_INET, "127.0.0.1")
+        lport = cli.getsockname()[1]
+        total = 0
+        for n in (1000, 2345):
+            cli.sendall(b"w" * n)
+            recv_exact(acc, n)
+            total += n
+            T.check(wait_for(lambda: all(watch_shows(o, lport, total) for o in outs), 15),
+                    "two readers: both show tx=%d" % total,
+                    [watch_shows(o, lport, total) for o in outs])
+    finally:
+        for pr in procs:
+            pr.terminate()
+            pr.wait(10)
+        for o in outs:
+            os.unlink(o)
+        for s in (cli, acc):
+            if s:
+                s.close()
+
+
 def proc_start_ns(pid):
     """when process pid started, from /proc/PID/stat (clock ticks since boot, CLOCK_BOOTTIME)
     on the kernel's CLOCK_MONOTONIC (time spent suspended taken off)"""
@@ -921,7 +972,8 @@ def test_exec_secret(p):
     subprocess.run(["sh", "-c", "true --password=%s" % secret], timeout=30)
     pid, name = run_script("--token=" + secret)
     raw = ""
-    for n in ("info", "conns", "live", "closed", "closed_head", "stats"):
+    for n in ("info", "conns", "live", "changes", "changes_head", "closed", "closed_head",
+              "stats"):
         r = subprocess.run(["bpftool", "map", "dump", "pinned", os.path.join(p.dir, n)],
                            capture_output=True, text=True, timeout=60)
         raw += r.stdout
@@ -1069,7 +1121,7 @@ def suite_core(args):
         p.run_load()
         run_tests(p, (test_hooks_reported, test_tcp, test_sendfile_splice, test_udp,
                       test_udp_recv_noaddr, test_failed, test_inbound_threads, test_burst,
-                      test_start_time, test_group_reader))
+                      test_start_time, test_two_readers, test_group_reader))
     finally:
         p.unload()
     suite_blocked(args)
@@ -1297,11 +1349,12 @@ def suite_lifecycle(args):
         T.name = "lifecycle"
         r = p.run_load()
         T.check(os.path.isdir(p.dir), "load: pin dir exists")
-        for n in ("info", "conns", "closed", "closed_head", "stats", "tcp", "links"):
+        for n in ("info", "conns", "live", "changes", "changes_head", "closed", "closed_head",
+                  "stats", "tcp", "links"):
             T.check(os.path.exists(os.path.join(p.dir, n)), "load: %s pinned" % n)
         links = pinned_links(p.dir)
         T.check(len(links) >= 5, "load: >= 5 links pinned", links)
-        for n in ("conns", "tcp", "closed"):
+        for n in ("conns", "tcp", "closed", "changes"):
             T.check(oct(os.stat(p.dir + "/" + n).st_mode & 0o777) == "0o600",
                     "load: default mode of %s 0600" % n)
         T.check(oct(os.stat(p.dir + "/links").st_mode & 0o777) == "0o700",
