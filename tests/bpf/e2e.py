@@ -1041,8 +1041,9 @@ def test_adopt(args):
 
 
 def test_udp_restart(args):
-    """a UDP record pushed out of the full table and made again keeps the socket's owner and
-    direction, and says its counts restarted; the evictions are counted"""
+    """a full table keeps inserting (the LRU evicts, the inserts are counted); a UDP record
+    that left it and is made again keeps the socket's owner and direction, and says its counts
+    restarted"""
     T.name = "test_udp_restart"
     f0 = T.failed
     p = Probes(args, "evict")
@@ -1054,20 +1055,26 @@ def test_udp_restart(args):
         a.sendto(b"1" * 10, r.getsockname())
         first = p.one("udp before eviction", key_cookie=cookie(a))
         b = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        # new peers until the LRU pushed the first record out (the kernel's LRU evicts in
-        # per-CPU batches: how many it takes varies), bounded
-        for i in range(50):
-            for port in range(20000 + i * 100, 20100 + i * 100):
-                b.sendto(b"x", ("127.0.0.1", port))  # nobody listens: the send still counts
-            if not p.conns(key_cookie=cookie(a)):
-                break
+        for port in range(20000, 21000):
+            b.sendto(b"x", ("127.0.0.1", port))  # nobody listens: the send still counts
+        d = p.dump()
+        n = len([c for c in d["conns"] if c["src"] == "conns"])
+        T.check(d["stats"]["conns_new"] >= 1001 and d["stats"]["update_fail"] == 0 and n <= 64,
+                "udp: 1,000 new peers into 64 entries: all inserted", (d["stats"], n))
+        # which records the kernel's LRU evicts is its own business (per-CPU batches): if it
+        # kept a's, take it out as an eviction would
+        if p.conns(key_cookie=cookie(a)):
+            key = struct.pack("<Q16sHHI", cookie(a), socket.inet_aton("127.0.0.1") + bytes(12),
+                              r.getsockname()[1], 0, 0)
+            subprocess.run(["bpftool", "map", "delete", "pinned", p.dir + "/conns", "key",
+                            "hex", *["%02x" % x for x in key]], check=True, timeout=30)
+        T.check(not p.conns(key_cookie=cookie(a)), "udp: the first record is gone")
         a.sendto(b"2" * 7, r.getsockname())
         again = p.one("udp after eviction", key_cookie=cookie(a))
         expect(again, "udp after eviction", tx=7, dir=first.get("dir"), owner="io",
                tgid=os.getpid())
         T.check(again.get("flags", 0) & F_RESTARTED, "udp: flagged restarted", again)
-        st = p.dump()["stats"]
-        T.check(st["restarted"] >= 1 and st["conns_new"] >= 100, "udp: counted", st)
+        T.check(p.dump()["stats"]["restarted"] >= 1, "udp: restarts counted")
         for s in (r, a, b):
             s.close()
     except Exception as e:
