@@ -359,10 +359,17 @@ struct acct_delta {
 	uint8_t failed, blocked, open, live;
 };
 
+/* a + b, or UINT64_MAX past it: a counter that cannot be right stays at the top, never wraps
+ * to a small wrong one (records of random bytes; no real counter comes near) */
+static uint64_t sat_add(uint64_t a, uint64_t b)
+{
+	return a + b >= a ? a + b : UINT64_MAX;
+}
+
 static void group_add(struct acct_group *g, const struct acct_delta *x)
 {
-	g->rx += x->rx;
-	g->tx += x->tx;
+	g->rx = sat_add(g->rx, x->rx);
+	g->tx = sat_add(g->tx, x->tx);
 	g->prx += (double)x->rx * x->share;
 	g->ptx += (double)x->tx * x->share;
 	g->failed += x->failed;
