@@ -119,7 +119,8 @@ static void setup(void)
 static void check_accounting(const uint8_t *data, size_t size)
 {
 	LECO_OPTS(leco_top_opts, to, .by = size ? data[0] % 8 : 0,
-		  .sort = size > 1 ? data[1] % 15 : 0, .keep = size > 2 ? data[2] : 0);
+		  .sort = size > 1 ? data[1] % 15 : 0, .keep = size > 2 ? data[2] : 0,
+		  .n = size > 3 ? data[size - 2] % 65 : 0);
 	const struct leco_group *g, *total;
 	unsigned __int128 rx = 0, tx = 0;
 	int n = leco_reader_top(reader, &to);
