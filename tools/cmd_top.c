@@ -139,9 +139,10 @@ static int top_stream(struct leco_reader *r, const struct top_opts *o, bool tabl
 		n = leco_reader_poll(r);
 		if (n >= 0)
 			n = leco_reader_top(r, &to);
+		if (n < 0 && o->once) /* one frame or an error, no waiting */
+			return cli_err("top: %s", leco_reader_errmsg(r)[0] ? leco_reader_errmsg(r)
+									   : strerror(-n));
 		cli_say_once("top", r, n, last_err);
-		if (n < 0 && o->once)
-			return cli_err("top: %s", last_err[0] ? last_err : strerror(-n));
 		/* the first poll starts the counting: rates need a second */
 		if (n >= 0 && polls++ && table)
 			print_table(r, n, o->by);
