@@ -321,7 +321,9 @@ function M.poll_top()
 		if not seen[k] then
 			h[#h + 1] = 0
 			if #h > t.history then table.remove(h, 1) end
-			if #h == t.history and math.max(table.unpack(h)) == 0 then st.hist[k] = nil end
+			if #h == t.history and math.max(table.unpack(h)) == 0 then
+				st.hist[k] = nil
+			end
 		end
 	end
 end
@@ -468,10 +470,9 @@ local function draw_top(cr, o, t, groups)
 		stamp(cr, o, x + w * 0.58, y + t.size, size(g.rx) .. '/' .. size(g.tx), c, 1)
 		local by = y + t.size + 3
 		fill(cr, t.colors.box, x, by, bar_w, 2 * t.bar_height + 1)
-		fill(cr, t.colors.rx, x, by, math.max(g.rx_rate > 0 and 1 or 0, bar_w * g.rx_rate / peak),
-			t.bar_height)
-		fill(cr, t.colors.tx, x, by + t.bar_height + 1,
-			math.max(g.tx_rate > 0 and 1 or 0, bar_w * g.tx_rate / peak), t.bar_height)
+		local function bar(rate) return math.max(rate > 0 and 1 or 0, bar_w * rate / peak) end
+		fill(cr, t.colors.rx, x, by, bar(g.rx_rate), t.bar_height)
+		fill(cr, t.colors.tx, x, by + t.bar_height + 1, bar(g.tx_rate), t.bar_height)
 		sparkline(cr, t, st.hist[g.key], x + w * 0.78, y + 2, w * 0.22, rowh - 4)
 		y = y + rowh
 	end

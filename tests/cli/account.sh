@@ -94,8 +94,9 @@ t_check "lines merges them (fewer than 200 lines to that port)" \
 
 # 3. filters, and the text listing
 "$LECO" conns -p "$pin" --pid "${pids[7]}" --json >"$tmp/one.json"
+one_of=$(grep -c "\"pid\":${pids[7]}," "$tmp/one.json")
 t_check "--pid keeps that process's connection" \
-	test "$(wc -l <"$tmp/one.json")" = 1 -a "$(grep -c "\"pid\":${pids[7]}," "$tmp/one.json")" = 1
+	test "$(wc -l <"$tmp/one.json")" = 1 -a "$one_of" = 1
 "$LECO" conns -p "$pin" --user root --state closed >"$tmp/conns.txt"
 t_check "text: a header like ss" grep -q '^Proto State  *Dir Local  *Peer' "$tmp/conns.txt"
 t_check "text: the connections, exited" grep -q "127.0.0.1:$port2 .* acct_traffic.py .*(exited)" \

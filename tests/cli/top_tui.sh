@@ -63,7 +63,8 @@ restored() { # the pane is back at the shell: alternate screen off, tty modes ca
 	rm -f "$tmp/stty"
 	tm send-keys -t t "stty -a > $tmp/stty" Enter
 	t_wait_for 10 test -s "$tmp/stty" || return 1
-	grep -qw icanon "$tmp/stty" && grep -qw echo "$tmp/stty" && ! grep -qw -- -icanon "$tmp/stty"
+	grep -qw icanon "$tmp/stty" && grep -qw echo "$tmp/stty" &&
+		! grep -qw -- -icanon "$tmp/stty"
 }
 start_top() {
 	tm send-keys -t t "$LECO top -p $pin -i 0.3" Enter
@@ -108,7 +109,8 @@ tm resize-window -t t -x 70 -y 20
 narrow() {
 	local s
 	s=$(screen)
-	[ "$(wc -L <<<"$s")" -le 70 ] && grep -qE 'PROGRAM +CONNS' <<<"$s" && ! grep -q UNIT <<<"$s" &&
+	[ "$(wc -L <<<"$s")" -le 70 ] && grep -qE 'PROGRAM +CONNS' <<<"$s" &&
+		! grep -q UNIT <<<"$s" &&
 		[ "$(sed -n 19p <<<"$s" | grep -c TOTAL)" = 1 ]
 }
 t_check "resize to 70x20: fits, UNIT dropped, total row on line 19" t_wait_for 10 narrow

@@ -90,12 +90,12 @@ ocr() {
 	import -window root "$work/$1.png" 2>/dev/null || return 1
 	if [ "$ocr_mode" = wallpaper ]; then
 		# the cairo text colours all have a channel at ff, the wallpaper none above 92:
-		# max channel, threshold; $ocr_erase: colours painted out first (the top panel's bars,
-		# just under its text)
+		# max channel, threshold; $ocr_erase: colours painted out first (the top
+		# panel's bars, just under its text)
 		# shellcheck disable=SC2086 # the options are split on purpose
 		convert "$work/$1.png" -crop "$ocr_crop" +repage $ocr_erase -separate \
-			-evaluate-sequence max -resize 250% -threshold 62% -negate "$work/$1-ocr.png" ||
-			return 1
+			-evaluate-sequence max -resize 250% -threshold 62% -negate \
+			"$work/$1-ocr.png" || return 1
 	else # black background: dark-on-light grey
 		convert "$work/$1.png" -crop "$ocr_crop" +repage -colorspace gray -negate \
 			-resize 250% "$work/$1-ocr.png" || return 1
@@ -235,7 +235,8 @@ ocr_crop=1000x260+0+0 ocr_erase=''
 t_check "no Lua errors on stderr (top panel)" no_lua_errors "$work/conky1.err"
 # both panels, the rows of lines this test has not filled left out
 [ -n "${LECO_SCREENSHOT_OUT:-}" ] && convert \( "$work/top.png" -crop 660x200+0+30 +repage \) \
-	\( "$work/top.png" -crop 660x195+0+430 +repage \) -append "${LECO_SCREENSHOT_OUT%.png}-top.png"
+	\( "$work/top.png" -crop 660x195+0+430 +repage \) -append \
+	"${LECO_SCREENSHOT_OUT%.png}-top.png"
 stop_conky
 t_check "conky exited on SIGTERM" test -z "$conky_pid"
 
