@@ -234,7 +234,7 @@ LECO_API int leco_reader_top(struct leco_reader *r, const struct leco_top_opts *
 			select_first(a->order, n, o.n, d->g);
 		qsort_r(a->order, o.n < n / 8 ? o.n : n, sizeof(*a->order), cmp_ranks, d->g);
 		n = o.n;
-	} else {
+	} else if (n > 1) { /* (no groups: no array either, and qsort wants one) */
 		qsort_r(a->order, n, sizeof(*a->order), cmp_ranks, d->g);
 	}
 	if (leco_reserve((void **)&a->out, &a->cap_out, n, sizeof(*a->out)))
