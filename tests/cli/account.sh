@@ -103,6 +103,12 @@ t_check "text: the connections, exited" grep -q "127.0.0.1:$port2 .* acct_traffi
 	"$tmp/conns.txt"
 t_check "--state closed keeps closed ones only" \
 	sh -c "! tail -n +2 '$tmp/conns.txt' | grep -v '^tcp   closed '"
+unit=$(grep -m1 "\"pid\":${pids[9]}," "$tmp/conns.json" | /usr/bin/python3 -c \
+	'import json, sys; print(json.load(sys.stdin)["unit"])')
+t_check "--unit '$unit' (its unit) with --pid: 1 record" \
+	test "$("$LECO" conns -p "$pin" --unit "$unit" --pid "${pids[9]}" --json | wc -l)" = 1
+t_check "--unit of another name: none of ours" \
+	test "$("$LECO" conns -p "$pin" --unit "nounit-$$" --pid "${pids[9]}" --json | wc -l)" = 0
 "$LECO" conns -p "$pin" --user nosuchuser-$$ >"$tmp/none.txt"
 t_check "--user nobody-like: no records, no header" test ! -s "$tmp/none.txt"
 
