@@ -15,18 +15,15 @@ H="/usr/bin/python3 -W ignore $(cd "$(dirname "$0")" && pwd)/acct_traffic.py"
 [ -x /usr/bin/python3 ] || t_skip "no /usr/bin/python3"
 
 tmp=$(mktemp -d "/tmp/leco-test-$$-XXXXXX")
-pin=$tmp/bpffs/leco
 bg=()
 cleanup() {
 	for p in "${bg[@]}"; do kill "$p" 2>/dev/null; done
 	for p in "${bg[@]}"; do wait "$p" 2>/dev/null; done
-	"$LOAD" --unload -p "$pin" >/dev/null 2>&1
-	umount "$tmp/bpffs" 2>/dev/null
+	t_probes_gone "$LOAD" "$tmp"
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
-mkdir -p "$tmp/bpffs" && mount -t bpf bpf "$tmp/bpffs" || t_skip "cannot mount a bpffs"
-"$LOAD" -p "$pin" >"$tmp/load.log" 2>&1 || { cat "$tmp/load.log"; echo "FAIL leco-load"; exit 1; }
+pin=$(t_probes "$LOAD" "$tmp") || exit $?
 
 # 1. leco top counts from its first poll: start it, and see it count a first connection
 "$LECO" top -p "$pin" --json -i 0.2 >"$tmp/top.json" 2>"$tmp/top.err" &
