@@ -204,8 +204,9 @@ static uint32_t proc_new(struct leco_reader *r, struct leco_account *a, uint32_t
 
 	if (i == ACCT_NONE)
 		return ACCT_NONE;
+	d->g[i].start_time = leco_account_unix(r, start);
 	if (start)
-		snprintf(key, sizeof(key), "%u:%lld", tgid, (long long)leco_account_unix(r, start));
+		snprintf(key, sizeof(key), "%u:%lld", tgid, (long long)d->g[i].start_time);
 	else
 		snprintf(key, sizeof(key), "%u", tgid);
 	d->g[i].tgid = tgid;

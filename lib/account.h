@@ -19,13 +19,14 @@
 /* One group of one group-by. */
 struct acct_group {
 	uint64_t hash;
-	char *key;	   /* identity (string group-bys) and the text handed out */
-	char *attrs;	   /* process groups: "comm\0cmd\0user\0unit\0exe\0" */
-	uint32_t tgid;	   /* process groups: identity with start_ns */
-	uint32_t uid;	   /* process groups */
-	uint64_t start_ns; /* process start, CLOCK_MONOTONIC base; 0 unknown */
-	uint64_t rx, tx;   /* bytes since the accounting started */
-	double prx, ptx;   /* this update's bytes for the rate (a late-seen connection's share) */
+	char *key;	    /* identity (string group-bys) and the text handed out */
+	char *attrs;	    /* process groups: "comm\0cmd\0user\0unit\0exe\0" */
+	uint32_t tgid;	    /* process groups: identity with start_ns */
+	uint32_t uid;	    /* process groups */
+	uint64_t start_ns;  /* process start, CLOCK_MONOTONIC base; 0 unknown */
+	int64_t start_time; /* ... in unix seconds, converted once: as the key says it */
+	uint64_t rx, tx;    /* bytes since the accounting started */
+	double prx, ptx;    /* this update's bytes for the rate (a late-seen connection's share) */
 	double rx_rate, tx_rate, rx_avg, tx_avg;
 	uint64_t conns_total, failed, blocked;
 	uint64_t first_ns, last_ns; /* first and last activity of its connections */

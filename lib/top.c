@@ -199,7 +199,7 @@ static void group_out(const struct leco_reader *r, int by, const struct acct_gro
 		return;
 	o->pid = g->tgid;
 	o->uid = g->uid;
-	o->start_time = leco_account_unix(r, g->start_ns);
+	o->start_time = g->start_time;
 	o->comm = g->attrs;
 	o->cmd = o->comm + strlen(o->comm) + 1;
 	o->user = o->cmd + strlen(o->cmd) + 1;
@@ -278,8 +278,10 @@ static int conns_make(struct leco_reader *r, struct leco_account *a)
 		leco_annotate(r, &t->ents[i], ci);
 		if ((g = leco_account_process(a, i)) && !g->unattributed) {
 			ci->exited = g->exited;
-			if (!ci->start_time) /* a record without the start: /proc's */
-				ci->start_time = leco_account_unix(r, g->start_ns);
+			/* the group's: pid:start_time is its key (and a record without the
+			 * start gets /proc's) */
+			if (g->start_ns)
+				ci->start_time = g->start_time;
 		}
 		a->nconns++;
 	}
