@@ -31,6 +31,25 @@ static inline int64_t leco_mono_to_real(uint64_t t, uint64_t now_mono, int64_t n
 	return now_real - (int64_t)age;
 }
 
+/* ---- options structs (lib/leco.c) --------------------------------------- */
+
+/* Where an options field starts and how long it is. */
+struct leco_opt_field {
+	size_t off, len;
+};
+#define LECO_OPT_FIELD(TYPE, F) {offsetof(struct TYPE, F), sizeof(((struct TYPE *)0)->F)}
+/*
+ * Copy the caller's options struct `in` (in_sz = its .sz) into `out` (out_size bytes, this
+ * library's size): a shorter (older) struct is fine if it ends on a field boundary, a longer
+ * one must have a zero tail. 0, -EINVAL for unknown non-zero fields, -ERANGE for a size that
+ * ends inside a field (copying part of a pointer would make a wild one). NULL `in`: zeroes.
+ */
+int leco_opts_copy(void *out, size_t out_size, const void *in, size_t in_sz,
+		   const struct leco_opt_field *fields, size_t nfields);
+
+/* Fill `err` (if not NULL) with code and msg; returns code. */
+int leco_error_set(struct leco_error *err, int code, const char *msg);
+
 /* ---- small helpers (lib/cache.c) ---------------------------------------- */
 
 /*
@@ -218,6 +237,8 @@ struct leco_reader {
 	struct leco_annot_slot *annot_scratch; /* the annotation made last, not kept (yet) */
 	const struct leco_ct_ent *annot_scratch_for; /* ... and its entry */
 	uint32_t annot_cap, annot_epoch;
+
+	struct leco_hmark *hmark; /* first_ever from a history database (lib/history_mark.c) */
 
 	struct leco_line *lines;
 	size_t nlines, cap_lines;

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /* Library-wide trivia: the version, and the one spelling of every name the outputs share. */
+#include <errno.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
@@ -63,4 +64,36 @@ LECO_API const char *leco_errno_name(int err, char *buf, size_t size)
 		return NULL;
 	snprintf(buf, size, "E%d", err);
 	return buf;
+}
+
+int leco_opts_copy(void *out, size_t out_size, const void *in, size_t in_sz,
+		   const struct leco_opt_field *fields, size_t nfields)
+{
+	memset(out, 0, out_size);
+	if (!in)
+		return 0;
+	if (in_sz < sizeof(size_t))
+		return -ERANGE;
+	for (size_t i = 0; i < nfields; i++)
+		if (in_sz > fields[i].off && in_sz < fields[i].off + fields[i].len)
+			return -ERANGE;
+	if (in_sz > out_size) {
+		const char *p = (const char *)in;
+
+		for (size_t i = out_size; i < in_sz; i++)
+			if (p[i])
+				return -EINVAL;
+	}
+	memcpy(out, in, in_sz < out_size ? in_sz : out_size);
+	return 0;
+}
+
+int leco_error_set(struct leco_error *err, int code, const char *msg)
+{
+	if (err) {
+		memset(err, 0, sizeof(*err));
+		err->code = code;
+		snprintf(err->msg, sizeof(err->msg), "%s", msg);
+	}
+	return code;
 }

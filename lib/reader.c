@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "annotate.h"
+#include "history.h"
 
 static uint64_t real_mono(void *ctx)
 {
@@ -32,54 +33,31 @@ static int64_t real_real(void *ctx)
 
 static int set_err(struct leco_error *err, int code, const char *msg)
 {
-	if (err) {
-		memset(err, 0, sizeof(*err));
-		err->code = code;
-		snprintf(err->msg, sizeof(err->msg), "%s", msg);
-	}
-	return code;
+	return leco_error_set(err, code, msg);
 }
 
-/* Where an options field starts and how long it is */
-#define OPT_FIELD(f)                                                                            \
-	{                                                                                       \
-		offsetof(struct leco_reader_opts, f), sizeof(((struct leco_reader_opts *)0)->f) \
-	}
-
 /*
- * Copy the caller's options: shorter (older) structs are fine if they end on a
- * field boundary, longer ones must have zero tails. -EINVAL for unknown
- * non-zero fields, -ERANGE for a size that ends inside a field (copying part
- * of a pointer would make a wild one).
+ * Copy the caller's options (lib/leco.c: leco_opts_copy): -EINVAL for unknown non-zero
+ * fields, -ERANGE for a size that ends inside a field.
  */
 static int copy_opts(struct leco_reader_opts *o, const struct leco_reader_opts *in)
 {
-	static const struct {
-		size_t off, len;
-	} fields[] = {
-		OPT_FIELD(pin_dir),   OPT_FIELD(config_path), OPT_FIELD(config_text),
-		OPT_FIELD(proc_root), OPT_FIELD(cgroup_root), OPT_FIELD(passwd_path),
-		OPT_FIELD(clock),     OPT_FIELD(raw),	      OPT_FIELD(max_lines),
-		OPT_FIELD(config),
+	static const struct leco_opt_field fields[] = {
+		LECO_OPT_FIELD(leco_reader_opts, pin_dir),
+		LECO_OPT_FIELD(leco_reader_opts, config_path),
+		LECO_OPT_FIELD(leco_reader_opts, config_text),
+		LECO_OPT_FIELD(leco_reader_opts, proc_root),
+		LECO_OPT_FIELD(leco_reader_opts, cgroup_root),
+		LECO_OPT_FIELD(leco_reader_opts, passwd_path),
+		LECO_OPT_FIELD(leco_reader_opts, clock),
+		LECO_OPT_FIELD(leco_reader_opts, raw),
+		LECO_OPT_FIELD(leco_reader_opts, max_lines),
+		LECO_OPT_FIELD(leco_reader_opts, config),
+		LECO_OPT_FIELD(leco_reader_opts, history_path),
 	};
 
-	memset(o, 0, sizeof(*o));
-	if (!in)
-		return 0;
-	if (in->sz < sizeof(size_t))
-		return -ERANGE;
-	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
-		if (in->sz > fields[i].off && in->sz < fields[i].off + fields[i].len)
-			return -ERANGE;
-	if (in->sz > sizeof(*o)) {
-		const char *p = (const char *)in;
-
-		for (size_t i = sizeof(*o); i < in->sz; i++)
-			if (p[i])
-				return -EINVAL;
-	}
-	memcpy(o, in, in->sz < sizeof(*o) ? in->sz : sizeof(*o));
-	return 0;
+	return leco_opts_copy(o, sizeof(*o), in, in ? in->sz : 0, fields,
+			      sizeof(fields) / sizeof(fields[0]));
 }
 
 static void use_config(struct leco_reader *r, struct leco_config *cfg)
@@ -163,6 +141,7 @@ LECO_API void leco_reader_free(struct leco_reader *r)
 	leco_proc_free(r->proc);
 	leco_cgroups_free(r->cgroups);
 	leco_annotate_free(r);
+	leco_hmark_free(r->hmark);
 	leco_arena_free(&r->arena);
 	free(r->lines);
 	free(r->order);
@@ -219,8 +198,9 @@ LECO_API int leco_reader_open(const struct leco_reader_opts *opts, struct leco_r
 	r->config_path = o.config_path ? strdup(o.config_path) : NULL;
 	r->config_text = o.config_text ? strdup(o.config_text) : NULL;
 	r->users = leco_users_new(o.passwd_path);
+	r->hmark = o.history_path ? leco_hmark_new(o.history_path) : NULL;
 	if (!r->pin_dir || (o.config_path && !r->config_path) ||
-	    (o.config_text && !r->config_text) || !r->users) {
+	    (o.config_text && !r->config_text) || !r->users || (o.history_path && !r->hmark)) {
 		leco_reader_free(r);
 		return set_err(err, -ENOMEM, "out of memory");
 	}
