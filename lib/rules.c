@@ -20,32 +20,13 @@
 #define RX_JIT_STACK_MAX  (512 * 1024)
 /* Matches one rule may replace in one line (global replacement). */
 #define RX_REPLACE_MAX 100000
-/* && operators in one key. */
-#define RX_CHAIN_MAX 256
-
-struct rx_elem {
-	pcre2_code *code;
-	pcre2_match_data *md;
-	uint32_t ncap;
-	bool neg;
-	struct rx_prefilter pf;
-};
-
-struct rule {
-	struct rx_elem *el;
-	size_t nel;
-	int repl; /* replacing element; -1: none (all negated: the value is the result) */
-	bool gflag;
-	struct rx_repl rp;
-};
 
 struct leco_rules {
 	struct rule *r[2];
 	size_t n[2], cap[2];
-	pcre2_compile_context *cctx;
+	struct rx_compile_ctx cc;
 	pcre2_match_context *mctx;
 	pcre2_jit_stack *jstack;
-	bool all_jit;
 	struct buf in, t[2], grp, gtmp;
 	struct buf low;	     /* the current text, ASCII-lowercased, for caseless prefilters */
 	struct buf clean[2]; /* the result's text and group, sanitized */
@@ -105,9 +86,9 @@ struct leco_rules *leco_rules_new(void)
 
 	if (!r)
 		return NULL;
-	r->cctx = pcre2_compile_context_create(NULL);
+	r->cc.cctx = pcre2_compile_context_create(NULL);
 	r->mctx = pcre2_match_context_create(NULL);
-	if (!r->cctx || !r->mctx) {
+	if (!r->cc.cctx || !r->mctx) {
 		leco_rules_free(r);
 		return NULL;
 	}
@@ -120,21 +101,11 @@ struct leco_rules *leco_rules_new(void)
 	if (r->jstack)
 		pcre2_jit_stack_assign(r->mctx, NULL, r->jstack);
 	/* regexps and lines are bounded; so is the parenthesis nesting */
-	pcre2_set_max_pattern_length(r->cctx, LECO_RX_LINE_MAX);
-	pcre2_set_parens_nest_limit(r->cctx, 64);
-	r->all_jit = true;
+	pcre2_set_max_pattern_length(r->cc.cctx, LECO_RX_LINE_MAX);
+	pcre2_set_parens_nest_limit(r->cc.cctx, 64);
+	r->cc.all_jit = true;
 	r->cache.on = true;
 	return r;
-}
-
-static void rule_free(struct rule *ru)
-{
-	for (size_t i = 0; i < ru->nel; i++) {
-		pcre2_match_data_free(ru->el[i].md);
-		pcre2_code_free(ru->el[i].code);
-	}
-	free(ru->el);
-	rx_repl_free(&ru->rp);
 }
 
 void leco_rules_free(struct leco_rules *r)
@@ -143,10 +114,10 @@ void leco_rules_free(struct leco_rules *r)
 		return;
 	for (int s = 0; s < 2; s++) {
 		for (size_t i = 0; i < r->n[s]; i++)
-			rule_free(&r->r[s][i]);
+			rx_rule_free(&r->r[s][i]);
 		free(r->r[s]);
 	}
-	pcre2_compile_context_free(r->cctx);
+	pcre2_compile_context_free(r->cc.cctx);
 	pcre2_match_context_free(r->mctx);
 	pcre2_jit_stack_free(r->jstack);
 	buf_free(&r->in);
@@ -168,7 +139,7 @@ size_t leco_rules_count(const struct leco_rules *r, enum leco_rx_section sec)
 
 bool leco_rules_jit(const struct leco_rules *r)
 {
-	return r && r->all_jit && (r->n[0] || r->n[1]);
+	return r && r->cc.all_jit && (r->n[0] || r->n[1]);
 }
 
 void leco_rules_set_cache(struct leco_rules *r, bool on)
@@ -183,7 +154,7 @@ void leco_rules_set_cache(struct leco_rules *r, bool on)
 void leco_rules_set_jit(struct leco_rules *r, bool on)
 {
 	if (r)
-		r->jit_off = !on;
+		r->cc.jit_off = !on;
 }
 
 void leco_rules_set_prefilter(struct leco_rules *r, bool on)
@@ -200,218 +171,6 @@ void leco_rules_cache_stats(const struct leco_rules *r, uint64_t *hits, uint64_t
 
 /* ------------------------------------------------------------------------ */
 /* compiling */
-
-static bool is_space(char c)
-{
-	return c == ' ' || c == '\t';
-}
-
-/* FLAGS/regexp/: FLAGS from "!iI"; returns the regexp bounds, or false. */
-static bool wrapped(const char *s, size_t n, size_t *ro, size_t *rn, bool *neg, bool *caseful)
-{
-	size_t i = 0;
-
-	*neg = *caseful = false;
-	while (i < n && (s[i] == '!' || s[i] == 'i' || s[i] == 'I')) {
-		if (s[i] == '!')
-			*neg = true;
-		else
-			*caseful = s[i] == 'I';
-		i++;
-	}
-	if (n < i + 3 || s[i] != '/' || s[n - 1] != '/')
-		return false;
-	*ro = i + 1;
-	*rn = n - 1 - *ro;
-	return true;
-}
-
-/* Compile the regexp at key[ro..ro+rn) into `el`. */
-static int compile_elem(struct leco_rules *r, struct rx_elem *el, const char *key, size_t ro,
-			size_t rn, bool caseful, struct leco_rx_error *err)
-{
-	uint32_t opts = PCRE2_UTF | PCRE2_MATCH_INVALID_UTF | PCRE2_NEVER_BACKSLASH_C;
-	PCRE2_SIZE eo;
-	int ec;
-
-	if (!caseful)
-		opts |= PCRE2_CASELESS;
-	if (rn == 0)
-		return rx_error(err, -EINVAL, LECO_RX_AT_KEY, ro, "empty regexp");
-	el->code = pcre2_compile((PCRE2_SPTR)(key + ro), rn, opts, &ec, &eo, r->cctx);
-	if (!el->code) {
-		PCRE2_UCHAR msg[256];
-
-		if (ec == PCRE2_ERROR_NOMEMORY)
-			return rx_error(err, -ENOMEM, LECO_RX_AT_RULE, 0, "out of memory");
-		pcre2_get_error_message(ec, msg, sizeof(msg));
-		return rx_error(err, -EINVAL, LECO_RX_AT_KEY, ro + eo, "%s", (char *)msg);
-	}
-	if (r->jit_off || pcre2_jit_compile(el->code, PCRE2_JIT_COMPLETE) != 0)
-		r->all_jit = false; /* no JIT here (or JIT memory refused): interpreter */
-	el->md = pcre2_match_data_create_from_pattern(el->code, NULL);
-	if (!el->md)
-		return rx_error(err, -ENOMEM, LECO_RX_AT_RULE, 0, "out of memory");
-	pcre2_pattern_info(el->code, PCRE2_INFO_CAPTURECOUNT, &el->ncap);
-	rx_prefilter_setup(&el->pf, key + ro, rn, !caseful);
-	return 0;
-}
-
-/* Positions of the && operators (whitespace && whitespace): [0] where an element ends, [1]
- * where the next one starts. */
-static size_t find_ops(const char *key, size_t n, size_t ops[][2])
-{
-	size_t nops = 0;
-
-	for (size_t i = 1; i + 3 < n && nops < RX_CHAIN_MAX; i++) {
-		if (key[i] == '&' && key[i + 1] == '&' && is_space(key[i - 1]) &&
-		    is_space(key[i + 2])) {
-			size_t a = i, b = i + 2;
-
-			while (a > 0 && is_space(key[a - 1]))
-				a--;
-			while (b < n && is_space(key[b]))
-				b++;
-			ops[nops][0] = a;
-			ops[nops][1] = b;
-			nops++;
-			i = b - 1;
-		}
-	}
-	return nops;
-}
-
-/*
- * The elements of the chain as [start, end) spans: pieces between operators are merged until
- * each is wrapped in FLAGS/.../. A key whose first element is not wrapped is one plain regexp.
- */
-static int split_chain(const char *key, size_t n, size_t spans[][2], size_t *nspans,
-		       struct leco_rx_error *err)
-{
-	size_t ops[RX_CHAIN_MAX][2], nops = find_ops(key, n, ops), nsp = 0, start = 0, ro, rn;
-	bool neg, cs;
-
-	for (size_t k = 0; nops && k <= nops; k++) {
-		size_t end = k < nops ? ops[k][0] : n;
-
-		if (wrapped(key + start, end - start, &ro, &rn, &neg, &cs)) {
-			spans[nsp][0] = start;
-			spans[nsp][1] = end;
-			nsp++;
-			if (k < nops)
-				start = ops[k][1];
-		} else if (k == nops) {
-			if (nsp == 0)
-				break;
-			return rx_error(err, -EINVAL, LECO_RX_AT_KEY, start,
-					"element %zu of the && chain is not wrapped in FLAGS/.../",
-					nsp + 1);
-		}
-	}
-	if (nsp == 0) {
-		spans[0][0] = 0;
-		spans[0][1] = n;
-		nsp = 1;
-	}
-	*nspans = nsp;
-	return 0;
-}
-
-/* Split the key into &&-chain elements and compile them. */
-static int compile_key(struct leco_rules *r, struct rule *ru, const char *key, size_t n,
-		       struct leco_rx_error *err)
-{
-	size_t spans[RX_CHAIN_MAX + 1][2], nsp = 0, ro, rn;
-	bool neg, cs;
-	int ret;
-
-	if (n == 0)
-		return rx_error(err, -EINVAL, LECO_RX_AT_KEY, 0, "empty regexp");
-	if ((ret = split_chain(key, n, spans, &nsp, err)))
-		return ret;
-	ru->el = calloc(nsp, sizeof(*ru->el));
-	if (!ru->el)
-		return rx_error(err, -ENOMEM, LECO_RX_AT_RULE, 0, "out of memory");
-	ru->nel = nsp;
-	for (size_t i = 0; i < nsp; i++) {
-		const char *s = key + spans[i][0];
-		size_t len = spans[i][1] - spans[i][0];
-
-		if (wrapped(s, len, &ro, &rn, &neg, &cs))
-			ru->el[i].neg = neg;
-		else
-			ro = 0, rn = len, cs = false;
-		if ((ret = compile_elem(r, &ru->el[i], key, spans[i][0] + ro, rn, cs, err)))
-			return ret;
-	}
-	return 0;
-}
-
-/* The value's prefix g?[1-9]?g?` : sets the g flag, returns the element picked (0: default) and
- * where the replacement starts. */
-static int value_prefix(const char *v, size_t vn, bool *g, size_t *start, size_t *digit_off)
-{
-	size_t i = 0;
-	int pick = 0;
-
-	*g = false;
-	*start = 0;
-	if (i < vn && v[i] == 'g')
-		*g = true, i++;
-	if (i < vn && v[i] >= '1' && v[i] <= '9')
-		*digit_off = i, pick = v[i++] - '0';
-	if (i < vn && v[i] == 'g')
-		*g = true, i++;
-	if (i < vn && v[i] == '`') {
-		*start = i + 1;
-		return pick;
-	}
-	*g = false;
-	return 0;
-}
-
-/* Which element replaces: the one the prefix picks, else the last that is not negated. */
-static int pick_element(struct rule *ru, int pick, size_t digit_off, struct leco_rx_error *err)
-{
-	if (pick) {
-		if ((size_t)pick > ru->nel)
-			return rx_error(err, -EINVAL, LECO_RX_AT_VALUE, digit_off,
-					"replacement picks element %d, but the rule has %zu", pick,
-					ru->nel);
-		if (ru->el[pick - 1].neg)
-			return rx_error(err, -EINVAL, LECO_RX_AT_KEY, 0,
-					"replacement picks element %d, which is negated (!/.../) "
-					"and has no match to replace",
-					pick);
-		ru->repl = pick - 1;
-		return 0;
-	}
-	for (size_t k = ru->nel; k-- > 0;)
-		if (!ru->el[k].neg) {
-			ru->repl = (int)k;
-			break;
-		}
-	return 0;
-}
-
-/* Compile one rule into `ru` (freed by the caller on failure). */
-static int compile_rule(struct leco_rules *r, struct rule *ru, const char *key, size_t key_len,
-			const char *v, size_t vn, unsigned int flags, struct leco_rx_error *err)
-{
-	size_t vs, ve = vn, digit_off = 0;
-	int pick = value_prefix(v, vn, &ru->gflag, &vs, &digit_off), ret;
-
-	/* INI trims values: "\ " at the start and " \" at the end keep the spaces */
-	if ((flags & LECO_RX_INI_SPACES) && ve - vs >= 2 && v[vs] == '\\' && v[vs + 1] == ' ')
-		vs++;
-	if ((flags & LECO_RX_INI_SPACES) && ve - vs >= 2 && v[ve - 1] == '\\' && v[ve - 2] == ' ')
-		ve--;
-	if ((ret = compile_key(r, ru, key, key_len, err)) ||
-	    (ret = pick_element(ru, pick, digit_off, err)))
-		return ret;
-	return rx_repl_parse(&ru->rp, v + vs, ve - vs,
-			     ru->repl >= 0 ? (int)ru->el[ru->repl].ncap : -1, vs, err);
-}
 
 int leco_rules_add(struct leco_rules *r, enum leco_rx_section sec, const char *key, size_t key_len,
 		   const char *value, size_t value_len, unsigned int flags,
@@ -433,8 +192,8 @@ int leco_rules_add(struct leco_rules *r, enum leco_rx_section sec, const char *k
 		r->r[sec] = p;
 		r->cap[sec] = n;
 	}
-	if ((ret = compile_rule(r, &ru, key, key_len, value, value_len, flags, err))) {
-		rule_free(&ru);
+	if ((ret = rx_compile_rule(&r->cc, &ru, key, key_len, value, value_len, flags, err))) {
+		rx_rule_free(&ru);
 		return ret;
 	}
 	r->r[sec][r->n[sec]++] = ru;
@@ -445,10 +204,96 @@ int leco_rules_add(struct leco_rules *r, enum leco_rx_section sec, const char *k
 /* ------------------------------------------------------------------------ */
 /* matching */
 
+/* The line being matched, and its ASCII-lowercased copy once a caseless prefilter needs it. */
+struct rx_subject {
+	const char *s;
+	size_t n;
+	struct buf *low;
+	int low_state; /* 0: not made yet, 1: made, -1: the line is not ASCII (no prefilter) */
+};
+
+/* Whether h[0..n) contains l[0..ln); k is the index of a rare byte of l. */
+static bool has_lit(const char *h, size_t n, const char *l, size_t ln, size_t k)
+{
+	if (ln > n)
+		return false;
+	const char *p = h + k, *end = h + (n - ln) + k + 1;
+
+	while (p < end && (p = memchr(p, l[k], (size_t)(end - p)))) {
+		if (!memcmp(p - k, l, ln))
+			return true;
+		p++;
+	}
+	return false;
+}
+
+/* The subject lowercased (once per subject); false when it is not all ASCII. */
+static bool lowered(struct rx_subject *sub)
+{
+	if (sub->low_state == 0) {
+		sub->low_state = -1;
+		if (buf_reserve(sub->low, sub->n + 1))
+			return false;
+		for (size_t i = 0; i < sub->n; i++) {
+			unsigned char c = (unsigned char)sub->s[i];
+
+			if (c >= 0x80)
+				return false;
+			sub->low->p[i] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+		}
+		sub->low_state = 1;
+	}
+	return sub->low_state > 0;
+}
+
+/* Whether the subject contains one of the prefilter's strings (or it cannot tell). */
+static bool prefilter_pass(const struct rx_prefilter *pf, struct rx_subject *sub)
+{
+	const char *hay = sub->s;
+
+	if (pf->caseless) {
+		if (!lowered(sub))
+			return true;
+		hay = sub->low->p;
+	}
+	for (int i = 0; i < pf->n; i++)
+		if (has_lit(hay, sub->n, pf->s[i], pf->len[i], pf->anchor[i]))
+			return true;
+	return false;
+}
+
+/* Append the replacement for the match in `s` described by `ov` (`ovn` pairs; NULL when there
+ * is no match) to `out`, and to `grp` when given. -ENOMEM, -E2BIG beyond LECO_RX_TEXT_MAX. */
+static int expand(const struct rx_repl *rp, const char *s, const PCRE2_SIZE *ov, uint32_t ovn,
+		  struct buf *out, struct buf *grp)
+{
+	for (size_t i = 0; i < rp->npc; i++) {
+		const struct rx_piece *p = &rp->pc[i];
+		const char *src;
+		size_t len;
+
+		if (p->kind == PIECE_LIT) {
+			src = rp->lit + p->off;
+			len = p->len;
+		} else {
+			if (p->grp >= ovn || ov[2 * p->grp] == PCRE2_UNSET ||
+			    ov[2 * p->grp + 1] < ov[2 * p->grp])
+				continue;
+			src = s + ov[2 * p->grp];
+			len = ov[2 * p->grp + 1] - ov[2 * p->grp];
+		}
+		if (buf_add(out, src, len) || (grp && buf_add(grp, src, len)))
+			return -ENOMEM;
+	}
+	if (out->len > LECO_RX_TEXT_MAX || (grp && grp->len > LECO_RX_TEXT_MAX))
+		return -E2BIG;
+	return 0;
+}
+
 /* 1 matched (this element succeeds), 0 not, -1 limit hit or error (the rule fails). */
 static int elem_match(struct leco_rules *r, struct rx_elem *el, struct rx_subject *sub)
 {
-	if (el->pf.n && !r->pf_off && !rx_prefilter_pass(&el->pf, sub))
+	if (el->pf.n && !r->pf_off && !prefilter_pass(&el->pf, sub))
 		return el->neg ? 1 : 0;
 
 	int rc = pcre2_match(el->code, (PCRE2_SPTR)sub->s, sub->n, 0, 0, el->md, r->mctx);
@@ -477,8 +322,7 @@ static int replace_all(struct leco_rules *r, struct rule *ru, const char *s, siz
 			ms = pos;
 		if (me < ms || me > n)
 			me = ms;
-		if (buf_add(out, s + pos, ms - pos) ||
-		    rx_repl_expand(&ru->rp, s, ov, ovn, out, grp))
+		if (buf_add(out, s + pos, ms - pos) || expand(&ru->rp, s, ov, ovn, out, grp))
 			return -1;
 		pos = me;
 		if (++count >= RX_REPLACE_MAX)
@@ -521,7 +365,7 @@ static int rule_run(struct leco_rules *r, struct rule *ru, struct rx_subject *su
 			return 0;
 	if (ru->repl < 0) {
 		/* every element negated: the value is the result */
-		if (rx_repl_expand(&ru->rp, sub->s, NULL, 0, out, grp))
+		if (expand(&ru->rp, sub->s, NULL, 0, out, grp))
 			return 0;
 	} else if (replace_all(r, ru, sub->s, sub->n, out, grp)) {
 		return 0;
@@ -579,16 +423,24 @@ static void run_sections(struct leco_rules *r, struct rx_subject *sub, struct le
 	out->text = sub->s;
 }
 
-/* Whether s[0..n) holds anything leco_sanitize_line() would change: a control character, or a
- * non-ASCII byte (checked by decoding). */
+/* Whether s[0..n) may hold anything leco_sanitize_line() would change: a control character, or a
+ * non-ASCII byte (which it decodes). Eight bytes a step: a byte below 0x20 borrows in
+ * w - 0x20..20 where its own top bit was clear; a byte at or above 0x7f has its top bit set in
+ * w or in w + 0x01..01 (a carry may give a false "yes": it only costs the copy). */
 static bool needs_sanitizing(const char *s, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
+	const uint64_t ones = 0x0101010101010101ULL, tops = 0x8080808080808080ULL;
+	size_t i = 0;
+	uint64_t w;
 
-		if (c < 0x20 || c >= 0x7f)
+	for (; i + 8 <= n; i += 8) {
+		memcpy(&w, s + i, 8);
+		if (((w - 0x20 * ones) & ~w & tops) || ((w | (w + ones)) & tops))
 			return true;
 	}
+	for (; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] >= 0x7f)
+			return true;
 	return false;
 }
 
@@ -604,12 +456,15 @@ static int sanitize_result(struct leco_rules *r, struct leco_rx_result *out, siz
 	size_t *n[2] = {textlen, grouplen};
 
 	for (int i = 0; i < 2; i++) {
+		/* an invalid byte becomes U+FFFD, 3 bytes for 1: cut (between characters) where the
+		 * text would outgrow LECO_RX_TEXT_MAX */
+		size_t room = 3 * *n[i] < LECO_RX_TEXT_MAX ? 3 * *n[i] : LECO_RX_TEXT_MAX;
+
 		if (!*s[i] || !needs_sanitizing(*s[i], *n[i]))
 			continue;
-		/* an invalid byte becomes U+FFFD: up to 3 bytes out for 1 in */
-		if (buf_reserve(&r->clean[i], 3 * *n[i] + 1))
+		if (buf_reserve(&r->clean[i], room + 1))
 			return -ENOMEM;
-		*n[i] = leco_sanitize_line(r->clean[i].p, r->clean[i].cap, *s[i], *n[i]);
+		*n[i] = leco_sanitize_line(r->clean[i].p, room + 1, *s[i], *n[i]);
 		*s[i] = r->clean[i].p;
 	}
 	return 0;

@@ -2,10 +2,11 @@
 /*
  * Literal prefilter: a string (or one of a few strings) that any match of a
  * regexp must contain, found by a conservative walk over the pattern; when the
- * line does not contain it, pcre2_match() is not called at all. Anything the
- * walk does not fully understand gives no prefilter. Caseless literals are
- * looked up in an ASCII-lowercased copy of the line, and only when the line
- * is all ASCII (Unicode case folding makes e.g. 'k' match U+212A).
+ * line does not contain it, pcre2_match() is not called at all (the test is in
+ * lib/rules.c, with the matching). Anything the walk does not fully understand
+ * gives no prefilter. Caseless literals are looked up in an ASCII-lowercased
+ * copy of the line, and only when the line is all ASCII (Unicode case folding
+ * makes e.g. 'k' match U+212A).
  */
 #include "rx.h"
 
@@ -373,53 +374,4 @@ void rx_prefilter_setup(struct rx_prefilter *pf, const char *p, size_t n, bool c
 				best = wt, pf->anchor[i] = (uint8_t)k;
 		}
 	}
-}
-
-/* Whether h[0..n) contains l[0..ln); k is the index of a rare byte of l. */
-static bool has_lit(const char *h, size_t n, const char *l, size_t ln, size_t k)
-{
-	if (ln > n)
-		return false;
-	const char *p = h + k, *end = h + (n - ln) + k + 1;
-
-	while (p < end && (p = memchr(p, l[k], (size_t)(end - p)))) {
-		if (!memcmp(p - k, l, ln))
-			return true;
-		p++;
-	}
-	return false;
-}
-
-/* The subject lowercased (once per subject); false when it is not all ASCII. */
-static bool lowered(struct rx_subject *sub)
-{
-	if (sub->low_state == 0) {
-		sub->low_state = -1;
-		if (buf_reserve(sub->low, sub->n + 1))
-			return false;
-		for (size_t i = 0; i < sub->n; i++) {
-			unsigned char c = (unsigned char)sub->s[i];
-
-			if (c >= 0x80)
-				return false;
-			sub->low->p[i] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
-		}
-		sub->low_state = 1;
-	}
-	return sub->low_state > 0;
-}
-
-bool rx_prefilter_pass(const struct rx_prefilter *pf, struct rx_subject *sub)
-{
-	const char *hay = sub->s;
-
-	if (pf->caseless) {
-		if (!lowered(sub))
-			return true;
-		hay = sub->low->p;
-	}
-	for (int i = 0; i < pf->n; i++)
-		if (has_lit(hay, sub->n, pf->s[i], pf->len[i], pf->anchor[i]))
-			return true;
-	return false;
 }

@@ -1,17 +1,11 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * Replacement templates: "$1", "${12}", "$0", "$$" and literal text, parsed
- * once when the rule is compiled. Every reference is checked against the
- * regexp then, so that nothing can go wrong when a line is matched.
+ * once when the rule is compiled (lib/rules.c expands them for each match).
+ * Every reference is checked against the regexp then, so that nothing can go
+ * wrong when a line is matched.
  */
 #include "rx.h"
-
-enum { PIECE_LIT, PIECE_GROUP };
-
-struct rx_piece {
-	uint32_t kind, grp;
-	size_t off, len; /* PIECE_LIT: bytes in rp->lit */
-};
 
 static int add_piece(struct rx_repl *rp, struct rx_piece p)
 {
@@ -96,32 +90,6 @@ int rx_repl_parse(struct rx_repl *rp, const char *v, size_t n, int ncap, size_t 
 		if (add_piece(rp, (struct rx_piece){.kind = PIECE_GROUP, .grp = (uint32_t)g}))
 			return rx_error(err, -ENOMEM, LECO_RX_AT_RULE, 0, "out of memory");
 	}
-	return 0;
-}
-
-int rx_repl_expand(const struct rx_repl *rp, const char *s, const PCRE2_SIZE *ov, uint32_t ovn,
-		   struct buf *out, struct buf *grp)
-{
-	for (size_t i = 0; i < rp->npc; i++) {
-		const struct rx_piece *p = &rp->pc[i];
-		const char *src;
-		size_t len;
-
-		if (p->kind == PIECE_LIT) {
-			src = rp->lit + p->off;
-			len = p->len;
-		} else {
-			if (p->grp >= ovn || ov[2 * p->grp] == PCRE2_UNSET ||
-			    ov[2 * p->grp + 1] < ov[2 * p->grp])
-				continue;
-			src = s + ov[2 * p->grp];
-			len = ov[2 * p->grp + 1] - ov[2 * p->grp];
-		}
-		if (buf_add(out, src, len) || (grp && buf_add(grp, src, len)))
-			return -ENOMEM;
-	}
-	if (out->len > LECO_RX_TEXT_MAX || (grp && grp->len > LECO_RX_TEXT_MAX))
-		return -E2BIG;
 	return 0;
 }
 

@@ -974,6 +974,35 @@ static void test_builder(void)
 	leco_config_free(cfg);
 }
 
+/* Sanitizing can make a result longer (an invalid byte becomes the 3 bytes of U+FFFD): it is cut
+ * between characters at LECO_RX_TEXT_MAX, as a replacement would be (found by fuzz_rules). */
+static void test_sanitized_bound(void)
+{
+	size_t n = 100000, len;
+	char *conf = malloc(n + 32);
+	struct leco_config *cfg = NULL;
+	struct leco_rx_result res;
+	struct leco_error err;
+
+	if (!conf)
+		return;
+	memcpy(conf, "[rx-proc]\nx = ", 14);
+	memset(conf + 14, 0xff, n);
+	memcpy(conf + 14 + n, "\n", 2);
+	CHECKF(leco_config_load_string(conf, strlen(conf), "t.ini", &cfg, &err) == 0, "%s",
+	       err.msg);
+	free(conf);
+	if (!cfg)
+		return;
+	/* 200,000 invalid bytes out of the rule: 600,000 once each is U+FFFD */
+	CHECK_INTEQ(leco_config_apply(cfg, "xx", 2, &res), 0);
+	len = strlen(res.text);
+	CHECKF(len <= LECO_RX_TEXT_MAX && len > LECO_RX_TEXT_MAX - 3, "%zu", len);
+	CHECK(len % 3 == 0 && !memcmp(res.text + len - 3, "\xef\xbf\xbd", 3));
+	CHECK(res.changed);
+	leco_config_free(cfg);
+}
+
 int main(int argc, char **argv)
 {
 	widget_ini = argc > 1 ? argv[1] : "widget.ini";
@@ -990,5 +1019,6 @@ int main(int argc, char **argv)
 	RUN(test_cache);
 	RUN(test_no_alloc_steady_state);
 	RUN(test_builder);
+	RUN(test_sanitized_bound);
 	return th_done();
 }
