@@ -61,8 +61,9 @@ void lleco_set_bool(lua_State *L, const char *k, int v)
 /* ------------------------------------------------------------------------ */
 /* leco.open                                                                 */
 
-static const char *const open_keys[] = {"pin_dir",   "pin",	  "config",	 "rules",  "raw",
-					"max_lines", "proc_root", "cgroup_root", "passwd", NULL};
+static const char *const open_keys[] = {"pin_dir", "pin",	"config",    "rules",
+					"raw",	   "max_lines", "proc_root", "cgroup_root",
+					"passwd",  "history",	NULL};
 
 /* Unknown options raise: a typo would otherwise be a silent default. */
 static void check_open_keys(lua_State *L)
@@ -78,7 +79,7 @@ static void check_open_keys(lua_State *L)
 			luaL_error(L,
 				   "bad argument #1 to 'open' (unknown option %s%s%s; known: "
 				   "pin_dir (or pin), config, rules, raw, max_lines, proc_root, "
-				   "cgroup_root, passwd)",
+				   "cgroup_root, passwd, history)",
 				   k ? "'" : "", k ? k : luaL_typename(L, -2), k ? "'" : "");
 		lua_pop(L, 1);
 	}
@@ -118,6 +119,8 @@ static void open_options(lua_State *L, struct leco_reader_opts *o)
 	o->proc_root = opt_string_field(L, 1, "proc_root");
 	o->cgroup_root = opt_string_field(L, 1, "cgroup_root");
 	o->passwd_path = opt_string_field(L, 1, "passwd");
+	/* a history database (leco record): lines get first_ever */
+	o->history_path = opt_string_field(L, 1, "history");
 	if (o->config_path && !*o->config_path)
 		luaL_error(L, "bad argument #1 to 'open' (field 'config' is an empty path)");
 	lua_getfield(L, 1, "raw");
@@ -167,7 +170,8 @@ static int open_rules(lua_State *L, struct leco_reader_opts *o, struct leco_erro
 	return 0;
 }
 
-/* leco.open{pin_dir=, config= | rules=, raw=, max_lines=, proc_root=, cgroup_root=, passwd=} */
+/* leco.open{pin_dir=, config= | rules=, raw=, max_lines=, proc_root=, cgroup_root=, passwd=,
+ * history=} */
 static int l_open(lua_State *L)
 {
 	LECO_OPTS(leco_reader_opts, opts);
@@ -266,6 +270,7 @@ static void push_line(lua_State *L, const struct leco_line *ln)
 	lleco_set_int(L, "first_seen", ln->first_seen);
 	lleco_set_int(L, "last_seen", ln->last_seen);
 	lleco_set_int(L, "cookie", (lua_Integer)ln->cookie);
+	lleco_set_bool(L, "first_ever", ln->first_ever);
 }
 
 /* Prefix the library's message with what the state means, once. */
@@ -422,9 +427,11 @@ __attribute__((visibility("default"))) int luaopen_leco(lua_State *L)
 	lua_setfield(L, -2, "__index");
 	lua_pop(L, 1);
 	lleco_config_class(L);
+	lleco_history_class(L);
 	lua_createtable(L, 0, 8);
 	luaL_setfuncs(L, leco_funcs, 0);
 	luaL_setfuncs(L, lleco_config_funcs, 0);
+	luaL_setfuncs(L, lleco_history_funcs, 0);
 	lua_pushstring(L, leco_version());
 	lua_setfield(L, -2, "_VERSION");
 	lua_pushstring(L, LUA_VERSION_MAJOR "." LUA_VERSION_MINOR);

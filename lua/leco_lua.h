@@ -59,4 +59,8 @@ int lleco_config_from_table(lua_State *L, int t, int arg, const char *fn, struct
 extern const luaL_Reg lleco_config_funcs[]; /* rx_test, load_config */
 void lleco_config_class(lua_State *L);	    /* registers CONFIG_MT */
 
+/* lua/leco_lua_history.c: leco.history(path) and its handles */
+extern const luaL_Reg lleco_history_funcs[];
+void lleco_history_class(lua_State *L); /* registers "leco.history" */
+
 #endif /* LECO_LUA_H */

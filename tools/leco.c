@@ -18,6 +18,10 @@ static const struct {
 	 "[-p DIR] [-c CONFIG] [--json] [--raw] [-n LINES]   one snapshot, newest first"},
 	{"watch", cmd_watch,
 	 "[-p DIR] [-c CONFIG] [--json] [--raw] [-n LINES] [-i SEC]   stream new/changed lines"},
+	{"record", cmd_record,
+	 "[-p DIR] [--db PATH] [-i SEC] [--status-file FILE] ...   write the history database"},
+	{"report", cmd_report,
+	 "[--db PATH] [--since T] [--until T] [--by KEY] [--top N] [--new] [--json|--csv]"},
 	{"rx-test", cmd_rx_test,
 	 "-c CONFIG [--json] LINE...   show what the rules do to each line"},
 };

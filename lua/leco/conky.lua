@@ -67,6 +67,7 @@ local defaults = {
 	colors = {                  -- 0xRRGGBB, 'rrggbb', 'rrggbbaa' or {r, g, b[, a]} (0..1)
 		normal = 0xd8d8d8, new = 0xffffff, ['in'] = 0x8fc8ff,
 		failed = 0xffa060, blocked = 0xff5050, error = 0xffb000,
+		first_ever = 0xffd75f,  -- the app never talked to this endpoint before (history)
 	},
 	-- outline/shadow: the text stamped at offsets first (widget.ini font-shadow syntax or
 	-- a list of {dx, dy, color}); false disables it
@@ -77,15 +78,23 @@ local defaults = {
 	-- raw, proc_root
 	pin_dir = nil, config = nil, rules = nil, raw = nil, proc_root = nil,
 	field = 'text',             -- which line field to draw
+	-- history (leco record): a database path marks lines whose app never talked to that
+	-- endpoint before with the first_ever colour and this badge (false: no badge); also
+	-- what ${lua_parse leco_history_top N} reads
+	history = nil,
+	first_ever_badge = '\u{2605} ',
+	history_every = 60,         -- seconds between reads of today's top apps
 }
 local known = {max_lines = true, pin_dir = true, pin = true, config = true, rules = true,
-	raw = true, proc_root = true}
+	raw = true, proc_root = true, history = true}
 for k in pairs(defaults) do known[k] = true end
 
 local st = {
 	opts = nil, reader = nil, open_err = nil, next_open = 0, frame = 0,
 	lines = {}, msg = nil, warn = nil, logged = nil, leco = nil,
 }
+-- today's top apps from the history (M.history_top)
+local hist = {h = nil, next_read = 0, text = ''}
 
 local function log_once(msg)
 	if msg ~= st.logged then
@@ -220,7 +229,8 @@ local function try_open()
 	end
 	local o = st.opts
 	local ok, r, err = pcall(st.leco.open, {pin_dir = o.pin_dir, pin = o.pin, config = o.config,
-		rules = o.rules, raw = o.raw, proc_root = o.proc_root, max_lines = o.max_lines})
+		rules = o.rules, raw = o.raw, proc_root = o.proc_root, max_lines = o.max_lines,
+		history = o.history})
 	if not ok then -- bad options: raised
 		st.msg = 'leco: ' .. tostring(r)
 		log_once(st.msg)
@@ -265,6 +275,8 @@ end
 function M.shutdown()
 	if st.reader then st.reader:close() end
 	st.reader, st.lines = nil, {}
+	if hist.h then hist.h:close() end
+	hist.h, hist.next_read = nil, 0
 end
 
 -- The lines to show now: {text, color, alpha}; one message line when something is wrong.
@@ -284,9 +296,12 @@ function M.rows()
 		local c = o.colors.normal
 		if l.state == 'failed' then c = o.colors.failed
 		elseif l.state == 'blocked' then c = o.colors.blocked
+		elseif l.first_ever then c = o.colors.first_ever
 		elseif l.new then c = o.colors.new
 		elseif l.dir == 'in' then c = o.colors['in'] end
-		rows[#rows + 1] = {tostring(l[o.field] or l.text or ''), c, (l.alpha or 1) * o.opacity}
+		local text = tostring(l[o.field] or l.text or '')
+		if l.first_ever and o.first_ever_badge then text = o.first_ever_badge .. text end
+		rows[#rows + 1] = {text, c, (l.alpha or 1) * o.opacity}
 	end
 	return rows
 end
@@ -361,10 +376,55 @@ function M.text(n)
 	return table.concat(out, '\n')
 end
 
+-- history ----------------------------------------------------------------------------------------
+
+-- Today's top apps from the history database, as conky text; read every history_every s.
+function M.history_top(n)
+	if not st.opts then M.startup() end
+	local o = st.opts
+	n = math.tointeger(tonumber(n)) or 5
+	if not o.history then return 'leco: no history = \'PATH\' in the leco table' end
+	if os.time() < hist.next_read then return hist.text end
+	hist.next_read = os.time() + (tonumber(o.history_every) or 60)
+	if not st.leco then
+		local ok, mod = pcall(require, 'leco')
+		if not ok then return module_error(mod) end
+		st.leco = mod
+	end
+	local err
+	if not hist.h then hist.h, err = st.leco.history(o.history) end
+	local totals
+	if hist.h then totals, err = hist.h:totals{since = os.time{year = os.date('*t').year,
+		month = os.date('*t').month, day = os.date('*t').day, hour = 0}, by = 'app', top = n} end
+	if not totals then
+		if hist.h then hist.h:close() end
+		hist.h = nil -- opened again next time (the file may come back)
+		hist.text = 'leco: ' .. tostring(err)
+		log_once(hist.text)
+		return hist.text
+	end
+	local out = {}
+	for _, t in ipairs(totals) do
+		out[#out + 1] = string.format('%-20s %9s v %9s ^', t.key:sub(1, 20):gsub('%$', '$$'),
+			M.size(t.rx), M.size(t.tx))
+	end
+	hist.text = #out > 0 and table.concat(out, '\n') or 'leco: nothing recorded today'
+	return hist.text
+end
+
+-- "58B", "3.4M": the sizes of the lines
+function M.size(v)
+	local units, u = {'B', 'K', 'M', 'G', 'T'}, 1
+	while v >= 1024 and u < #units do v, u = v / 1024, u + 1 end
+	return u == 1 and string.format('%d%s', v, units[u]) or
+		string.format(v < 10 and '%.1f%s' or '%.0f%s', v, units[u])
+end
+
 -- conky calls conky_<name> for lua_*_hook = '<name>' and ${lua_parse <name>}
 conky_leco_startup = function() M.startup() end
 conky_leco_draw = function() M.draw() end
 conky_leco_shutdown = function() M.shutdown() end
 conky_leco_text = function(n) return M.text(n) end
+conky_leco_history_top = function(n) return M.history_top(n) end
 
 return M
