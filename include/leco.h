@@ -342,7 +342,7 @@ struct leco_recorder_status {
 	int db_error;		/* negative errno of the last database failure, 0 if it worked */
 	uint64_t intervals;	/* ticks */
 	uint64_t commits;	/* intervals committed */
-	uint64_t failures;	/* intervals that failed to commit */
+	uint64_t failures;	/* ticks the database failed (not opened, or not committed) */
 	uint64_t reopens;	/* times the database was opened again */
 	uint64_t evicted;	/* connections gone from the table before their end was read */
 	uint64_t reappeared;	/* connections seen again after they left it (counted once) */

@@ -17,6 +17,7 @@
  *   endpoints(id, raddr, rport, rname, first_seen, last_seen)    interned endpoint
  *   pairs(app, endpoint, proto, first_seen, last_seen)           (app, endpoint) ever seen
  *   samples_raw|_1m|_1h|_1d(t, app, endpoint, proto, dir, rx, tx, conns, failed, blocked)
+ *   samples_1h_app|_1d_app(t, app, rx, tx, conns, failed, blocked)  the same per app
  *   cursors(cookie, peer, first_ns, rx, tx, flags, gone)         what the last commit counted
  *   meta(key, value)                                             rollup horizons, counters
  */
@@ -36,6 +37,9 @@
 /* Tiers, finest first. A tier's bucket length in seconds (raw: the interval). */
 enum { LECO_TIER_RAW, LECO_TIER_1M, LECO_TIER_1H, LECO_TIER_1D, LECO_TIERS };
 extern const char *const leco_tier_table[LECO_TIERS];
+/* The 1-hour and 1-day tiers summed per app only (NULL for the others): long ranges by app,
+ * exe, unit or user read these. */
+extern const char *const leco_tier_app_table[LECO_TIERS];
 
 /* Defaults (include/leco.h documents them with the options) */
 #define LECO_HISTORY_INTERVAL_S 10

@@ -16,12 +16,19 @@
 
 const char *const leco_tier_table[LECO_TIERS] = {"samples_raw", "samples_1m", "samples_1h",
 						 "samples_1d"};
+const char *const leco_tier_app_table[LECO_TIERS] = {NULL, NULL, "samples_1h_app",
+						     "samples_1d_app"};
 
 #define SAMPLES_COLUMNS                                                                            \
 	"(t INTEGER NOT NULL, app INTEGER NOT NULL, endpoint INTEGER NOT NULL, "                   \
 	"proto INTEGER NOT NULL, dir INTEGER NOT NULL, rx INTEGER NOT NULL, tx INTEGER NOT NULL, " \
 	"conns INTEGER NOT NULL, failed INTEGER NOT NULL, blocked INTEGER NOT NULL, "              \
 	"PRIMARY KEY (t, app, endpoint, proto, dir)) STRICT, WITHOUT ROWID;"
+
+#define APP_COLUMNS                                                                             \
+	"(t INTEGER NOT NULL, app INTEGER NOT NULL, rx INTEGER NOT NULL, tx INTEGER NOT NULL, " \
+	"conns INTEGER NOT NULL, failed INTEGER NOT NULL, blocked INTEGER NOT NULL, "           \
+	"PRIMARY KEY (t, app)) STRICT, WITHOUT ROWID;"
 
 /* Schema v1. */
 static const char schema_v1[] =
@@ -38,6 +45,8 @@ static const char schema_v1[] =
 	"CREATE INDEX pairs_endpoint ON pairs (endpoint);"
 	"CREATE TABLE samples_raw " SAMPLES_COLUMNS "CREATE TABLE samples_1m " SAMPLES_COLUMNS
 	"CREATE TABLE samples_1h " SAMPLES_COLUMNS "CREATE TABLE samples_1d " SAMPLES_COLUMNS
+	/* the same per app only: what long ranges by app, exe, unit or user read */
+	"CREATE TABLE samples_1h_app " APP_COLUMNS "CREATE TABLE samples_1d_app " APP_COLUMNS
 	"CREATE TABLE cursors (cookie INTEGER NOT NULL, peer BLOB NOT NULL, "
 	"first_ns INTEGER NOT NULL, rx INTEGER NOT NULL, tx INTEGER NOT NULL, "
 	"flags INTEGER NOT NULL, gone INTEGER NOT NULL, PRIMARY KEY (cookie, peer)) STRICT, "

@@ -51,6 +51,9 @@ static int open_db(struct leco_history *h)
 	static const char *const seg_sql =
 		"SELECT t, app, endpoint, proto, rx, tx, conns, failed, blocked FROM %s "
 		"WHERE t >= ?1 AND t < ?2";
+	static const char *const seg_app_sql =
+		"SELECT t, app, 0, 0, rx, tx, conns, failed, blocked FROM %s "
+		"WHERE t >= ?1 AND t < ?2";
 	char sql[256];
 	struct stat st;
 	int ret;
@@ -60,6 +63,10 @@ static int open_db(struct leco_history *h)
 	for (int k = 0; k < LECO_TIERS && !ret; k++) {
 		snprintf(sql, sizeof(sql), seg_sql, leco_tier_table[k]);
 		ret = leco_hdb_prepare(h->db, sql, &h->seg[k], h->msg, sizeof(h->msg));
+		if (ret || !leco_tier_app_table[k])
+			continue;
+		snprintf(sql, sizeof(sql), seg_app_sql, leco_tier_app_table[k]);
+		ret = leco_hdb_prepare(h->db, sql, &h->seg_app[k], h->msg, sizeof(h->msg));
 	}
 	if (!ret)
 		ret = leco_hdb_prepare(h->db, "SELECT value FROM meta WHERE key = ?1", &h->meta,
@@ -85,13 +92,16 @@ static int open_db(struct leco_history *h)
 
 static void close_db(struct leco_history *h)
 {
-	for (int k = 0; k < LECO_TIERS; k++)
+	for (int k = 0; k < LECO_TIERS; k++) {
 		sqlite3_finalize(h->seg[k]);
+		sqlite3_finalize(h->seg_app[k]);
+	}
 	sqlite3_finalize(h->meta);
 	sqlite3_finalize(h->app);
 	sqlite3_finalize(h->ep);
 	sqlite3_finalize(h->pairs);
 	memset(h->seg, 0, sizeof(h->seg));
+	memset(h->seg_app, 0, sizeof(h->seg_app));
 	h->meta = h->app = h->ep = h->pairs = NULL;
 	sqlite3_close(h->db);
 	h->db = NULL;

@@ -22,7 +22,8 @@ struct leco_history {
 	sqlite3 *db;
 	dev_t dev;
 	ino_t ino;
-	sqlite3_stmt *seg[LECO_TIERS]; /* a tier's rows in [?1, ?2) */
+	sqlite3_stmt *seg[LECO_TIERS];	   /* a tier's rows in [?1, ?2) */
+	sqlite3_stmt *seg_app[LECO_TIERS]; /* the same from its per-app table, if any */
 	sqlite3_stmt *meta, *app, *ep, *pairs;
 
 	struct leco_hagg *agg; /* per id, then per key (reused) */

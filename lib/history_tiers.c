@@ -23,7 +23,8 @@
 
 static const char *const upto_key[LECO_TIERS] = {NULL, "upto_1m", "upto_1h", "upto_1d"};
 
-enum { Q_FIRST, Q_NTH, Q_ROLL, Q_DEL, Q_MIN, Q_TRIM, Q_COUNT };
+/* Q_*_APP: the same for the per-app tables of the 1-hour and 1-day tiers */
+enum { Q_FIRST, Q_NTH, Q_ROLL, Q_DEL, Q_MIN, Q_TRIM, Q_ROLL_APP, Q_DEL_APP, Q_TRIM_APP, Q_COUNT };
 
 struct leco_tiers {
 	sqlite3 *db;
@@ -117,6 +118,17 @@ static int prepare_tier(struct leco_tiers *t, int k, char *msg, size_t msgsz)
 		 tab, tab);
 	snprintf(sql[k][Q_MIN], 512, "SELECT min(t) FROM %s", tab);
 	snprintf(sql[k][Q_TRIM], 512, "DELETE FROM %s WHERE t < ?1", tab);
+	if (leco_tier_app_table[k]) {
+		const char *app = leco_tier_app_table[k];
+		const char *asrc = leco_tier_app_table[k - 1] ? leco_tier_app_table[k - 1] : src;
+
+		snprintf(sql[k][Q_ROLL_APP], 512,
+			 "INSERT INTO %s SELECT %s, app, " SUMS " FROM %s WHERE t >= ?1 AND "
+			 "t < ?2 GROUP BY 1, app ON CONFLICT DO UPDATE SET " ADD,
+			 app, bucket[k], asrc);
+		snprintf(sql[k][Q_DEL_APP], 512, "DELETE FROM %s WHERE t < ?1", app);
+		snprintf(sql[k][Q_TRIM_APP], 512, "DELETE FROM %s WHERE t < ?1", app);
+	}
 	for (int q = 0; q < Q_COUNT; q++)
 		if (sql[k][q][0] &&
 		    (ret = leco_hdb_prepare(t->db, sql[k][q], &t->q[k][q], msg, msgsz)))
@@ -251,6 +263,18 @@ static int batch_end(struct leco_tiers *t, int k, int64_t from, int64_t limit, i
 	return 0;
 }
 
+/* Roll [a, b) of tier k-1 into tier k (and its per-app table); rows written, or -errno. */
+static int64_t roll_range(struct leco_tiers *t, int k, int64_t a, int64_t b, char *msg,
+			  size_t msgsz)
+{
+	int64_t n = run3(t, t->q[k][Q_ROLL], a, b, a, "rolling up", msg, msgsz), m;
+
+	if (n >= 0 && t->q[k][Q_ROLL_APP] &&
+	    (m = run3(t, t->q[k][Q_ROLL_APP], a, b, a, "rolling up per app", msg, msgsz)) < 0)
+		return m;
+	return n;
+}
+
 /* Roll tier k-1 into tier k, one batch. The source is complete before `complete`. */
 static int roll(struct leco_tiers *t, int k, int64_t complete, struct leco_tiers_stats *st,
 		char *msg, size_t msgsz)
@@ -275,15 +299,12 @@ static int roll(struct leco_tiers *t, int k, int64_t complete, struct leco_tiers
 		return leco_hdb_fail(t->db, rc, "rollup", msg, msgsz);
 	if (k == LECO_TIER_1D) { /* local days: one statement per day */
 		for (int64_t d = upto; d < end; d = leco_tier_next(&t->c, k, d)) {
-			n = run3(t, t->q[k][Q_ROLL], d, leco_tier_next(&t->c, k, d), d,
-				 "rolling up days", msg, msgsz);
-			if (n < 0)
+			if ((n = roll_range(t, k, d, leco_tier_next(&t->c, k, d), msg, msgsz)) < 0)
 				return (int)n;
 			st->rolled[k] += (uint64_t)n;
 		}
 	} else {
-		n = run3(t, t->q[k][Q_ROLL], upto, end, 0, "rolling up", msg, msgsz);
-		if (n < 0)
+		if ((n = roll_range(t, k, upto, end, msg, msgsz)) < 0)
 			return (int)n;
 		st->rolled[k] += (uint64_t)n;
 	}
@@ -311,6 +332,10 @@ static int expire(struct leco_tiers *t, int k, int64_t now, struct leco_tiers_st
 	if (n < 0)
 		return (int)n;
 	st->expired[k] += (uint64_t)n;
+	/* per app: far fewer rows, all at once */
+	if (t->q[k][Q_DEL_APP] &&
+	    (n = run3(t, t->q[k][Q_DEL_APP], cut, 0, 0, "deleting old rows", msg, msgsz)) < 0)
+		return (int)n;
 	return 0;
 }
 
@@ -366,6 +391,9 @@ static int trim_oldest(struct leco_tiers *t, struct leco_tiers_stats *st, char *
 		if ((n = run3(t, t->q[k][Q_TRIM], cut, 0, 0, "size cap", msg, msgsz)) < 0)
 			goto fail;
 		st->trimmed += (uint64_t)n;
+		if (t->q[k][Q_TRIM_APP] &&
+		    (n = run3(t, t->q[k][Q_TRIM_APP], cut, 0, 0, "size cap", msg, msgsz)) < 0)
+			goto fail;
 	}
 	for (int i = 0; i < 3; i++) {
 		if ((n = run3(t, t->gc[i], cut, 0, 0, "size cap", msg, msgsz)) < 0)

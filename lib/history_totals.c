@@ -131,8 +131,10 @@ static int64_t row_id(int by, int tier, sqlite3_stmt *st)
 static int read_segment(struct leco_history *h, int by, int tier, int64_t a, int64_t b,
 			int64_t until)
 {
-	sqlite3_stmt *st = h->seg[tier];
-	int64_t last_t = INT64_MIN, last_id = 0, end;
+	/* by app, exe, unit, user, day or hour: the per-app table, where the tier has one */
+	bool per_app = by <= LECO_HISTORY_BY_USER || by >= LECO_HISTORY_BY_DAY;
+	sqlite3_stmt *st = per_app && h->seg_app[tier] ? h->seg_app[tier] : h->seg[tier];
+	int64_t last_t = INT64_MIN, last_id = 0, end = 0;
 	struct leco_hagg *g = NULL;
 	int rc;
 
@@ -141,7 +143,12 @@ static int read_segment(struct leco_history *h, int by, int tier, int64_t a, int
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		int64_t t = sqlite3_column_int64(st, 0), id;
 
-		/* rows come in time order: day and hour keys are made once per bucket */
+		/* rows come in time order: what depends on the bucket alone (its end, a day or hour
+		 * key: local time, not cheap) is made once per bucket */
+		if (t != last_t) {
+			end = tier == LECO_TIER_RAW ? t + 1 : leco_tier_next(&tier_conf, tier, t);
+			end = end < until ? end : until;
+		}
 		if (by >= LECO_HISTORY_BY_DAY && t == last_t)
 			id = last_id;
 		else
@@ -157,9 +164,7 @@ static int read_segment(struct leco_history *h, int by, int tier, int64_t a, int
 		g->conns += (uint64_t)sqlite3_column_int64(st, 6);
 		g->failed += (uint64_t)sqlite3_column_int64(st, 7);
 		g->blocked += (uint64_t)sqlite3_column_int64(st, 8);
-		end = tier == LECO_TIER_RAW ? t + 1 : leco_tier_next(&tier_conf, tier, t);
 		g->first = t < g->first ? t : g->first;
-		end = end < until ? end : until;
 		g->last = end > g->last ? end : g->last;
 	}
 	sqlite3_reset(st);

@@ -28,7 +28,7 @@ struct leco_recorder {
 	dev_t dev;
 	ino_t ino;
 	int db_err;
-	uint64_t reopens, dropped_seen;
+	uint64_t ticks, failures, reopens, dropped_seen;
 	char msg[LECO_ERRMSG_MAX];
 };
 
@@ -196,10 +196,12 @@ static int ensure_db(struct leco_recorder *rec)
 	if (rec->lock_fd >= 0 && !same_file(rec, &gone)) {
 		sqlite3 *db = leco_hstore_db(rec->s);
 
-		/* empty the old file's log before the new file is opened: they share its name */
-		if (db && (rc = sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_TRUNCATE,
-							  NULL, NULL)) != SQLITE_OK) {
-			leco_hdb_fail(db, rc, "", rec->msg, sizeof(rec->msg));
+		/* empty the old file's log before the new file is opened: they share its name.
+		 * Readers of the old file can hold it up (wait for them); an old file that cannot
+		 * be written any more (read-only, I/O errors) cannot be helped */
+		if (db && ((rc = sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_TRUNCATE,
+							   NULL, NULL)) &
+			   0xff) == SQLITE_BUSY) {
 			snprintf(rec->msg, sizeof(rec->msg),
 				 "%s was %s while open; waiting for readers of the old file to let "
 				 "go of its log (%s)",
@@ -246,7 +248,14 @@ static int recorder_init(struct leco_recorder *rec, const struct leco_recorder_o
 		snprintf(rec->msg, sizeof(rec->msg), "out of memory");
 		return ret;
 	}
-	return open_db(rec);
+	ret = open_db(rec);
+	/* a disk that is full or read-only now may not be in a while: the ticks retry. What
+	 * looks like a mistake (no such directory, not ours, locked) is said at once */
+	if (ret == -ENOSPC || ret == -EROFS || ret == -EIO) {
+		rec->db_err = ret;
+		return 0;
+	}
+	return ret;
 }
 
 LECO_API int leco_recorder_open(const char *db_path, const struct leco_recorder_opts *opts,
@@ -311,6 +320,7 @@ static int record(struct leco_recorder *rec)
 	rec->dropped_seen = t->dropped;
 	if ((ret = ensure_db(rec))) {
 		rec->db_err = ret;
+		rec->failures++;
 		return ret;
 	}
 	leco_hstore_begin(rec->s, rec->r->now_real / (int64_t)LECO_NS);
@@ -322,6 +332,7 @@ static int record(struct leco_recorder *rec)
 		snprintf(rec->msg, sizeof(rec->msg), "%s: %s (retrying each interval)", rec->path,
 			 msg);
 		rec->db_err = ret;
+		rec->failures++;
 		return ret;
 	}
 	rec->db_err = 0;
@@ -335,6 +346,7 @@ LECO_API int leco_recorder_tick(struct leco_recorder *rec)
 
 	if (!rec)
 		return -EINVAL;
+	rec->ticks++;
 	if ((ret = leco_reader_poll(rec->r)) < 0) {
 		snprintf(rec->msg, sizeof(rec->msg), "%s", leco_reader_errmsg(rec->r));
 		return ret;
@@ -347,6 +359,7 @@ int leco_recorder_tick_records(struct leco_recorder *rec, const struct leco_key 
 {
 	int ret = leco_reader_poll_records(rec->r, keys, conns, n);
 
+	rec->ticks++;
 	return ret < 0 ? ret : record(rec);
 }
 
@@ -370,7 +383,7 @@ LECO_API int leco_recorder_status(struct leco_recorder *rec, struct leco_recorde
 	leco_reader_status(rec->r, &rs);
 	s.reader_state = rs.state;
 	s.db_error = rec->db_err;
-	s.intervals = c.intervals, s.commits = c.commits, s.failures = c.failures;
+	s.intervals = rec->ticks, s.commits = c.commits, s.failures = rec->failures;
 	s.reopens = rec->reopens;
 	s.evicted = c.evicted, s.reappeared = c.reappeared;
 	s.conns = c.conns, s.cursors = c.cursors;

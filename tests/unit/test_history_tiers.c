@@ -44,12 +44,19 @@ static void test_rollup_boundaries(void)
 	CHECK_INTEQ(sql_int("SELECT rx FROM samples_1h WHERE t = 1798761600"), 3600);
 	CHECK_INTEQ(sql_int("SELECT rx FROM samples_1h WHERE t = 1798765200"), 3600);
 	CHECK_INTEQ(sql_int("SELECT count(*) FROM samples_1h WHERE t % 3600 != 0"), 0);
+	/* and per app, what long ranges by app read */
+	CHECK_INTEQ(sql_int("SELECT rx FROM samples_1h_app WHERE t = 1798765200"), 3600);
+	CHECK_INTEQ(sql_int("SELECT count(*) FROM samples_1h_app"),
+		    sql_int("SELECT count(*) FROM samples_1h"));
 	/* no day is complete yet */
 	CHECK_INTEQ(sql_int("SELECT count(*) FROM samples_1d"), 0);
 	/* the whole range, and ranges cut at each tier's edges, are exact */
 	t = total_of(LECO_HISTORY_BY_APP, "ramp", T0_REAL, end);
 	CHECK_INTEQ(t.rx, 10 * ticks);
 	t = total_of(LECO_HISTORY_BY_APP, "ramp", T0_REAL + H + 120, end - 30);
+	CHECK_INTEQ(t.rx, ramp(T0_REAL + H + 120, end - 30, ticks));
+	/* the same range by remote reads the full tables: the same bytes */
+	t = total_of(LECO_HISTORY_BY_REMOTE, "192.0.2.16", T0_REAL + H + 120, end - 30);
 	CHECK_INTEQ(t.rx, ramp(T0_REAL + H + 120, end - 30, ticks));
 	t = total_of(LECO_HISTORY_BY_APP, "ramp", end - 200, end - 100);
 	CHECK_INTEQ(t.rx, 100);
@@ -99,6 +106,7 @@ static void test_local_days(void)
 	CHECK_INTEQ(sql_int("SELECT rx FROM samples_1d WHERE t = 1806102000"), 144);
 	CHECK_INTEQ(sql_int("SELECT rx FROM samples_1d WHERE t = 1806188400"), 138);
 	CHECK_INTEQ(sql_int("SELECT count(*) FROM samples_1d WHERE t = 1806271200"), 1);
+	CHECK_INTEQ(sql_int("SELECT rx FROM samples_1d_app WHERE t = 1806188400"), 138);
 	t = total_of(LECO_HISTORY_BY_DAY, "2027-03-28", start, 0);
 	CHECK_INTEQ(t.rx, 138);
 	t = total_of(LECO_HISTORY_BY_DAY, "2027-03-29", start, 0);
