@@ -31,12 +31,12 @@ struct leco_conn_info {
 	const char *laddr, *raddr; /* addresses as text */
 	uint16_t lport, rport;	   /* host byte order */
 	uint64_t rx, tx;	   /* payload bytes, as the kernel counts them */
-	uint64_t rx_delta,
-		tx_delta; /* bytes since the previous poll that read the table; all of
-			     them when this poll sees it first (or its count restarted) */
-	double rx_rate,
-		tx_rate;	    /* bytes/s over the last poll interval (0 on the first poll);
-				       first seen now but older than the previous poll: over its life */
+	/* bytes since the previous poll that read the table; all of them when this poll sees
+	 * the connection first (or its count restarted) */
+	uint64_t rx_delta, tx_delta;
+	/* bytes/s over the last poll interval (0 on the first poll); for a connection first
+	 * seen now but older than the previous poll: over its life */
+	double rx_rate, tx_rate;
 	const char *comm;	    /* kernel comm */
 	const char *cmd;	    /* comm, or the script name for interpreters */
 	const char *exe;	    /* /proc/PID/exe target, "" if unknown */
