@@ -299,8 +299,8 @@ struct leco_recorder;
 
 struct leco_recorder_opts {
 	size_t sz;
-	const char *pin_dir;		/* default LECO_DEFAULT_PIN_DIR */
-	const char *proc_root;		/* as in struct leco_reader_opts */
+	const char *pin_dir;   /* default LECO_DEFAULT_PIN_DIR */
+	const char *proc_root; /* as in struct leco_reader_opts */
 	const char *cgroup_root;
 	const char *passwd_path;
 	const struct leco_clock *clock; /* NULL: the real clocks */
@@ -338,21 +338,21 @@ LECO_API const char *leco_recorder_errmsg(const struct leco_recorder *rec);
 
 struct leco_recorder_status {
 	size_t sz;
-	int reader_state;	/* enum leco_reader_state of its reader */
-	int db_error;		/* negative errno of the last database failure, 0 if it worked */
-	uint64_t intervals;	/* ticks */
-	uint64_t commits;	/* intervals committed */
-	uint64_t failures;	/* ticks the database failed (not opened, or not committed) */
-	uint64_t reopens;	/* times the database was opened again */
-	uint64_t evicted;	/* connections gone from the table before their end was read */
-	uint64_t reappeared;	/* connections seen again after they left it (counted once) */
-	uint64_t conns;		/* connections in the last snapshot */
-	uint64_t cursors;	/* connections remembered */
-	uint64_t rolled_up;	/* rows written by rollups */
-	uint64_t expired;	/* rows deleted by age */
-	uint64_t trimmed;	/* rows deleted by the size cap */
-	int64_t last_commit;	/* unix seconds of the last committed interval, 0 if none */
-	int64_t db_bytes;	/* size of the database file, -1 if unknown */
+	int reader_state;    /* enum leco_reader_state of its reader */
+	int db_error;	     /* negative errno of the last database failure, 0 if it worked */
+	uint64_t intervals;  /* ticks */
+	uint64_t commits;    /* intervals committed */
+	uint64_t failures;   /* ticks the database failed (not opened, or not committed) */
+	uint64_t reopens;    /* times the database was opened again */
+	uint64_t evicted;    /* connections gone from the table before their end was read */
+	uint64_t reappeared; /* connections seen again after they left it (counted once) */
+	uint64_t conns;	     /* connections in the last snapshot */
+	uint64_t cursors;    /* connections remembered */
+	uint64_t rolled_up;  /* rows written by rollups */
+	uint64_t expired;    /* rows deleted by age */
+	uint64_t trimmed;    /* rows deleted by the size cap */
+	int64_t last_commit; /* unix seconds of the last committed interval, 0 if none */
+	int64_t db_bytes;    /* size of the database file, -1 if unknown */
 	size_t : 0;
 };
 LECO_API int leco_recorder_status(struct leco_recorder *rec, struct leco_recorder_status *st);
@@ -390,10 +390,10 @@ LECO_API int leco_history_parse_time(const char *s, int64_t now, int64_t *t);
 
 struct leco_history_query {
 	size_t sz;
-	int64_t since;	   /* unix seconds, inclusive */
-	int64_t until;	   /* unix seconds, exclusive; 0: now */
-	int by;		   /* enum leco_history_by */
-	unsigned int top;  /* the first N by rx + tx; 0: all */
+	int64_t since;	  /* unix seconds, inclusive */
+	int64_t until;	  /* unix seconds, exclusive; 0: now */
+	int by;		  /* enum leco_history_by */
+	unsigned int top; /* the first N by rx + tx; 0: all */
 	size_t : 0;
 };
 #define leco_history_query__last_field top
@@ -401,7 +401,7 @@ struct leco_history_query {
 /* One group's totals. Strings are owned by the handle, valid until its next query or free. */
 struct leco_history_total {
 	const char *key;
-	uint64_t rx, tx;	       /* payload bytes */
+	uint64_t rx, tx;		 /* payload bytes */
 	uint64_t conns, failed, blocked; /* connections opened, failed, blocked */
 	/* the group's first and last activity ever recorded (day and hour groups: in the range) */
 	int64_t first_seen, last_seen;
@@ -430,8 +430,7 @@ struct leco_history_pair {
  * Returns their number or -errno. */
 LECO_API int leco_history_new_pairs(struct leco_history *h, int64_t since, int64_t until,
 				    unsigned int top);
-LECO_API const struct leco_history_pair *leco_history_pair(const struct leco_history *h,
-							   size_t i);
+LECO_API const struct leco_history_pair *leco_history_pair(const struct leco_history *h, size_t i);
 
 #ifdef __cplusplus
 }

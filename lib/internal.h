@@ -37,7 +37,10 @@ static inline int64_t leco_mono_to_real(uint64_t t, uint64_t now_mono, int64_t n
 struct leco_opt_field {
 	size_t off, len;
 };
-#define LECO_OPT_FIELD(TYPE, F) {offsetof(struct TYPE, F), sizeof(((struct TYPE *)0)->F)}
+#define LECO_OPT_FIELD(TYPE, F)                                         \
+	{                                                               \
+		offsetof(struct TYPE, F), sizeof(((struct TYPE *)0)->F) \
+	}
 /*
  * Copy the caller's options struct `in` (in_sz = its .sz) into `out` (out_size bytes, this
  * library's size): a shorter (older) struct is fine if it ends on a field boundary, a longer
