@@ -100,21 +100,4 @@ static inline int leco_hidx_add(struct leco_hidx *x, uint64_t h, uint32_t e, lec
 	return 0;
 }
 
-/* Make room for `need` elements of `size` bytes in *p (doubling, at least 64); -ENOMEM. */
-static inline int leco_hgrow(void **p, size_t *cap, size_t need, size_t size)
-{
-	size_t c = *cap ? *cap : 64;
-	void *np;
-
-	if (need <= *cap)
-		return 0;
-	while (c < need)
-		c *= 2;
-	if (!(np = realloc(*p, c * size)))
-		return -ENOMEM;
-	*p = np;
-	*cap = c;
-	return 0;
-}
-
 #endif /* LECO_LIB_HISTORY_IDX_H */

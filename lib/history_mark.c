@@ -149,7 +149,7 @@ static void remember(struct leco_hmark *m, const struct leco_key *key, uint64_t 
 		m->n = 0;
 		leco_hidx_clear(&m->idx);
 	}
-	if (leco_hgrow((void **)&m->a, &m->cap, m->n + 1, sizeof(*m->a)) ||
+	if (leco_reserve((void **)&m->a, &m->cap, m->n + 1, sizeof(*m->a)) ||
 	    leco_hidx_add(&m->idx, h, m->n, answer_hash, m))
 		return;
 	m->a[m->n++] = (struct answer){.h = h, .checked_ns = now, .key = *key, .first_ever = yes};

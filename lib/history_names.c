@@ -11,6 +11,7 @@
 
 #include "hash.h"
 #include "history_names.h"
+#include "internal.h"
 
 /* A cache bigger than this is cleared rather than grown (the tables stay the truth). */
 #define NAMES_MAX 65536
@@ -66,8 +67,8 @@ static void remember(struct leco_hnames *n, const char *key, size_t len, uint64_
 {
 	if (n->count >= NAMES_MAX)
 		leco_hnames_clear(n);
-	if (leco_hgrow((void **)&n->v, &n->cap, n->count + 1, sizeof(*n->v)) ||
-	    leco_hgrow((void **)&n->buf, &n->bcap, n->used + len, 1) ||
+	if (leco_reserve((void **)&n->v, &n->cap, n->count + 1, sizeof(*n->v)) ||
+	    leco_reserve((void **)&n->buf, &n->bcap, n->used + len, 1) ||
 	    leco_hidx_add(&n->idx, h, n->count, name_hash, n))
 		return;
 	memcpy(n->buf + n->used, key, len);

@@ -229,7 +229,7 @@ int64_t leco_hq_str(struct leco_history *h, const char *s)
 	size_t len = strlen(s ? s : "") + 1;
 	int64_t off = (int64_t)h->used;
 
-	if (leco_hgrow((void **)&h->buf, &h->capbuf, h->used + len, 1))
+	if (leco_reserve((void **)&h->buf, &h->capbuf, h->used + len, 1))
 		return -ENOMEM;
 	memcpy(h->buf + h->used, s ? s : "", len);
 	h->used += len;
@@ -248,7 +248,7 @@ static int pair_row(struct leco_history *h, sqlite3_stmt *st)
 	struct leco_history_pair *p;
 	int64_t off[5];
 
-	if (leco_hgrow((void **)&h->pair, &h->cappair, h->npair + 1, sizeof(*h->pair)))
+	if (leco_reserve((void **)&h->pair, &h->cappair, h->npair + 1, sizeof(*h->pair)))
 		return -ENOMEM;
 	for (int i = 0; i < 5; i++)
 		if ((off[i] = leco_hq_str(h, (const char *)sqlite3_column_text(st, i))) < 0)

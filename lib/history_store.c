@@ -24,6 +24,7 @@
 
 #include "hash.h"
 #include "history_store.h"
+#include "internal.h"
 
 const char *const leco_hstore_sql[S_COUNT] = {
 	[S_BEGIN] = "BEGIN IMMEDIATE",
@@ -87,7 +88,7 @@ static int64_t cur_add(struct leco_hstore *s, uint64_t cookie, const uint8_t pee
 {
 	struct cursor *c;
 
-	if (leco_hgrow((void **)&s->cur, &s->capcur, s->ncur + 1, sizeof(*s->cur)) ||
+	if (leco_reserve((void **)&s->cur, &s->capcur, s->ncur + 1, sizeof(*s->cur)) ||
 	    leco_hidx_add(&s->cidx, h, s->ncur, cur_hash, s))
 		return -ENOMEM;
 	c = &s->cur[s->ncur];
@@ -123,7 +124,7 @@ struct pending *leco_hstore_pend(struct leco_hstore *s, uint32_t ci)
 
 	if (c->pend >= 0)
 		return &s->pend[c->pend];
-	if (leco_hgrow((void **)&s->pend, &s->cappend, s->npend + 1, sizeof(*s->pend)))
+	if (leco_reserve((void **)&s->pend, &s->cappend, s->npend + 1, sizeof(*s->pend)))
 		return NULL;
 	p = &s->pend[s->npend];
 	*p = (struct pending){.cur = ci,
@@ -164,7 +165,7 @@ static int grp_add(struct leco_hstore *s, const struct group *add)
 	struct group *g;
 
 	if (e == UINT32_MAX) {
-		if (leco_hgrow((void **)&s->grp, &s->capgrp, s->ngrp + 1, sizeof(*s->grp)) ||
+		if (leco_reserve((void **)&s->grp, &s->capgrp, s->ngrp + 1, sizeof(*s->grp)) ||
 		    leco_hidx_add(&s->gidx, add->h, s->ngrp, grp_hash, s))
 			return -ENOMEM;
 		s->grp[s->ngrp++] = *add;

@@ -102,7 +102,7 @@ static struct leco_hagg *agg_get(struct leco_history *h, int64_t id)
 
 	if (e != UINT32_MAX)
 		return &h->agg[e];
-	if (leco_hgrow((void **)&h->agg, &h->capagg, h->nagg + 1, sizeof(*h->agg)) ||
+	if (leco_reserve((void **)&h->agg, &h->capagg, h->nagg + 1, sizeof(*h->agg)) ||
 	    leco_hidx_add(&h->idx, hs, h->nagg, agg_hash, h))
 		return NULL;
 	h->agg[h->nagg] =
@@ -319,7 +319,7 @@ LECO_API int leco_history_totals(struct leco_history *h, const struct leco_histo
 
 	if (!h || !q)
 		return -EINVAL;
-	if (leco_opts_copy(&o, sizeof(o), q, q->sz, fields, sizeof(fields) / sizeof(fields[0])) ||
+	if (leco_opts_copy(&o, sizeof(o), q, fields, sizeof(fields) / sizeof(fields[0])) ||
 	    !leco_history_by_name(o.by)) {
 		snprintf(h->msg, sizeof(h->msg), "invalid query (unknown fields or group)");
 		return -EINVAL;

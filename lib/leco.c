@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-/* Library-wide trivia: the version, and the one spelling of every name the outputs share. */
+/* Library-wide trivia: the version, the one spelling of every name the outputs share, and
+ * helpers every part uses (options structs, errors, growing arrays). */
 #include <errno.h>
 #include <netinet/in.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
@@ -66,25 +69,39 @@ LECO_API const char *leco_errno_name(int err, char *buf, size_t size)
 	return buf;
 }
 
-int leco_opts_copy(void *out, size_t out_size, const void *in, size_t in_sz,
-		   const struct leco_opt_field *fields, size_t nfields)
+int leco_opts_copy(void *out, size_t outsz, const void *in, const struct leco_opt_field *fields,
+		   size_t nfields)
 {
-	memset(out, 0, out_size);
+	size_t sz;
+
+	memset(out, 0, outsz);
 	if (!in)
 		return 0;
-	if (in_sz < sizeof(size_t))
+	memcpy(&sz, in, sizeof(sz));
+	if (sz < sizeof(size_t))
 		return -ERANGE;
 	for (size_t i = 0; i < nfields; i++)
-		if (in_sz > fields[i].off && in_sz < fields[i].off + fields[i].len)
+		if (sz > fields[i].off && sz < fields[i].off + fields[i].len)
 			return -ERANGE;
-	if (in_sz > out_size) {
-		const char *p = (const char *)in;
+	for (size_t i = outsz; i < sz; i++)
+		if (((const char *)in)[i])
+			return -EINVAL;
+	memcpy(out, in, sz < outsz ? sz : outsz);
+	return 0;
+}
 
-		for (size_t i = out_size; i < in_sz; i++)
-			if (p[i])
-				return -EINVAL;
-	}
-	memcpy(out, in, in_sz < out_size ? in_sz : out_size);
+int leco_reserve(void **p, size_t *cap, size_t n, size_t size)
+{
+	size_t c = *cap <= SIZE_MAX / 2 ? *cap * 2 : SIZE_MAX;
+	void *np;
+
+	if (n <= *cap)
+		return 0;
+	c = c > n ? c : n; /* at least doubled: appending one at a time stays linear */
+	if (c > SIZE_MAX / size || !(np = realloc(*p, c * size)))
+		return -ENOMEM;
+	*p = np;
+	*cap = c;
 	return 0;
 }
 

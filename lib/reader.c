@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "account.h"
 #include "annotate.h"
 #include "history.h"
 
@@ -36,28 +37,18 @@ static int set_err(struct leco_error *err, int code, const char *msg)
 	return leco_error_set(err, code, msg);
 }
 
-/*
- * Copy the caller's options (lib/leco.c: leco_opts_copy): -EINVAL for unknown non-zero
- * fields, -ERANGE for a size that ends inside a field.
- */
+/* The caller's options (lib/leco.c leco_opts_copy): -ERANGE, -EINVAL. */
 static int copy_opts(struct leco_reader_opts *o, const struct leco_reader_opts *in)
 {
+#define F(f) LECO_OPT_FIELD(leco_reader_opts, f)
 	static const struct leco_opt_field fields[] = {
-		LECO_OPT_FIELD(leco_reader_opts, pin_dir),
-		LECO_OPT_FIELD(leco_reader_opts, config_path),
-		LECO_OPT_FIELD(leco_reader_opts, config_text),
-		LECO_OPT_FIELD(leco_reader_opts, proc_root),
-		LECO_OPT_FIELD(leco_reader_opts, cgroup_root),
-		LECO_OPT_FIELD(leco_reader_opts, passwd_path),
-		LECO_OPT_FIELD(leco_reader_opts, clock),
-		LECO_OPT_FIELD(leco_reader_opts, raw),
-		LECO_OPT_FIELD(leco_reader_opts, max_lines),
-		LECO_OPT_FIELD(leco_reader_opts, config),
-		LECO_OPT_FIELD(leco_reader_opts, history_path),
+		F(pin_dir),	F(config_path), F(config_text),	 F(proc_root),
+		F(cgroup_root), F(passwd_path), F(clock),	 F(raw),
+		F(max_lines),	F(config),	F(history_path),
 	};
+#undef F
 
-	return leco_opts_copy(o, sizeof(*o), in, in ? in->sz : 0, fields,
-			      sizeof(fields) / sizeof(fields[0]));
+	return leco_opts_copy(o, sizeof(*o), in, fields, sizeof(fields) / sizeof(fields[0]));
 }
 
 static void use_config(struct leco_reader *r, struct leco_config *cfg)
@@ -142,6 +133,7 @@ LECO_API void leco_reader_free(struct leco_reader *r)
 	leco_cgroups_free(r->cgroups);
 	leco_annotate_free(r);
 	leco_hmark_free(r->hmark);
+	leco_account_free(r);
 	leco_arena_free(&r->arena);
 	free(r->lines);
 	free(r->order);
@@ -292,6 +284,8 @@ static int finish_poll(struct leco_reader *r)
 	leco_conntab_end(&r->tab);
 	leco_annotate_sweep(r);
 	r->snap_mono = r->now_mono;
+	if (r->acct)
+		leco_account_update(r);
 	r->state = LECO_READER_OK;
 	check_config(r);
 	snprintf(r->msg, sizeof(r->msg), "%s", r->cfg_failed ? r->cfg_msg : "");

@@ -49,8 +49,7 @@ static int copy_opts(struct leco_recorder_opts *o, const struct leco_recorder_op
 		LECO_OPT_FIELD(leco_recorder_opts, no_sync),
 	};
 
-	return leco_opts_copy(o, sizeof(*o), in, in ? in->sz : 0, fields,
-			      sizeof(fields) / sizeof(fields[0]));
+	return leco_opts_copy(o, sizeof(*o), in, fields, sizeof(fields) / sizeof(fields[0]));
 }
 
 /* Tier retention from the options: 0 is the default, < 0 forever. */

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Inside the `leco` Lua module: what its two halves share. lua/leco_lua.c is the
- * module and its readers; lua/leco_lua_config.c the rule engine on its own
- * (configs, rules tables, rx_test). Both use only include/leco.h.
+ * Inside the `leco` Lua module: what its parts share. lua/leco_lua.c is the module and
+ * its readers; lua/leco_lua_config.c the rule engine on its own (configs, rules tables,
+ * rx_test); lua/leco_lua_top.c every connection and the aggregates of a reader;
+ * lua/leco_lua_history.c the history database. All use only include/leco.h.
  */
 #ifndef LECO_LUA_H
 #define LECO_LUA_H
@@ -11,6 +12,7 @@
 #include <lua.h>
 
 #include "leco.h"
+#include "../lib/fields.h"
 
 #if LUA_VERSION_NUM < 503
 #error "the leco module needs Lua 5.3 or later"
@@ -37,6 +39,27 @@ struct lconfig {
 	struct leco_config *c;
 };
 
+/* A reader handle; NULL once closed. */
+struct lreader {
+	struct leco_reader *r;
+};
+
+/* The reader argument 1, or raise ("attempt to use a closed reader"). */
+struct lreader *lleco_check_reader(lua_State *L);
+/* nil, msg, errno after poll failure `rc` (what the state means, then the reader's message). */
+void lleco_push_poll_error(lua_State *L, struct leco_reader *r, int rc);
+/* Fields of the struct at `base` (lib/fields.h) into the table on top; an `only` field only when
+ * `shows` has its bit. */
+void lleco_set_fields(lua_State *L, const struct leco_field *fields, size_t n, const void *base,
+		      unsigned int shows);
+/* reader:conns([opts]) and reader:top([opts]) (lua/leco_lua_top.c) */
+int lleco_reader_conns(lua_State *L);
+int lleco_reader_top(lua_State *L);
+
+/* Unknown keys of the options table at index `t` (none or nil: no options) raise, naming `fn`
+ * and the `known` ones: a typo would otherwise be a silent default. Not a table: raise. */
+void lleco_check_keys(lua_State *L, int t, const char *fn, const char *const keys[],
+		      const char *known);
 /* nil, msg, errno: the runtime-failure convention */
 int lleco_push_fail(lua_State *L, const char *msg, int err);
 /* t[k] = v for the table on top of the stack (a NULL string leaves the field nil) */

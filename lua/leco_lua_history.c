@@ -113,23 +113,6 @@ static unsigned int top_field(lua_State *L, const char *fn)
 	return (unsigned int)v;
 }
 
-/* Unknown option keys raise: a typo would otherwise be a silent default. */
-static void check_keys(lua_State *L, const char *fn, const char *const *known)
-{
-	lua_pushnil(L);
-	while (lua_next(L, 2)) {
-		const char *k = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : NULL;
-		int ok = 0;
-
-		for (size_t i = 0; k && known[i]; i++)
-			ok |= !strcmp(k, known[i]);
-		if (!ok)
-			luaL_error(L, "bad argument #1 to '%s' (unknown option %s)", fn,
-				   k ? k : luaL_typename(L, -2));
-		lua_pop(L, 1);
-	}
-}
-
 static void push_proto(lua_State *L, int proto)
 {
 	char buf[16];
@@ -153,7 +136,7 @@ static int history_totals(lua_State *L)
 	if (lua_isnoneornil(L, 2))
 		lua_newtable(L), lua_replace(L, 2);
 	luaL_checktype(L, 2, LUA_TTABLE);
-	check_keys(L, "totals", keys);
+	lleco_check_keys(L, 2, "totals", keys, "since, until, by, top");
 	q.since = time_field(L, "totals", "since", (int64_t)time(NULL) - 86400);
 	q.until = time_field(L, "totals", "until", 0);
 	q.top = top_field(L, "totals");
@@ -196,7 +179,7 @@ static int history_new(lua_State *L)
 	if (lua_isnoneornil(L, 2))
 		lua_newtable(L), lua_replace(L, 2);
 	luaL_checktype(L, 2, LUA_TTABLE);
-	check_keys(L, "new", keys);
+	lleco_check_keys(L, 2, "new", keys, "since, until, top");
 	since = time_field(L, "new", "since", (int64_t)time(NULL) - 86400);
 	until = time_field(L, "new", "until", 0);
 	top = top_field(L, "new");

@@ -10,6 +10,8 @@ int cmd_status(int argc, char **argv);
 int cmd_lines(int argc, char **argv);
 int cmd_watch(int argc, char **argv);
 int cmd_rx_test(int argc, char **argv);
+int cmd_conns(int argc, char **argv);
+int cmd_top(int argc, char **argv);
 /* history (issue 14): tools/cmd_record.c, tools/cmd_report.c */
 int cmd_record(int argc, char **argv);
 int cmd_report(int argc, char **argv);

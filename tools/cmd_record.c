@@ -24,19 +24,19 @@ struct record_args {
 	struct leco_recorder_opts o;
 };
 
-static int usage_record(FILE *f)
+static void usage_record(FILE *f)
 {
 	fprintf(f,
 		"usage: leco record [-p DIR] [--db PATH] [-i|--interval SEC] [--status-file FILE]\n"
 		"                   [--max-size MB] [--keep-raw DUR] [--keep-1m DUR] "
 		"[--keep-1h DUR] [--keep-1d DUR]\n"
 		"  DUR: 48h, 14d, 52w, or forever\n");
-	return f == stdout ? 0 : 2;
 }
 
-/* The value of one option into the recorder's options; 0 or an exit status. */
-static int record_value(struct record_args *a, int c, const char *arg)
+/* One option (cli_getopt); 0 or an exit status. */
+static int record_opt(void *ctx, int c, const char *arg)
 {
+	struct record_args *a = ctx;
 	int64_t *keep[] = {&a->o.keep_raw, &a->o.keep_1m, &a->o.keep_1h, &a->o.keep_1d};
 	static const char *const keep_name[] = {"--keep-raw", "--keep-1m", "--keep-1h",
 						"--keep-1d"};
@@ -44,7 +44,13 @@ static int record_value(struct record_args *a, int c, const char *arg)
 	long long v;
 
 	errno = 0;
-	if (c == 'i') {
+	if (c == 'p') {
+		a->pin_dir = arg;
+	} else if (c == 'd') {
+		a->db = arg;
+	} else if (c == 's') {
+		a->status_file = arg;
+	} else if (c == 'i') {
 		v = strtoll(arg, &end, 10);
 		if (errno || *end || v < 1 || v > 3600)
 			return cli_err("record: bad interval '%s': want whole seconds in 1..3600",
@@ -80,30 +86,9 @@ static int record_args(int argc, char **argv, struct record_args *a, int *status
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	int c, at;
 
-	opterr = 0;
-	for (at = optind = 1; (c = getopt_long(argc, argv, "+:p:i:h", lo, NULL)) != -1;
-	     at = optind) {
-		if (c == 'p')
-			a->pin_dir = optarg;
-		else if (c == 'd')
-			a->db = optarg;
-		else if (c == 's')
-			a->status_file = optarg;
-		else if (c == 'h')
-			*status = usage_record(stdout);
-		else if (c == '?' || c == ':')
-			*status = cli_bad_option("record", c, argv[at]);
-		else
-			*status = record_value(a, c, optarg);
-		if (*status || c == 'h')
-			return -1;
-	}
-	if (optind < argc) {
-		*status = cli_err("record: unexpected argument '%s'", argv[optind]);
+	if (cli_getopt(argc, argv, "p:i:h", lo, record_opt, a, usage_record, status))
 		return -1;
-	}
 	if (!a->db) {
 		if (cli_history_path("record", true, true, a->db_buf, sizeof(a->db_buf))) {
 			*status = 2;
@@ -118,20 +103,16 @@ static int record_args(int argc, char **argv, struct record_args *a, int *status
 	return 0;
 }
 
-/* Seconds until just after the next multiple of the interval (the interval that ends there
+/* Seconds until 0.2 s after the next multiple of the interval (the interval that ends there
  * is the one recorded). */
-static struct timespec until_next(unsigned int interval)
+static double until_next(unsigned int interval)
 {
-	struct timespec now, ts;
+	struct timespec now;
 	long long next;
 
 	clock_gettime(CLOCK_REALTIME, &now);
 	next = ((long long)now.tv_sec / interval + 1) * interval;
-	ts.tv_sec = (time_t)(next - now.tv_sec - 1);
-	ts.tv_nsec = 1000000000L - now.tv_nsec + 200000000L; /* 0.2 s after the boundary */
-	while (ts.tv_nsec >= 1000000000L)
-		ts.tv_sec++, ts.tv_nsec -= 1000000000L;
-	return ts;
+	return (double)(next - now.tv_sec) - (double)now.tv_nsec / 1e9 + 0.2;
 }
 
 /* Say each problem once on stderr, and when it is over; keep the status file current. */
@@ -169,7 +150,8 @@ int cmd_record(int argc, char **argv)
 	char last[LECO_ERRMSG_MAX] = "";
 	struct leco_recorder *rec = NULL;
 	struct leco_error err = {0};
-	int status = 0, ret, stop = 0;
+	int status = 0, ret;
+	bool stop = false;
 	sigset_t quit;
 
 	if (record_args(argc, argv, &a, &status))
@@ -179,22 +161,10 @@ int cmd_record(int argc, char **argv)
 		a.o.interval = 10;
 	if ((ret = leco_recorder_open(a.db, &a.o, &rec, &err)) < 0)
 		return cli_err("record: %s", err.msg[0] ? err.msg : strerror(-ret));
-	sigemptyset(&quit);
-	sigaddset(&quit, SIGINT);
-	sigaddset(&quit, SIGTERM);
-	sigprocmask(SIG_BLOCK, &quit, NULL);
+	cli_stream_signals(&quit); /* taken only between ticks, never lost while one runs */
 	fprintf(stderr, "leco: record: writing %s every %u s\n", a.db, a.o.interval);
 	while (!stop) {
-		struct timespec ts = until_next(a.o.interval);
-
-		for (;;) { /* signals are taken here only, never lost while a tick runs */
-			int sig = sigtimedwait(&quit, NULL, &ts);
-
-			if (sig > 0)
-				stop = 1;
-			if (sig > 0 || errno != EINTR)
-				break;
-		}
+		stop = cli_wait_quit(&quit, until_next(a.o.interval));
 		ret = leco_recorder_tick(rec);
 		report(&a, rec, ret, last, sizeof(last), false);
 	}

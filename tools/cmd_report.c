@@ -20,13 +20,13 @@ enum { OUT_TEXT, OUT_JSON, OUT_CSV };
 struct report_args {
 	const char *db;
 	char db_buf[4096];
-	int64_t since, until;
+	int64_t now, since, until;
 	int by, out;
 	unsigned int top;
 	bool new_pairs;
 };
 
-static int usage_report(FILE *f)
+static void usage_report(FILE *f)
 {
 	fprintf(f,
 		"usage: leco report [--db PATH] [--since TIME] [--until TIME]\n"
@@ -36,17 +36,31 @@ static int usage_report(FILE *f)
 		"[--json|--csv]\n"
 		"  TIME: 2h, 7d, 2026-11-01, '2026-11-01 14:30', @UNIXTIME (default --since "
 		"24h)\n");
-	return f == stdout ? 0 : 2;
 }
 
-/* One option's value; 0 or an exit status. */
-static int report_value(struct report_args *a, int c, const char *arg, int64_t now)
+static int out_format(struct report_args *a, int want)
 {
+	if (a->out != OUT_TEXT && a->out != want)
+		return cli_err("report: give one of --json and --csv");
+	a->out = want;
+	return 0;
+}
+
+/* One option (cli_getopt); 0 or an exit status. */
+static int report_opt(void *ctx, int c, const char *arg)
+{
+	struct report_args *a = ctx;
 	char *end;
 	long v;
 
-	if (c == 's' || c == 'u') {
-		if (leco_history_parse_time(arg, now, c == 's' ? &a->since : &a->until))
+	if (c == 'd') {
+		a->db = arg;
+	} else if (c == 'j' || c == 'c') {
+		return out_format(a, c == 'j' ? OUT_JSON : OUT_CSV);
+	} else if (c == 'n') {
+		a->new_pairs = true;
+	} else if (c == 's' || c == 'u') {
+		if (leco_history_parse_time(arg, a->now, c == 's' ? &a->since : &a->until))
 			return cli_err("report: bad %s '%s': want 2h, 7d, 2026-11-01, "
 				       "'2026-11-01 14:30' or @UNIXTIME",
 				       c == 's' ? "--since" : "--until", arg);
@@ -65,14 +79,6 @@ static int report_value(struct report_args *a, int c, const char *arg, int64_t n
 	return 0;
 }
 
-static int out_format(struct report_args *a, int want)
-{
-	if (a->out != OUT_TEXT && a->out != want)
-		return cli_err("report: give one of --json and --csv");
-	a->out = want;
-	return 0;
-}
-
 static int report_args(int argc, char **argv, struct report_args *a, int *status)
 {
 	static const struct option lo[] = {
@@ -82,30 +88,12 @@ static int report_args(int argc, char **argv, struct report_args *a, int *status
 		{"csv", no_argument, NULL, 'c'},	 {"new", no_argument, NULL, 'n'},
 		{"help", no_argument, NULL, 'h'},	 {NULL, 0, NULL, 0},
 	};
-	int64_t now = (int64_t)time(NULL);
-	int c, at;
 
-	a->since = now - 86400;
-	opterr = 0;
-	for (at = optind = 1; (c = getopt_long(argc, argv, "+:h", lo, NULL)) != -1; at = optind) {
-		if (c == 'd')
-			a->db = optarg;
-		else if (c == 'j' || c == 'c')
-			*status = out_format(a, c == 'j' ? OUT_JSON : OUT_CSV);
-		else if (c == 'n')
-			a->new_pairs = true;
-		else if (c == 'h')
-			*status = usage_report(stdout);
-		else if (c == '?' || c == ':')
-			*status = cli_bad_option("report", c, argv[at]);
-		else
-			*status = report_value(a, c, optarg, now);
-		if (*status || c == 'h')
-			return -1;
-	}
-	if (optind < argc)
-		*status = cli_err("report: unexpected argument '%s'", argv[optind]);
-	else if (a->until && a->until <= a->since)
+	a->now = (int64_t)time(NULL);
+	a->since = a->now - 86400;
+	if (cli_getopt(argc, argv, "h", lo, report_opt, a, usage_report, status))
+		return -1;
+	if (a->until && a->until <= a->since)
 		*status = cli_err("report: --until is not after --since");
 	else if (!a->db && !cli_history_path("report", false, false, a->db_buf, sizeof(a->db_buf)))
 		a->db = a->db_buf;
@@ -136,8 +124,8 @@ static void print_total(const struct report_args *a, const struct leco_history_t
 		       (unsigned long long)t->failed, (unsigned long long)t->blocked,
 		       (long long)t->first_seen, (long long)t->last_seen);
 	} else {
-		cli_fmt_bytes(rx, sizeof(rx), t->rx);
-		cli_fmt_bytes(tx, sizeof(tx), t->tx);
+		cli_size(rx, sizeof(rx), (double)t->rx);
+		cli_size(tx, sizeof(tx), (double)t->tx);
 		cli_fmt_time(f, sizeof(f), t->first_seen);
 		cli_fmt_time(l, sizeof(l), t->last_seen);
 		printf("%-32s %8s %8s %7llu %6llu %7llu  %-16s  %s\n", t->key[0] ? t->key : "-", rx,

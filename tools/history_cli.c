@@ -205,20 +205,6 @@ void cli_record_status_show(FILE *f, const char *const *paths, size_t n, bool js
 	}
 }
 
-void cli_fmt_bytes(char *buf, size_t size, uint64_t v)
-{
-	static const char units[] = "BKMGTPE";
-	double d = (double)v;
-	int u = 0;
-
-	while (d >= 1024 && u < 6)
-		d /= 1024, u++;
-	if (!u)
-		snprintf(buf, size, "%lluB", (unsigned long long)v);
-	else
-		snprintf(buf, size, d < 10 ? "%.1f%c" : "%.0f%c", d, units[u]);
-}
-
 int cli_parse_duration(const char *s, int64_t *secs)
 {
 	int64_t t;

@@ -37,8 +37,7 @@ int cli_record_status_write(const char *path, const char *db, const char *state,
 /* `leco status`: say what the recorder status files found say (text or JSON members). */
 void cli_record_status_show(FILE *f, const char *const *paths, size_t n, bool json);
 
-/* "1.2M"-style size; a duration "48h" / "14d" (or "forever": -1) into seconds. */
-void cli_fmt_bytes(char *buf, size_t size, uint64_t v);
+/* A duration "48h" / "14d" (or "forever": -1) into seconds. */
 int cli_parse_duration(const char *s, int64_t *secs);
 /* Local "YYYY-MM-DD HH:MM", or "-" for 0. */
 void cli_fmt_time(char *buf, size_t size, int64_t t);

@@ -54,7 +54,8 @@ local function raises(name, f, pat)
 	local ok, e = pcall(f)
 	check(name, not ok and tostring(e):find(pat, 1, true), tostring(e))
 end
-raises('unknown option', function() h:totals{sincee = '2h'} end, "unknown option sincee")
+raises('unknown option', function() h:totals{sincee = '2h'} end,
+	"unknown option 'sincee'; known: since, until, by, top")
 raises('bad by', function() h:totals{by = 'program'} end, "field 'by'")
 raises('bad since', function() h:totals{since = 'yesterday'} end, "'yesterday' is not a time")
 raises('bad top', function() h:new{top = -1} end, "field 'top'")

@@ -303,6 +303,21 @@ static void test_new_pairs_and_first_ever(void)
 			CHECKF(!l->first_ever, "cookie %llu", (unsigned long long)l->cookie);
 	}
 	CHECK_INTEQ(seen, 3);
+	/* the every-connection walk says the same of each connection */
+	seen = 0;
+	CHECK_INTEQ(leco_reader_conn_count(r), 3);
+	for (size_t i = 0; i < 3; i++) {
+		const struct leco_conn_info *ci = leco_reader_conn(r, i);
+
+		if (!ci)
+			continue;
+		seen++;
+		if (ci->cookie == 20 || ci->cookie == 22)
+			CHECKF(ci->first_ever, "conn %llu", (unsigned long long)ci->cookie);
+		else
+			CHECKF(!ci->first_ever, "conn %llu", (unsigned long long)ci->cookie);
+	}
+	CHECK_INTEQ(seen, 3);
 	leco_reader_free(r);
 	leco_recorder_free(rec);
 }
