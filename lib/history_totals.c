@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /* Totals per group over a time range (lib/history_query.c says how a range is read). */
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -113,12 +114,15 @@ static struct leco_hagg *agg_get(struct leco_history *h, int64_t id)
 /* The id a row is summed under. */
 static int64_t row_id(int by, int tier, sqlite3_stmt *st)
 {
+	int64_t p;
+
 	switch (by) {
 	case LECO_HISTORY_BY_REMOTE:
 	case LECO_HISTORY_BY_PORT:
 		return sqlite3_column_int64(st, 2);
-	case LECO_HISTORY_BY_PROTO:
-		return sqlite3_column_int64(st, 3);
+	case LECO_HISTORY_BY_PROTO: /* one group per name: tcp, udp, other (as 0) */
+		p = sqlite3_column_int64(st, 3);
+		return p == IPPROTO_TCP || p == IPPROTO_UDP ? p : 0;
 	case LECO_HISTORY_BY_DAY:
 		return leco_tier_floor(&tier_conf, LECO_TIER_1D, sqlite3_column_int64(st, 0));
 	case LECO_HISTORY_BY_HOUR:
@@ -189,10 +193,7 @@ static int key_of(struct leco_history *h, int by, const struct leco_hagg *g, cha
 
 	*first = g->first, *last = g->last;
 	if (by == LECO_HISTORY_BY_PROTO) {
-		if (g->id == 6 || g->id == 17)
-			snprintf(key, size, "%s", g->id == 6 ? "tcp" : "udp");
-		else
-			snprintf(key, size, "%lld", (long long)g->id);
+		snprintf(key, size, "%s", leco_proto_name((int)g->id));
 		return 0;
 	}
 	if (by >= LECO_HISTORY_BY_DAY) {

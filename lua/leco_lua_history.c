@@ -113,17 +113,6 @@ static unsigned int top_field(lua_State *L, const char *fn)
 	return (unsigned int)v;
 }
 
-static void push_proto(lua_State *L, int proto)
-{
-	char buf[16];
-
-	if (proto == 6 || proto == 17)
-		snprintf(buf, sizeof(buf), "%s", proto == 6 ? "tcp" : "udp");
-	else
-		snprintf(buf, sizeof(buf), "%d", proto);
-	lleco_set_str(L, "proto", buf);
-}
-
 /* h:totals{since=, until=, by=, top=} -> array of groups | nil, msg, errno */
 static int history_totals(lua_State *L)
 {
@@ -154,14 +143,8 @@ static int history_totals(lua_State *L)
 
 		lua_createtable(L, 0, 10);
 		lleco_set_str(L, "by", by);
-		lleco_set_str(L, "key", t->key);
-		lleco_set_int(L, "rx", (lua_Integer)t->rx);
-		lleco_set_int(L, "tx", (lua_Integer)t->tx);
-		lleco_set_int(L, "conns", (lua_Integer)t->conns);
-		lleco_set_int(L, "failed", (lua_Integer)t->failed);
-		lleco_set_int(L, "blocked", (lua_Integer)t->blocked);
-		lleco_set_int(L, "first_seen", t->first_seen);
-		lleco_set_int(L, "last_seen", t->last_seen);
+		lleco_set_fields(L, leco_history_total_fields,
+				 LECO_NFIELDS(leco_history_total_fields), t, 0);
 		lua_rawseti(L, -2, i + 1);
 	}
 	return 1;
@@ -190,15 +173,8 @@ static int history_new(lua_State *L)
 		const struct leco_history_pair *p = leco_history_pair(lh->h, (size_t)i);
 
 		lua_createtable(L, 0, 9);
-		lleco_set_str(L, "app", p->app);
-		lleco_set_str(L, "exe", p->exe);
-		lleco_set_str(L, "unit", p->unit);
-		lleco_set_str(L, "user", p->user);
-		lleco_set_str(L, "raddr", p->raddr);
-		lleco_set_int(L, "rport", p->rport);
-		push_proto(L, p->proto);
-		lleco_set_int(L, "first_seen", p->first_seen);
-		lleco_set_int(L, "last_seen", p->last_seen);
+		lleco_set_fields(L, leco_history_pair_fields,
+				 LECO_NFIELDS(leco_history_pair_fields), p, 0);
 		lua_rawseti(L, -2, i + 1);
 	}
 	return 1;

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "../lib/fields.h"
 #include "cli.h"
 #include "history_cli.h"
 #include "output.h"
@@ -104,25 +105,14 @@ static int report_args(int argc, char **argv, struct report_args *a, int *status
 
 static void print_total(const struct report_args *a, const struct leco_history_total *t)
 {
-	const char *by = leco_history_by_name(a->by);
 	char rx[16], tx[16], f[32], l[32];
 
 	if (a->out == OUT_JSON) {
-		printf("{\"by\":\"%s\",\"key\":", by);
-		cli_json_str(stdout, t->key);
-		printf(",\"rx\":%llu,\"tx\":%llu,\"conns\":%llu,\"failed\":%llu,\"blocked\":%llu,"
-		       "\"first_seen\":%lld,\"last_seen\":%lld}\n",
-		       (unsigned long long)t->rx, (unsigned long long)t->tx,
-		       (unsigned long long)t->conns, (unsigned long long)t->failed,
-		       (unsigned long long)t->blocked, (long long)t->first_seen,
-		       (long long)t->last_seen);
+		cli_print_history_total(stdout, a->by, t);
 	} else if (a->out == OUT_CSV) {
-		printf("%s,", by);
-		cli_csv_str(stdout, t->key);
-		printf(",%llu,%llu,%llu,%llu,%llu,%lld,%lld\n", (unsigned long long)t->rx,
-		       (unsigned long long)t->tx, (unsigned long long)t->conns,
-		       (unsigned long long)t->failed, (unsigned long long)t->blocked,
-		       (long long)t->first_seen, (long long)t->last_seen);
+		cli_csv_str(stdout, leco_history_by_name(a->by));
+		cli_csv_fields(stdout, leco_history_total_fields,
+			       LECO_NFIELDS(leco_history_total_fields), t, false);
 	} else {
 		cli_size(rx, sizeof(rx), (double)t->rx);
 		cli_size(tx, sizeof(tx), (double)t->tx);
@@ -143,7 +133,8 @@ static int totals(const struct report_args *a, struct leco_history *h)
 	if (n < 0)
 		return cli_err("report: %s", leco_history_errmsg(h));
 	if (a->out == OUT_CSV)
-		printf("by,key,rx,tx,conns,failed,blocked,first_seen,last_seen\n");
+		cli_csv_header(stdout, "by", leco_history_total_fields,
+			       LECO_NFIELDS(leco_history_total_fields));
 	else if (a->out == OUT_TEXT)
 		printf("%-32s %8s %8s %7s %6s %7s  %-16s  %s\n", leco_history_by_name(a->by), "RX",
 		       "TX", "CONNS", "FAILED", "BLOCKED", "FIRST SEEN", "LAST SEEN");
@@ -154,40 +145,17 @@ static int totals(const struct report_args *a, struct leco_history *h)
 
 static void print_pair(const struct report_args *a, const struct leco_history_pair *p)
 {
-	char f[32], proto[16];
-
-	/* one rule everywhere: tcp, udp, else the number */
-	if (p->proto == 6 || p->proto == 17)
-		snprintf(proto, sizeof(proto), "%s", p->proto == 6 ? "tcp" : "udp");
-	else
-		snprintf(proto, sizeof(proto), "%d", p->proto);
+	char f[32];
 
 	if (a->out == OUT_JSON) {
-		printf("{\"app\":");
-		cli_json_str(stdout, p->app);
-		printf(",\"exe\":");
-		cli_json_str(stdout, p->exe);
-		printf(",\"unit\":");
-		cli_json_str(stdout, p->unit);
-		printf(",\"user\":");
-		cli_json_str(stdout, p->user);
-		printf(",\"raddr\":");
-		cli_json_str(stdout, p->raddr);
-		printf(",\"rport\":%u,\"proto\":\"%s\",\"first_seen\":%lld,\"last_seen\":%lld}\n",
-		       p->rport, proto, (long long)p->first_seen, (long long)p->last_seen);
+		cli_print_history_pair(stdout, p);
 	} else if (a->out == OUT_CSV) {
-		const char *s[5] = {p->app, p->exe, p->unit, p->user, p->raddr};
-
-		for (int i = 0; i < 5; i++) {
-			cli_csv_str(stdout, s[i]);
-			putchar(',');
-		}
-		printf("%u,%s,%lld,%lld\n", p->rport, proto, (long long)p->first_seen,
-		       (long long)p->last_seen);
+		cli_csv_fields(stdout, leco_history_pair_fields,
+			       LECO_NFIELDS(leco_history_pair_fields), p, true);
 	} else {
 		cli_fmt_time(f, sizeof(f), p->first_seen);
 		printf("%-16s  %-24s %-16s %s %u/%s\n", f, p->app[0] ? p->app : "-",
-		       p->user[0] ? p->user : "-", p->raddr, p->rport, proto);
+		       p->user[0] ? p->user : "-", p->raddr, p->rport, leco_proto_name(p->proto));
 	}
 }
 
@@ -198,7 +166,8 @@ static int new_pairs(const struct report_args *a, struct leco_history *h)
 	if (n < 0)
 		return cli_err("report: %s", leco_history_errmsg(h));
 	if (a->out == OUT_CSV)
-		printf("app,exe,unit,user,raddr,rport,proto,first_seen,last_seen\n");
+		cli_csv_header(stdout, NULL, leco_history_pair_fields,
+			       LECO_NFIELDS(leco_history_pair_fields));
 	else if (a->out == OUT_TEXT)
 		printf("%-16s  %-24s %-16s %s\n", "FIRST SEEN", "APP", "USER", "REMOTE");
 	for (int i = 0; i < n; i++)

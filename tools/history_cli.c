@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../lib/fields.h"
 #include "cli.h"
 #include "history_cli.h"
 #include "output.h"
@@ -245,4 +246,46 @@ void cli_csv_str(FILE *f, const char *s)
 		fputc(*s, f);
 	}
 	fputc('"', f);
+}
+
+struct csv_row {
+	FILE *f;
+	bool first;
+};
+
+static void csv_member(void *ctx, const char *name, const struct leco_field_value *v)
+{
+	struct csv_row *row = ctx;
+
+	(void)name;
+	if (!row->first)
+		fputc(',', row->f);
+	row->first = false;
+	if (v->kind == 's')
+		cli_csv_str(row->f, v->s ? v->s : "");
+	else if (v->kind == 'u')
+		fprintf(row->f, "%llu", v->u);
+	else if (v->kind == 'd')
+		fprintf(row->f, "%.6g", v->d);
+	else if (v->kind == 'b')
+		fputs(v->i ? "true" : "false", row->f);
+	else
+		fprintf(row->f, "%lld", v->i);
+}
+
+void cli_csv_fields(FILE *f, const struct leco_field *fields, size_t n, const void *base,
+		    bool first)
+{
+	struct csv_row row = {f, first};
+
+	leco_fields_each(fields, n, base, 0, csv_member, &row);
+	fputc('\n', f);
+}
+
+void cli_csv_header(FILE *f, const char *first, const struct leco_field *fields, size_t n)
+{
+	if (first)
+		fprintf(f, "%s,", first);
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, "%s%s", fields[i].name, i + 1 < n ? "," : "\n");
 }

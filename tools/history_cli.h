@@ -43,5 +43,11 @@ int cli_parse_duration(const char *s, int64_t *secs);
 void cli_fmt_time(char *buf, size_t size, int64_t t);
 /* A CSV field: quoted when it has a comma, quote or line break. */
 void cli_csv_str(FILE *f, const char *s);
+struct leco_field;
+/* The fields of the struct at `base` (lib/fields.h) as the rest of a CSV row (after a comma
+ * unless `first`), and the header row: `first` (if not NULL) and the fields' names. */
+void cli_csv_fields(FILE *f, const struct leco_field *fields, size_t n, const void *base,
+		    bool first);
+void cli_csv_header(FILE *f, const char *first, const struct leco_field *fields, size_t n);
 
 #endif

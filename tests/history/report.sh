@@ -29,6 +29,11 @@ t_check "--by hour: text with a header" bash -c "head -1 '$tmp/hour.txt' | grep 
 "$leco" report --db "$db" --new --json --since 2h >"$tmp/new.json"
 t_check "--new --json: four pairs with app, raddr, rport, proto, first_seen" js "$tmp/new.json" \
 	"len(rows)==4 and {(r['app'],r['raddr'],r['rport'],r['proto']) for r in rows} >= {('alpha','192.0.2.2',53,'udp'),('beta','192.0.2.3',8080,'tcp')}"
+t_check "--new --json: the fields and names of the contract" js "$tmp/new.json" \
+	"all(set(r)=={'app','exe','unit','user','raddr','rport','proto','first_seen','last_seen'} for r in rows)"
+"$leco" report --db "$db" --new --csv --since 2h >"$tmp/new.csv"
+t_check "--new --csv: header and the same pairs" bash -c "head -1 '$tmp/new.csv' | grep -qx 'app,exe,unit,user,raddr,rport,proto,first_seen,last_seen' &&
+	[ \$(wc -l <'$tmp/new.csv') = 5 ] && grep -q '^alpha,.*,192.0.2.2,53,udp,' '$tmp/new.csv'"
 "$leco" report --db "$db" --since '@1' --until '@2' --json >"$tmp/empty.json"
 t_check "an empty range prints nothing, exits 0" test ! -s "$tmp/empty.json"
 
