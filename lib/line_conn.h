@@ -28,6 +28,7 @@ static inline void leco_line_as_conn(const struct leco_line *l, struct leco_conn
 	ci->first_seen = l->first_seen, ci->last_seen = l->last_seen;
 	ci->start_time = l->start_time;
 	ci->owner = l->owner, ci->restarted = l->restarted, ci->count = l->count;
+	ci->first_ever = l->first_ever;
 }
 
 #endif /* LECO_LINE_CONN_H */

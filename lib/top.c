@@ -11,6 +11,7 @@
 
 #include "account.h"
 #include "annotate.h"
+#include "history.h"
 
 static const char *const by_names[LECO_BY_COUNT] = {
 	[LECO_BY_PROCESS] = "process", [LECO_BY_EXE] = "exe",	  [LECO_BY_PROGRAM] = "program",
@@ -283,6 +284,7 @@ static int conns_make(struct leco_reader *r, struct leco_account *a)
 			if (g->start_ns)
 				ci->start_time = g->start_time;
 		}
+		ci->first_ever = leco_hmark_first_ever(r->hmark, &t->ents[i].key, ci, r->now_mono);
 		a->nconns++;
 	}
 	a->conns_gen = t->gen;

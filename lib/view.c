@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "annotate.h"
+#include "history.h"
 
 #define LINE_MAX_BYTES 2048
 
@@ -161,6 +162,7 @@ static void line_fill(struct leco_reader *r, struct leco_line *l, struct leco_ct
 	l->cookie = ci->cookie;
 	l->owner = ci->owner, l->restarted = ci->restarted, l->count = ci->count;
 	l->start_time = ci->start_time;
+	l->first_ever = leco_hmark_first_ever(r->hmark, &e->key, ci, r->now_mono);
 }
 
 /* Entry `e` as the next line, unless the rules drop it or a newer connection owns its slot. */

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "history_cli.h"
 #include "output.h"
 
 #define U(x) ((unsigned long long)(x))
@@ -42,8 +43,30 @@ static void hooks_json(struct leco_reader *r, const struct leco_status *st)
 	putchar('}');
 }
 
+/* The recorder status files `leco status` looks at: the one given, else the user's and the
+ * service's (tools/history_cli.h). */
+struct status_files {
+	const char *given;
+	char user[4096];
+	const char *list[2];
+	size_t n;
+};
+
+static void status_files(struct status_files *sf)
+{
+	sf->n = 0;
+	if (sf->given) {
+		sf->list[sf->n++] = sf->given;
+		return;
+	}
+	cli_record_status_path(sf->user, sizeof(sf->user));
+	if (sf->user[0])
+		sf->list[sf->n++] = sf->user;
+	sf->list[sf->n++] = LECO_SYSTEM_RECORD_STATUS;
+}
+
 static void print_json(struct leco_reader *r, const struct leco_status *st, const char *msg,
-		       const char *pin_dir)
+		       const char *pin_dir, const struct status_files *sf)
 {
 	printf("{\"state\":");
 	cli_json_str(stdout, leco_reader_state_name(st->state));
@@ -70,7 +93,9 @@ static void print_json(struct leco_reader *r, const struct leco_status *st, cons
 	       U(st->closed_total), U(st->closed_overwritten), U(st->closed_missed),
 	       U(st->conns_evicted));
 	hooks_json(r, st);
-	printf("}\n");
+	printf(",\"recorders\":[");
+	cli_record_status_show(stdout, sf->list, sf->n, true);
+	printf("]}\n");
 }
 
 static void print_hooks(struct leco_reader *r, const struct leco_status *st)
@@ -86,12 +111,15 @@ static void print_hooks(struct leco_reader *r, const struct leco_status *st)
 	}
 }
 
-static void print_text(struct leco_reader *r, const struct leco_status *st, const char *msg)
+static void print_text(struct leco_reader *r, const struct leco_status *st, const char *msg,
+		       const struct status_files *sf)
 {
 	if (st->state == LECO_READER_NO_PROBES)
 		printf("probes:       not loaded\nnote:         %s\n", msg);
-	if (!loaded(st) && st->state != LECO_READER_DETACHED)
+	if (!loaded(st) && st->state != LECO_READER_DETACHED) {
+		cli_record_status_show(stdout, sf->list, sf->n, false);
 		return;
+	}
 	if (st->state == LECO_READER_DETACHED)
 		printf("probes:       %s\n", msg);
 	else
@@ -117,13 +145,16 @@ static void print_text(struct leco_reader *r, const struct leco_status *st, cons
 	print_hooks(r, st);
 	if (msg[0] && st->state != LECO_READER_DETACHED)
 		printf("note:         %s\n", msg);
+	cli_record_status_show(stdout, sf->list, sf->n, false);
 }
 
-/* [-p DIR] [--json]: 0, or -1 with *status set */
-static int status_args(int argc, char **argv, const char **pin_dir, bool *json, int *status)
+/* [-p DIR] [--json] [--status-file FILE]: 0, or -1 with *status set */
+static int status_args(int argc, char **argv, const char **pin_dir, bool *json,
+		       struct status_files *sf, int *status)
 {
 	static const struct option lo[] = {{"pin-dir", required_argument, NULL, 'p'},
 					   {"json", no_argument, NULL, 'j'},
+					   {"status-file", required_argument, NULL, 's'},
 					   {"help", no_argument, NULL, 'h'},
 					   {NULL, 0, NULL, 0}};
 	int c, at;
@@ -134,8 +165,10 @@ static int status_args(int argc, char **argv, const char **pin_dir, bool *json, 
 			*pin_dir = optarg;
 		} else if (c == 'j') {
 			*json = true;
+		} else if (c == 's') {
+			sf->given = optarg;
 		} else if (c == 'h') {
-			printf("usage: leco status [-p DIR] [--json]\n");
+			printf("usage: leco status [-p DIR] [--json] [--status-file FILE]\n");
 			*status = 0;
 			return -1;
 		} else {
@@ -156,11 +189,13 @@ int cmd_status(int argc, char **argv)
 	const char *pin_dir = NULL, *msg;
 	struct leco_reader *r = NULL;
 	struct leco_error err = {0};
+	struct status_files sf = {0};
 	bool json = false;
 	int ret, status = 0;
 
-	if (status_args(argc, argv, &pin_dir, &json, &status))
+	if (status_args(argc, argv, &pin_dir, &json, &sf, &status))
 		return status;
+	status_files(&sf);
 	LECO_OPTS(leco_reader_opts, ro, .pin_dir = pin_dir, .raw = true, .max_lines = 1);
 	if ((ret = leco_reader_open(&ro, &r, &err)) < 0)
 		return cli_err("status: %s", err.msg[0] ? err.msg : strerror(-ret));
@@ -168,9 +203,9 @@ int cmd_status(int argc, char **argv)
 	leco_reader_status(r, &st);
 	msg = leco_reader_errmsg(r);
 	if (json)
-		print_json(r, &st, msg, pin_dir);
+		print_json(r, &st, msg, pin_dir, &sf);
 	else
-		print_text(r, &st, msg);
+		print_text(r, &st, msg, &sf);
 	/* msg belongs to the reader: report before freeing it */
 	if (!loaded(&st) && st.state != LECO_READER_NO_PROBES && st.state != LECO_READER_DETACHED &&
 	    !json)

@@ -168,22 +168,6 @@ int cli_top_reader(const char *what, const char *pin_dir, struct leco_reader **r
 	return 0;
 }
 
-void cli_size(char *buf, size_t sz, double v)
-{
-	static const char units[] = "BKMGTP";
-	int u = 0;
-
-	if (v < 0.5) {
-		snprintf(buf, sz, "0");
-		return;
-	}
-	while (v >= 1000 && u < 5) {
-		v /= 1024;
-		u++;
-	}
-	snprintf(buf, sz, u && v < 9.95 ? "%.1f%c" : "%.0f%c", v, units[u]);
-}
-
 int cmd_top(int argc, char **argv)
 {
 	struct top_opts o;

@@ -110,6 +110,23 @@ if [ "$LECO_SYSTEMD" = 1 ]; then
 		t_check "systemd-analyze security exposure <= 3.0 (got ${score:-none})" \
 			awk -v s="${score:-99}" 'BEGIN { exit !(s <= 3.0) }'
 	fi
+	# the history recorder (doc/history.md)
+	runit=$D$P/lib/systemd/system/leco-record.service
+	t_check "leco-record.service installed" test -f "$runit"
+	t_check "leco-record.service runs the installed leco" \
+		grep -qx "ExecStart=$P/bin/leco record -p .*" "$runit"
+	t_check "sysusers.d/leco.conf creates user leco-record in group leco" \
+		grep -qE '^u[[:space:]]+leco-record[[:space:]]+-:leco[[:space:]]' "$D$P/lib/sysusers.d/leco.conf"
+	if command -v systemd-analyze >/dev/null; then
+		exe=$D$P/bin/leco; [ -x "$exe" ] || exe=/bin/true
+		sed "s#$P/bin/leco#$exe#" "$runit" >"$tmp/leco-record.service"
+		out=$(systemd-analyze verify --man=no "$tmp/leco-record.service" 2>&1)
+		t_check "systemd-analyze verify leco-record.service${out:+: $out}" test -z "$out"
+		score=$(systemd-analyze security --offline=yes "$tmp/leco-record.service" 2>/dev/null |
+			sed -n 's/.*exposure level for leco-record.service: \([0-9.]*\).*/\1/p')
+		t_check "leco-record.service: exposure <= 1.5 (got ${score:-none})" \
+			awk -v s="${score:-99}" 'BEGIN { exit !(s <= 1.5) }'
+	fi
 fi
 for e in conkyrc leco.ini; do
 	if [ -f "$LECO_SRC/examples/$e" ]; then
