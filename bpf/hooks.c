@@ -294,6 +294,7 @@ int choose_tiers(struct loader *l)
 		int t, r = 0;
 
 		l->chosen[j] = -1;
+		l->why[j][0] = 0;
 		if (force && !strcmp(force, "none") && jb->optional)
 			continue;
 		for (t = 0; t < 4 && jb->tiers[t].name; t++) {
@@ -309,15 +310,18 @@ int choose_tiers(struct loader *l)
 				l->chosen[j] = t;
 				break;
 			}
-			snprintf(l->why[j], sizeof(l->why[j]), "%s: %s", jb->tiers[t].name,
-				 strerror(-r));
+			/* every tier passed over, with its reason: "fentry: ...; kprobe: ..." */
+			size_t n = strlen(l->why[j]);
+
+			snprintf(l->why[j] + n, sizeof(l->why[j]) - n, "%s%s: %s", n ? "; " : "",
+				 jb->tiers[t].name, strerror(-r));
 			if (load_verbose || force)
 				load_msg("%s: %s unavailable (%s)", jb->name, jb->tiers[t].name,
 					 strerror(-r));
 		}
 		if (force && l->chosen[j] < 0) {
 			load_msg("--hooks %s=%s: %s", jb->key, force,
-				 t == 4 || !jb->tiers[t].name ? "no such tier" : l->why[j]);
+				 l->why[j][0] ? l->why[j] : "no such tier");
 			return -EINVAL;
 		}
 	}
@@ -431,8 +435,9 @@ void report_hooks(const struct loader *l)
 		const struct tier *t = l->chosen[j] >= 0 ? &jobs[j].tiers[l->chosen[j]] : NULL;
 
 		if (t)
-			load_msg("  %-13s %s%s%s", jobs[j].name, t->hook,
-				 t->lacks ? "; lacks: " : "", t->lacks ? t->lacks : "");
+			load_msg("  %-13s %s%s%s%s%s", jobs[j].name, t->hook,
+				 t->lacks ? "; lacks: " : "", t->lacks ? t->lacks : "",
+				 l->why[j][0] ? "; passed over: " : "", l->why[j]);
 		else
 			load_msg("  %-13s none: this kernel lacks it (%s); no %s", jobs[j].name,
 				 l->why[j][0] ? l->why[j] : "turned off", jobs[j].lacks);

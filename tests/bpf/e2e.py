@@ -91,6 +91,7 @@ class Probes:
     def run_load(self, *extra, check=True):
         r = subprocess.run([self.load, "-p", self.dir, *extra], capture_output=True, text=True,
                            timeout=60)
+        self.load_err = r.stderr
         if check and r.returncode != 0:
             raise RuntimeError("leco-load failed: %s" % r.stderr.strip())
         return r
@@ -964,6 +965,13 @@ def test_hooks_reported(p):
                                                       "links/" + n)) for n in links),
             "every link the info map names is pinned", links)
     print("hooks on this kernel: %s" % "; ".join("%s: %s" % kv for kv in h.items()))
+    # the UDP tiers preferred to the one chosen: each passed over with its reason
+    line = [l for l in getattr(p, "load_err", "").splitlines() if "  udp bytes " in l]
+    chosen = [t for t, pre in UDP_TIERS.items() if h.get("udp bytes", "").startswith(pre)]
+    T.check(len(line) == 1 and len(chosen) == 1, "leco-load names the UDP tier", (line, chosen))
+    for t in list(UDP_TIERS)[:list(UDP_TIERS).index(chosen[0])] if chosen else []:
+        T.check(line and re.search(r"passed over: (.*; )?%s: \w" % t, line[0]),
+                "leco-load says why the %s tier was passed over" % t, line)
 
 
 def test_exec_secret(p):
@@ -1135,7 +1143,8 @@ def suite_core(args):
     other_udp_tiers(args)
 
 
-UDP_TIERS = {"fentry": "fexit", "tp_btf": "tp_btf"}  # --hooks name: how the hook text begins
+# leco-load's UDP tiers in its order of preference: --hooks name: how the hook text begins
+UDP_TIERS = {"fentry": "fexit", "tp_btf": "tp_btf"}
 
 
 def other_udp_tiers(args):
@@ -1146,8 +1155,8 @@ def other_udp_tiers(args):
         try:
             r = q.run_load("--hooks", "udp=" + tier, check=False)
             if r.returncode != 0:
-                T.check("udp=%s:" % tier in r.stderr, "tier %s refused with a reason" % tier,
-                        r.stderr)
+                T.check(re.search(r"--hooks udp=%s: %s: \w" % (tier, tier), r.stderr),
+                        "tier %s refused with its reason" % tier, r.stderr)
                 print("tier %s: not on this kernel (%s)" % (tier, r.stderr.strip()[-160:]))
                 continue
             hook = q.dump()["info"]["hooks"].get("udp bytes", "")
