@@ -87,6 +87,11 @@ static const struct job jobs[] = {
 	   "fexit udp_sendmsg/udpv6_sendmsg, fentry skb_consume_udp",
 	   NULL,
 	   {P(leco_fx_send4, K_TRACE), P(leco_fx_send6, K_TRACE), P(leco_fx_recv, K_TRACE)}},
+	  {"kprobe",
+	   "kprobe+kretprobe udp(v6)_sendmsg, kprobe skb_consume_udp, cgroup sock_create",
+	   "UDP records closing with their socket; restart flags",
+	   {P(leco_kp_send4, K_TRACE), P(leco_kr_send4, K_TRACE), P(leco_kp_send6, K_TRACE),
+	    P(leco_kr_send6, K_TRACE), P(leco_kp_recv, K_TRACE), P(leco_udp_create, K_CGROUP)}},
 	  {"tp_btf",
 	   "tp_btf sock_send_length/sock_recv_length, cgroup sendmsg/recvmsg",
 	   "peer of recv() without an address on unconnected sockets",
@@ -294,6 +299,7 @@ int choose_tiers(struct loader *l)
 		int t, r = 0;
 
 		l->chosen[j] = -1;
+		l->why[j][0] = 0;
 		if (force && !strcmp(force, "none") && jb->optional)
 			continue;
 		for (t = 0; t < 4 && jb->tiers[t].name; t++) {
@@ -309,15 +315,18 @@ int choose_tiers(struct loader *l)
 				l->chosen[j] = t;
 				break;
 			}
-			snprintf(l->why[j], sizeof(l->why[j]), "%s: %s", jb->tiers[t].name,
-				 strerror(-r));
+			/* every tier passed over, with its reason: "fentry: ...; kprobe: ..." */
+			size_t n = strlen(l->why[j]);
+
+			snprintf(l->why[j] + n, sizeof(l->why[j]) - n, "%s%s: %s", n ? "; " : "",
+				 jb->tiers[t].name, strerror(-r));
 			if (load_verbose || force)
 				load_msg("%s: %s unavailable (%s)", jb->name, jb->tiers[t].name,
 					 strerror(-r));
 		}
 		if (force && l->chosen[j] < 0) {
 			load_msg("--hooks %s=%s: %s", jb->key, force,
-				 t == 4 || !jb->tiers[t].name ? "no such tier" : l->why[j]);
+				 l->why[j][0] ? l->why[j] : "no such tier");
 			return -EINVAL;
 		}
 	}
@@ -431,8 +440,9 @@ void report_hooks(const struct loader *l)
 		const struct tier *t = l->chosen[j] >= 0 ? &jobs[j].tiers[l->chosen[j]] : NULL;
 
 		if (t)
-			load_msg("  %-13s %s%s%s", jobs[j].name, t->hook,
-				 t->lacks ? "; lacks: " : "", t->lacks ? t->lacks : "");
+			load_msg("  %-13s %s%s%s%s%s", jobs[j].name, t->hook,
+				 t->lacks ? "; lacks: " : "", t->lacks ? t->lacks : "",
+				 l->why[j][0] ? "; passed over: " : "", l->why[j]);
 		else
 			load_msg("  %-13s none: this kernel lacks it (%s); no %s", jobs[j].name,
 				 l->why[j][0] ? l->why[j] : "turned off", jobs[j].lacks);

@@ -89,6 +89,12 @@ struct peer_stash {
 	__u8 _pad[5];
 };
 
+/* The arguments of a udp(v6)_sendmsg in flight, from its kprobe to its kretprobe (tier kprobe) */
+struct send_args {
+	struct sock *sk;
+	struct msghdr *msg;
+};
+
 struct scan_key {
 	__u32 netns;
 	__u32 _pad;
@@ -154,6 +160,7 @@ extern struct live_map live SEC(".maps");
 STORAGE(udp_socks, struct udp_rec);
 MAP(listeners, BPF_MAP_TYPE_LRU_HASH, 4096, struct listen_key, struct owner);
 MAP(peers, BPF_MAP_TYPE_LRU_HASH, 4096, __u64, struct peer_stash);
+MAP(send_args, BPF_MAP_TYPE_LRU_HASH, 4096, __u64, struct send_args);
 MAP(scripts, BPF_MAP_TYPE_LRU_HASH, 8192, __u32, struct script_rec);
 MAP(interps, BPF_MAP_TYPE_HASH, 64, char[LECO_COMM_LEN], __u8);
 MAP(scans, BPF_MAP_TYPE_LRU_HASH, 4096, struct scan_key, __u32);
@@ -191,11 +198,14 @@ static __always_inline struct leco_stats *stats_get(void)
  * helper call per field (BPF_CORE_READ) cost 20-40 ns each, ten of them per
  * new connection.
  */
+static __always_inline __u8 family_v(__u16 f)
+{
+	return f == AF_INET ? 4 : f == AF_INET6 ? 6 : 0;
+}
+
 static __always_inline __u8 sk_family(struct sock *sk)
 {
-	__u16 f = sk->__sk_common.skc_family;
-
-	return f == AF_INET ? 4 : f == AF_INET6 ? 6 : 0;
+	return family_v(sk->__sk_common.skc_family);
 }
 
 static __always_inline __u32 sk_netns(struct sock *sk)

@@ -16,6 +16,7 @@ struct live_map live SEC(".maps");
 struct udp_socks_map udp_socks SEC(".maps");
 struct listeners_map listeners SEC(".maps");
 struct peers_map peers SEC(".maps");
+struct send_args_map send_args SEC(".maps");
 struct scripts_map scripts SEC(".maps");
 struct interps_map interps SEC(".maps");
 struct scans_map scans SEC(".maps");

@@ -9,9 +9,10 @@
  * Which hook counts depends on the kernel (leco-load picks the first tier
  * that loads and attaches; doc/kernel.md):
  *   fentry   fexit udp_sendmsg/udpv6_sendmsg, fentry skb_consume_udp
+ *   kprobe   the same functions by kprobe/kretprobe (one body with fentry)
  *   tp_btf   sock_send_length/sock_recv_length + the cgroup sendmsg/recvmsg
  *            hooks for unconnected peers
- *   cgroup_skb  per packet, ingress and egress (udp_skb.bpf.c)
+ *   (cgroup_skb, per packet: not built, see doc/kernel.md)
  */
 #include "udp.bpf.h"
 
@@ -46,10 +47,10 @@ static __always_inline int udp_call(struct sock *sk, int ret, int flags, int tx)
 	e.n.family = sk_family(sk);
 	if (!e.n.family)
 		return 0;
-	e.key.cookie = sk_cookie(sk);
+	e.key.cookie = sk_cookie(sk, 1);
 	e.tx = tx;
 	if (!peer_stashed(&e))
-		evt_peer(&e, sk);
+		evt_peer(&e, sk, 1);
 	if (ret <= 0) {
 		if (!tx || ret != -EPERM || cfg_drops_udp())
 			return 0;
@@ -131,18 +132,19 @@ int leco_recvmsg6(struct bpf_sock_addr *ctx)
 	return 1;
 }
 
-/* ---- tier fentry: trampolines on the UDP functions only (TCP never enters) ---- */
+/* ---- tiers fentry and kprobe: the UDP functions only (TCP never enters) ---- */
 
 /* The destination of a sendmsg: msg_name when given, else the connected peer. The sockaddr is
  * read a field at a time into the event: no copy of it on the stack (6.1 counts every byte). */
-static __always_inline int peer_of_msg(struct udp_evt *e, struct sock *sk, struct msghdr *msg)
+static __always_inline int peer_of_msg(struct udp_evt *e, struct sock *sk, struct msghdr *msg,
+				       int btf)
 {
-	unsigned char *name = msg->msg_name;
+	unsigned char *name = RD(btf, msg, msg_name);
 	__u16 fam, port;
 	__u32 a4;
 
 	if (!name) {
-		evt_peer(e, sk);
+		evt_peer(e, sk, btf);
 		return 0;
 	}
 	if (bpf_probe_read_kernel(&fam, 2, name) || bpf_probe_read_kernel(&port, 2, name + 2))
@@ -160,19 +162,24 @@ static __always_inline int peer_of_msg(struct udp_evt *e, struct sock *sk, struc
 	return 0;
 }
 
-static __always_inline int fx_send(struct sock *sk, struct msghdr *msg, int ret, int v6)
+/* A udp(v6)_sendmsg that returned ret; `btf`: see RD */
+static __always_inline int udp_sent(struct sock *sk, struct msghdr *msg, int ret, int v6, int btf)
 {
 	struct udp_evt e = {};
 	const __u32 *a;
 
 	if (ret <= 0 && (ret != -EPERM || cfg_drops_udp()))
 		return 0;
-	e.n.family = sk_family(sk);
+	e.n.family = family_v(RD(btf, sk, __sk_common.skc_family));
 	if (!e.n.family)
 		return 0;
-	e.key.cookie = sk_cookie(sk);
+	e.key.cookie = sk_cookie(sk, btf);
+	if (!e.key.cookie) {
+		STAT_INC(update_fail);
+		return 0;
+	}
 	e.tx = 1;
-	if (peer_of_msg(&e, sk, msg))
+	if (peer_of_msg(&e, sk, msg, btf))
 		return 0;
 	/* udpv6_sendmsg hands IPv4 destinations to udp_sendmsg, whose fexit counts them */
 	a = (const __u32 *)e.key.raddr;
@@ -180,26 +187,13 @@ static __always_inline int fx_send(struct sock *sk, struct msghdr *msg, int ret,
 		return 0;
 	e.blocked = ret < 0;
 	e.bytes = ret;
-	udp_account(&e, sk, 1);
+	udp_account(&e, sk, btf);
 	return 0;
 }
 
-SEC("fexit/udp_sendmsg")
-int BPF_PROG(leco_fx_send4, struct sock *sk, struct msghdr *msg, size_t len, int ret)
-{
-	return fx_send(sk, msg, ret, 0);
-}
-
-SEC("fexit/udpv6_sendmsg")
-int BPF_PROG(leco_fx_send6, struct sock *sk, struct msghdr *msg, size_t len, int ret)
-{
-	return fx_send(sk, msg, ret, 1);
-}
-
-/* Every UDP receive ends here with the datagram still in hand: its source is the peer,
- * whether or not the caller asked for an address (len < 0: MSG_PEEK) */
-SEC("fentry/skb_consume_udp")
-int BPF_PROG(leco_fx_recv, struct sock *sk, struct sk_buff *skb, int len)
+/* Every UDP receive ends in skb_consume_udp with the datagram still in hand: its source is the
+ * peer, whether or not the caller asked for an address (len < 0: MSG_PEEK) */
+static __always_inline int udp_consumed(struct sock *sk, struct sk_buff *skb, int len, int btf)
 {
 	struct udp_evt e = {};
 	unsigned char *head;
@@ -208,13 +202,17 @@ int BPF_PROG(leco_fx_recv, struct sock *sk, struct sk_buff *skb, int len)
 
 	if (len <= 0)
 		return 0;
-	e.n.family = sk_family(sk);
+	e.n.family = family_v(RD(btf, sk, __sk_common.skc_family));
 	if (!e.n.family)
 		return 0;
-	e.key.cookie = sk_cookie(sk);
-	head = skb->head;
-	nh = skb->network_header;
-	th = skb->transport_header;
+	e.key.cookie = sk_cookie(sk, btf);
+	if (!e.key.cookie) {
+		STAT_INC(update_fail);
+		return 0;
+	}
+	head = RD(btf, skb, head);
+	nh = RD(btf, skb, network_header);
+	th = RD(btf, skb, transport_header);
 	if (bpf_probe_read_kernel(&ver, 1, head + nh) || bpf_probe_read_kernel(&port, 2, head + th))
 		return 0;
 	port = bpf_ntohs(port);
@@ -229,9 +227,94 @@ int BPF_PROG(leco_fx_recv, struct sock *sk, struct sk_buff *skb, int len)
 			return 0;
 		e.key.rport = port;
 	}
-	if (sk->__sk_common.skc_state != ST_ESTABLISHED)
+	if (RD(btf, sk, __sk_common.skc_state) != ST_ESTABLISHED)
 		e.n.flags |= LECO_F_UNCONNECTED;
 	e.bytes = len;
-	udp_account(&e, sk, 1);
+	udp_account(&e, sk, btf);
 	return 0;
+}
+
+SEC("fexit/udp_sendmsg")
+int BPF_PROG(leco_fx_send4, struct sock *sk, struct msghdr *msg, size_t len, int ret)
+{
+	return udp_sent(sk, msg, ret, 0, 1);
+}
+
+SEC("fexit/udpv6_sendmsg")
+int BPF_PROG(leco_fx_send6, struct sock *sk, struct msghdr *msg, size_t len, int ret)
+{
+	return udp_sent(sk, msg, ret, 1, 1);
+}
+
+SEC("fentry/skb_consume_udp")
+int BPF_PROG(leco_fx_recv, struct sock *sk, struct sk_buff *skb, int len)
+{
+	return udp_consumed(sk, skb, len, 1);
+}
+
+/* ---- tier kprobe: where trampolines are refused. A kretprobe has only the return value:
+ * the entry's arguments wait for it in send_args, by thread. udpv6_sendmsg may call
+ * udp_sendmsg (IPv4 destinations): the inner entry replaces the outer one's and its return
+ * takes it, so the outer return finds none, as udp_sent would skip it anyway. ---- */
+
+static __always_inline int send_enter(struct sock *sk, struct msghdr *msg)
+{
+	struct send_args a = {.sk = sk, .msg = msg};
+	__u64 id = bpf_get_current_pid_tgid();
+
+	bpf_map_update_elem(&send_args, &id, &a, BPF_ANY);
+	return 0;
+}
+
+static __always_inline int send_exit(int ret, int v6)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct send_args *p = bpf_map_lookup_elem(&send_args, &id);
+	struct send_args a;
+
+	if (!p)
+		return 0;
+	a = *p;
+	bpf_map_delete_elem(&send_args, &id);
+	return udp_sent(a.sk, a.msg, ret, v6, 0);
+}
+
+SEC("kprobe/udp_sendmsg")
+int BPF_KPROBE(leco_kp_send4, struct sock *sk, struct msghdr *msg)
+{
+	return send_enter(sk, msg);
+}
+
+SEC("kretprobe/udp_sendmsg")
+int BPF_KRETPROBE(leco_kr_send4, int ret)
+{
+	return send_exit(ret, 0);
+}
+
+SEC("kprobe/udpv6_sendmsg")
+int BPF_KPROBE(leco_kp_send6, struct sock *sk, struct msghdr *msg)
+{
+	return send_enter(sk, msg);
+}
+
+SEC("kretprobe/udpv6_sendmsg")
+int BPF_KRETPROBE(leco_kr_send6, int ret)
+{
+	return send_exit(ret, 1);
+}
+
+SEC("kprobe/skb_consume_udp")
+int BPF_KPROBE(leco_kp_recv, struct sock *sk, struct sk_buff *skb, int len)
+{
+	return udp_consumed(sk, skb, len, 0);
+}
+
+/* A kprobe cannot make a socket's cookie (no helper): make it at socket(), for UDP only.
+ * A cgroup hook: returns 1 ("allow") on every path (tests/bpf checks it). */
+SEC("cgroup/sock_create")
+int leco_udp_create(struct bpf_sock *ctx)
+{
+	if (ctx->protocol == LECO_IPPROTO_UDP)
+		bpf_get_socket_cookie(ctx);
+	return 1;
 }

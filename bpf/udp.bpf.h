@@ -26,6 +26,23 @@ struct udp_evt {
 	__u8 _pad[6];
 };
 
+/*
+ * A field behind a pointer the hook was given: a plain load when the pointer is
+ * BTF-typed (fentry, tp_btf: the verifier checks the access), a CO-RE
+ * bpf_probe_read_kernel when it is a kprobe's register. `btf` is a constant at
+ * every call (everything here is inlined): only one of the two is compiled in.
+ */
+#define RD(btf, p, f) ((btf) ? (p)->f : BPF_CORE_READ(p, f))
+
+/* An IPv6 address of a socket */
+#define RD_ADDR6(btf, dst, sk, f)                                     \
+	do {                                                          \
+		if (btf)                                              \
+			addr6_copy(dst, &(sk)->__sk_common.f);        \
+		else                                                  \
+			bpf_core_read(dst, 16, &(sk)->__sk_common.f); \
+	} while (0)
+
 /* Two bits per peer in a 256-bit filter: a record that existed once and is gone was evicted */
 static __always_inline int bloom_test_set(struct udp_rec *u, const struct leco_key *k)
 {
@@ -120,17 +137,18 @@ static __noinline void udp_new(struct udp_evt *e, struct udp_rec *u, __u64 now)
 }
 
 /* The socket's local address and port, into the record to be made */
-static __always_inline void evt_local(struct udp_evt *e, struct sock *sk)
+static __always_inline void evt_local(struct udp_evt *e, struct sock *sk, int btf)
 {
 	if (e->n.family == 4)
-		*(__u32 *)e->n.laddr = sk->__sk_common.skc_rcv_saddr;
+		*(__u32 *)e->n.laddr = RD(btf, sk, __sk_common.skc_rcv_saddr);
 	else
-		addr6_copy(e->n.laddr, &sk->__sk_common.skc_v6_rcv_saddr);
-	e->n.lport = sk_lport(sk);
+		RD_ADDR6(btf, e->n.laddr, sk, skc_v6_rcv_saddr);
+	e->n.lport = RD(btf, sk, __sk_common.skc_num);
 }
 
-/* Count one datagram; `storage`: the tier can reach the socket's storage */
-static __always_inline void udp_account(struct udp_evt *e, struct sock *sk, int storage)
+/* Count one datagram. `btf`: sk is BTF-typed (RD), and with it the socket's storage is
+ * reachable; a kprobe's is not (no owner kept per socket, no restart flag, no closing) */
+static __always_inline void udp_account(struct udp_evt *e, struct sock *sk, int btf)
 {
 	struct leco_conn *c = bpf_map_lookup_elem(&conns, &e->key);
 	struct leco_stats *s;
@@ -158,26 +176,30 @@ static __always_inline void udp_account(struct udp_evt *e, struct sock *sk, int 
 		c->last_ns = now;
 		return;
 	}
-	evt_local(e, sk);
-	udp_new(e, storage ? udp_sock_of(sk, e->tx, now) : 0, now);
+	evt_local(e, sk, btf);
+	udp_new(e, btf ? udp_sock_of(sk, e->tx, now) : 0, now);
 }
 
-/* The cookie is generated once per socket; read it directly when it exists */
-static __always_inline __u64 sk_cookie(struct sock *sk)
+/* The cookie is generated once per socket; read it directly when it exists. A kprobe cannot
+ * call the helper: its tier generates every UDP socket's cookie at socket() (leco_udp_create),
+ * adoption those open at load; 0 (neither ran) is returned and the datagram not counted */
+static __always_inline __u64 sk_cookie(struct sock *sk, int btf)
 {
-	__u64 ck = sk->__sk_common.skc_cookie.counter;
+	__u64 ck = RD(btf, sk, __sk_common.skc_cookie.counter);
 
-	return likely(ck) ? ck : bpf_get_socket_cookie(sk);
+	if (likely(ck) || !btf)
+		return ck;
+	return bpf_get_socket_cookie(sk);
 }
 
 /* The peer of a connected socket */
-static __always_inline void evt_peer(struct udp_evt *e, struct sock *sk)
+static __always_inline void evt_peer(struct udp_evt *e, struct sock *sk, int btf)
 {
 	if (e->n.family == 4)
-		*(__u32 *)e->key.raddr = sk->__sk_common.skc_daddr;
+		*(__u32 *)e->key.raddr = RD(btf, sk, __sk_common.skc_daddr);
 	else
-		addr6_copy(e->key.raddr, &sk->__sk_common.skc_v6_daddr);
-	e->key.rport = bpf_ntohs(sk->__sk_common.skc_dport);
+		RD_ADDR6(btf, e->key.raddr, sk, skc_v6_daddr);
+	e->key.rport = bpf_ntohs(RD(btf, sk, __sk_common.skc_dport));
 }
 
 /* An IPv4 peer of a dual-stack IPv6 socket is kept IPv4-mapped */

@@ -137,6 +137,22 @@ struct msghdr {
 	void *msg_name;
 };
 
+/* kprobe arguments (BPF_KPROBE): the kernel's register names, as in a generated vmlinux.h */
+#if defined(__TARGET_ARCH_x86)
+#define __VMLINUX_H__ /* bpf_tracing.h: kernel names (di), not the UAPI ones (rdi) */
+struct pt_regs {
+	unsigned long di;
+	unsigned long si;
+	unsigned long dx;
+	unsigned long cx;
+	unsigned long r8;
+	unsigned long r9;
+	unsigned long ax;
+	unsigned long sp;
+	unsigned long ip;
+};
+#endif
+
 struct mm_struct {
 	unsigned long arg_start;
 	unsigned long arg_end;

@@ -91,6 +91,7 @@ class Probes:
     def run_load(self, *extra, check=True):
         r = subprocess.run([self.load, "-p", self.dir, *extra], capture_output=True, text=True,
                            timeout=60)
+        self.load_err = r.stderr
         if check and r.returncode != 0:
             raise RuntimeError("leco-load failed: %s" % r.stderr.strip())
         return r
@@ -938,7 +939,7 @@ def test_udp_recv_noaddr(p):
     T.check(len(r.recv(100)) == 23, "udp recv(): datagram arrives")
     info = p.dump()["info"]
     recs = p.conns(key_cookie=cookie(r))
-    if info["hooks"].get("udp bytes", "").startswith("fexit"):
+    if "recv()" not in info["lacks"].get("udp bytes", ""):
         T.check(len(recs) == 1 and recs[0]["rport"] == s.getsockname()[1] and
                 recs[0]["raddr"] == "127.0.0.1" and recs[0]["rx"] == 23,
                 "udp recv() without address: the sender is the peer, exact", recs)
@@ -964,6 +965,13 @@ def test_hooks_reported(p):
                                                       "links/" + n)) for n in links),
             "every link the info map names is pinned", links)
     print("hooks on this kernel: %s" % "; ".join("%s: %s" % kv for kv in h.items()))
+    # the UDP tiers preferred to the one chosen: each passed over with its reason
+    line = [l for l in getattr(p, "load_err", "").splitlines() if "  udp bytes " in l]
+    chosen = [t for t, (pre, _) in UDP_TIERS.items() if h.get("udp bytes", "").startswith(pre)]
+    T.check(len(line) == 1 and len(chosen) == 1, "leco-load names the UDP tier", (line, chosen))
+    for t in list(UDP_TIERS)[:list(UDP_TIERS).index(chosen[0])] if chosen else []:
+        T.check(line and re.search(r"passed over: (.*; )?%s: \w" % t, line[0]),
+                "leco-load says why the %s tier was passed over" % t, line)
 
 
 def test_exec_secret(p):
@@ -1135,27 +1143,47 @@ def suite_core(args):
     other_udp_tiers(args)
 
 
-UDP_TIERS = {"fentry": "fexit", "tp_btf": "tp_btf"}  # --hooks name: how the hook text begins
+# leco-load's UDP tiers in its order of preference: --hooks name: (how the hook text begins,
+# the UDP tests that hold under it; kprobe has no socket storage: no closing by socket)
+UDP_TIERS = {
+    "fentry": ("fexit", (test_udp, test_udp_recv_noaddr, test_udp_close)),
+    "kprobe": ("kprobe", (test_udp, test_udp_recv_noaddr)),
+    "tp_btf": ("tp_btf", (test_udp, test_udp_recv_noaddr, test_udp_close)),
+}
 
 
 def other_udp_tiers(args):
-    """every UDP tier this kernel has besides the one leco-load prefers, forced with --hooks,
-    through the UDP tests: each tier works where it loads, not only the first one"""
-    for tier, prefix in UDP_TIERS.items():
+    """every UDP tier this kernel has, forced with --hooks, through the UDP tests: each tier
+    works where it loads, not only the first one. A tier in --need-tier must load."""
+    status = os.path.join(os.path.dirname(args.load), "leco")
+    for tier, (prefix, tests) in UDP_TIERS.items():
         q = Probes(args, "tier")
+        T.name = "tier " + tier
+        t0 = time.monotonic()
         try:
             r = q.run_load("--hooks", "udp=" + tier, check=False)
             if r.returncode != 0:
-                T.check("udp=%s:" % tier in r.stderr, "tier %s refused with a reason" % tier,
-                        r.stderr)
+                T.check(tier not in args.need_tier, "tier %s loads on this kernel" % tier,
+                        r.stderr[-2000:])
+                T.check(re.search(r"--hooks udp=%s: %s: \w" % (tier, tier), r.stderr),
+                        "tier %s refused with its reason" % tier, r.stderr)
                 print("tier %s: not on this kernel (%s)" % (tier, r.stderr.strip()[-160:]))
                 continue
             hook = q.dump()["info"]["hooks"].get("udp bytes", "")
             T.check(hook.startswith(prefix), "--hooks udp=%s: that tier serves" % tier, hook)
+            T.check(re.search(r"  udp bytes +%s" % re.escape(hook), r.stderr),
+                    "leco-load names the %s tier" % tier, r.stderr)
+            st = subprocess.run([status, "status", "-p", q.dir], capture_output=True, text=True,
+                                timeout=60)
+            T.check(st.returncode == 0 and re.search(r"  udp bytes +%s" % re.escape(hook),
+                                                     st.stdout),
+                    "leco status names the %s tier" % tier, st.stdout + st.stderr)
+            check_cgroup_links(q.dir)
             print("tier %s: %s" % (tier, hook))
-            run_tests(q, (test_udp, test_udp_recv_noaddr, test_udp_close))
+            run_tests(q, tests)
         finally:
             q.unload()
+            print("tier %s: %.1f s" % (tier, time.monotonic() - t0))
 
 
 # ---------------------------------------------------------------- blocked (netns + nft)
@@ -1522,6 +1550,25 @@ def returns_one(listing):
     return problems
 
 
+CGROUP_PROGS = r"leco_((send|recv)msg[46]|accept[46]|release|udp_create)$"
+
+
+def check_cgroup_links(pin_dir):
+    """every cgroup program pinned in pin_dir returns 1 on every path of its verified
+    instructions; how many were checked"""
+    links = pinned_links(pin_dir)
+    cg = [n for n in links if re.match(CGROUP_PROGS, n)]
+    for n in cg:
+        r = subprocess.run(["bpftool", "prog", "dump", "xlated", "id", str(links[n][1])],
+                           capture_output=True, text=True, timeout=30)
+        probs = returns_one(r.stdout)
+        T.check(r.returncode == 0 and not probs, "%s returns 1 on every path" % n,
+                "%s\n%s" % (probs, r.stdout))
+        print("%s %s: %d exits, all r0 = 1" % ("ok  " if not probs else "FAIL", n,
+                                                r.stdout.count("exit")))
+    return len(cg)
+
+
 def suite_cgroup_ret(args):
     T.name = "cgroup-ret"
     # the checker itself: it must reject a program that can return 0
@@ -1537,17 +1584,7 @@ def suite_cgroup_ret(args):
     p = Probes(args, "cgret")
     try:
         p.run_load()
-        links = pinned_links(p.dir)
-        cg = [n for n in links if re.match(r"leco_((send|recv)msg[46]|accept[46]|release)$", n)]
-        T.check(len(cg) >= 3, "the cgroup programs attached", links)
-        for n in cg:
-            r = subprocess.run(["bpftool", "prog", "dump", "xlated", "id", str(links[n][1])],
-                               capture_output=True, text=True, timeout=30)
-            probs = returns_one(r.stdout)
-            T.check(r.returncode == 0 and not probs, "%s returns 1 on every path" % n,
-                    "%s\n%s" % (probs, r.stdout))
-            print("%s %s: %d exits, all r0 = 1" % ("ok  " if not probs else "FAIL", n,
-                                                    r.stdout.count("exit")))
+        T.check(check_cgroup_links(p.dir) >= 3, "the cgroup programs attached")
         # and the object as built (before the verifier rewrote anything)
         objdump = shutil.which("llvm-objdump")
         T.check(objdump, "llvm-objdump installed (package llvm)")
@@ -1557,7 +1594,8 @@ def suite_cgroup_ret(args):
             secs = re.split(r"\nDisassembly of section ", r.stdout)
             n = 0
             for s in secs:
-                if not re.match(r"cgroup/((send|recv|getpeer)(msg|name)[46]|sock_release):", s):
+                if not re.match(r"cgroup/((send|recv|getpeer)(msg|name)[46]|sock_release|"
+                                r"sock_create):", s):
                     continue
                 n += 1
                 body = [l for l in s.splitlines()[1:] if re.match(r"^\s*\d+:", l)]
@@ -1565,7 +1603,7 @@ def suite_cgroup_ret(args):
                     if l.split(":", 1)[1].strip() == "exit":
                         T.check(k > 0 and re.search(r"[rw]0 = 1$", body[k - 1].strip()),
                                 "object: exit after r0 = 1 in %s" % s.split(":")[0], body)
-            T.check(n == 7, "object: seven cgroup sections", n)
+            T.check(n == 8, "object: eight cgroup sections", n)
     finally:
         p.unload()
 
@@ -1601,6 +1639,8 @@ def main():
     ap.add_argument("--dump", required=True)
     ap.add_argument("--burst")
     ap.add_argument("--obj")
+    ap.add_argument("--need-tier", action="append", default=[],
+                    help="a UDP tier (--hooks udp=TIER) that must load here (the QEMU guest)")
     ap.add_argument("suite", choices=("core", "traffic", "blocked", "lifecycle", "cgroup-ret",
                                       "min-object"))
     args = ap.parse_args()
