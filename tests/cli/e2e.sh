@@ -10,7 +10,7 @@ set -u
 . "${LECO_TESTS_LIB:-$(dirname "$0")/../lib.sh}"
 t_need_root
 LECO=$1 LOAD=$2
-H="/usr/bin/python3 -W ignore $(cd "$(dirname "$0")" && pwd)/e2e_helper.py"
+here=$(cd "$(dirname "$0")" && pwd)
 [ -x "$LOAD" ] || t_skip "no leco-load at $LOAD"
 [ -x /usr/bin/python3 ] || t_skip "no /usr/bin/python3"
 
@@ -30,6 +30,11 @@ cleanup() {
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
+# The helper also runs as nobody: from a copy that user can read (tests/stage.sh).
+chmod 0711 "$tmp"
+"$here/../stage.sh" "$tmp/stage" "$here/e2e_helper.py" ||
+	{ echo "FAIL staging e2e_helper.py"; exit 1; }
+H="/usr/bin/python3 -W ignore $tmp/stage/e2e_helper.py"
 mkdir -p "$tmp/bpffs" && mount -t bpf bpf "$tmp/bpffs" || t_skip "cannot mount a bpffs"
 "$LOAD" -p "$pin" >"$tmp/load.log" 2>&1 || { cat "$tmp/load.log"; echo "FAIL leco-load"; exit 1; }
 

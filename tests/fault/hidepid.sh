@@ -13,6 +13,11 @@ made_group=0
 getent group leco >/dev/null || { groupadd --system leco && made_group=1; }
 useradd --no-create-home --no-user-group --gid nogroup --groups leco --shell /usr/sbin/nologin "$u"
 fault_cleanup_extra='userdel "$u" >/dev/null 2>&1; [ "$made_group" = 1 ] && groupdel leco >/dev/null 2>&1'
+# The reader runs as that user: from copies it can read (the checkout may be 0700).
+if ! svc_stage "$SVC_TMP/stage"; then
+	t_check "leco and the Lua modules staged for the reader" false
+	t_done; exit
+fi
 svc_load "$pin" --group leco || { cat "$SVC_TMP/load.log" >&2; t_check "leco-load --group leco" false; t_done; exit; }
 
 # A root process holding a connection open (alive, so only hidepid hides it).
@@ -34,7 +39,8 @@ t_check "hidepid=2 hides root's process from the user" \
 		! $as_user test -e /proc/$hpid/cmdline"
 check() {
 	unshare -m --propagation private bash -c "mount -t proc -o hidepid=2 proc /proc &&
-		exec $as_user '$LECO_BIN/leco' lines --json --raw -p '$pin'" >"$SVC_TMP/o" 2>"$SVC_TMP/e" &&
+		exec $as_user '$RD_BIN/leco' lines --json --raw -p '$pin'" \
+		>"$SVC_TMP/o" 2>"$SVC_TMP/e" &&
 		svc_json_has "$SVC_TMP/o" "L['rport']==$port and L['tx']==1234"
 }
 t_check "CLI under hidepid=2: exit 0 and the connection is shown" t_wait_for 10 check
@@ -46,7 +52,7 @@ mkdir -p "$SVC_TMP/proc"
 for v in $LECO_LUA_VERS; do
 	[ -f "$LECO_LUA_DIR/$v/leco.so" ] || continue
 	res=$(unshare -m --propagation private bash -c "mount -t proc -o hidepid=2 proc '$SVC_TMP/proc' &&
-		exec $as_user env LUA_CPATH='$LECO_LUA_DIR/$v/?.so' lua$v -e \"
+		exec $as_user env PATH='$RD_PATH' LUA_CPATH='$RD_LUA/$v/?.so' lua$v -e \"
 		local r = assert(require('leco').open{pin = '$pin', raw = true, proc_root = '$SVC_TMP/proc'})
 		local ls, e = r:lines()
 		if not ls then print('NIL ' .. tostring(e)) os.exit(1) end

@@ -6,11 +6,14 @@ load.py CONC RATE SECS SAMPLES STATUSFILE
   opens CONC concurrent TCP connections to one listener and keeps them open, then
   makes RATE new short connections per second for SECS seconds (connect, 1 byte,
   close), then SAMPLES connections to their own listeners with exact, distinct
-  byte counts. Progress lines go to STATUSFILE ("held N", "churn N", "sample ..."),
-  the samples as JSON on stdout: [{"port": P, "tx": T, "rx": R}, ...].
-  Everything is bounded in count and time; exits when done.
+  byte counts. Progress lines go to STATUSFILE ("held N", "churn N" each time the
+  churn passes a multiple of 1000, "churn N done", "drained N", "sample done"), the
+  samples as JSON on stdout: [{"port": P, "tx": T, "rx": R}, ...]. The samples are
+  made only once the server has closed its side of every churned connection, so no
+  churned connection changes after them. Everything is bounded in count and time.
 """
 import json
+import mmap
 import os
 import signal
 import selectors
@@ -22,6 +25,7 @@ conc, rate, secs, nsamp, statusf = (int(sys.argv[1]), int(sys.argv[2]), int(sys.
                                     int(sys.argv[4]), sys.argv[5])
 sel = None  # created in the server process after the fork
 listeners = []  # (socket, sample info or None)
+closed = mmap.mmap(-1, 8)  # shared with the server: churned connections it has closed
 
 
 def status(msg):
@@ -67,6 +71,9 @@ def serve():
                 if not b:
                     sel.unregister(key.fileobj)
                     key.fileobj.close()
+                    if info is None:
+                        n_closed = int.from_bytes(closed[:8], "little") + 1
+                        closed[:8] = n_closed.to_bytes(8, "little")
                 elif info is not None:  # sample listener: count, answer when all in
                     info["got"] += len(b)
                     if info["got"] >= info["tx"]:
@@ -114,10 +121,15 @@ while time.monotonic() < deadline:
         c.send(b"c")
         c.close()
         n += 1
-    if n % 1000 == 0:
-        status("churn %d" % n)
+        if n % 1000 == 0:  # every multiple, however far one pass of this loop jumps
+            status("churn %d" % n)
     time.sleep(0.002)
 status("churn %d done" % n)
+# the server closes its side of every churned connection (the held ones stay open)
+drain_end = time.monotonic() + 120
+while int.from_bytes(closed[:8], "little") < n and time.monotonic() < drain_end:
+    time.sleep(0.05)
+status("drained %d" % int.from_bytes(closed[:8], "little"))
 
 samples = []
 for info in sample_info:

@@ -35,6 +35,9 @@ fi
 useradd --no-create-home --no-user-group --gid nogroup --groups leco --shell /usr/sbin/nologin "$ua"
 useradd --no-create-home --no-user-group --gid nogroup --shell /usr/sbin/nologin "$ub"
 t_check "test users created" bash -c "id '$ua' && id '$ub'" >/dev/null
+# The readers run as those users, leco-load as root without CAP_DAC_*: from copies they can
+# read (the checkout may sit in a 0700 home directory).
+t_check "leco, leco-load, libleco and the Lua modules staged" svc_stage "$SVC_TMP/stage"
 
 # Run as USER with no capabilities in any set (effective, permitted, inheritable,
 # ambient, bounding) and no_new_privs: whatever works here needs no privilege.
@@ -56,7 +59,7 @@ sgid=()
 grep -qx 'SupplementaryGroups=leco' "$LECO_SRC/dist/leco.service.in" &&
 	sgid=(--groups="$(getent group leco | cut -d: -f3)")
 unitlike() { setpriv "${sgid[@]}" --inh-caps=-all --bounding-set=-all,"$caps" -- "$@"; }
-if unitlike "$LECO_BIN/leco-load" --group leco -p "$pin" >"$SVC_TMP/load.log" 2>&1; then
+if unitlike "$RD_BIN/leco-load" --group leco -p "$pin" >"$SVC_TMP/load.log" 2>&1; then
 	t_check "leco-load --group leco works with only the unit's capabilities" true
 else
 	cat "$SVC_TMP/load.log" >&2
@@ -64,7 +67,7 @@ else
 	t_done; exit
 fi
 t_check "leco-load is idempotent (second run exits 0)" \
-	unitlike "$LECO_BIN/leco-load" --group leco -p "$pin"
+	unitlike "$RD_BIN/leco-load" --group leco -p "$pin"
 
 # Which of the unit's capabilities are really needed (printed, for the unit's comments)
 IFS=, read -ra capl <<<"$caps"
@@ -72,7 +75,7 @@ for c in "${capl[@]}"; do
 	p=/sys/fs/bpf/leco-test-$$-cap
 	rest=$(printf '%s\n' "${capl[@]}" | grep -vx -- "$c" | paste -sd, -)
 	if setpriv "${sgid[@]}" --inh-caps=-all --bounding-set=-all${rest:+,$rest} -- \
-		"$LECO_BIN/leco-load" --group leco -p "$p" >/dev/null 2>&1; then
+		"$RD_BIN/leco-load" --group leco -p "$p" >/dev/null 2>&1; then
 		echo "info: leco-load also works without ${c#+}"
 	else
 		echo "info: leco-load needs ${c#+}"
@@ -95,7 +98,8 @@ if unshare -m --propagation private bash -c '
 	! touch /usr/leco-sandbox-probe 2>/dev/null
 	shift
 	exec setpriv "$@"' _ "$cg2" "${sgid[@]}" --no-new-privs --inh-caps=-all \
-	--bounding-set=-all,"$caps" -- "$LECO_BIN/leco-load" --group leco -p "$p" >"$SVC_TMP/sb.log" 2>&1
+	--bounding-set=-all,"$caps" -- "$RD_BIN/leco-load" --group leco -p "$p" \
+	>"$SVC_TMP/sb.log" 2>&1
 then
 	t_check "leco-load works in the unit-like sandbox (read-only /, /sys, cgroups, no_new_privs)" true
 	t_check "pins made in the sandbox are visible outside it" test -e "$p/conns"
@@ -120,18 +124,18 @@ t_check "loopback traffic ran (port $port)" test -n "$port"
 # --- user in group leco -------------------------------------------------------
 out=$SVC_TMP/a.json
 found() { # poll: the client's line with the exact byte counts is visible to user A
-	as "$ua" "$LECO_BIN/leco" lines --json --raw -p "$pin" >"$out" 2>"$SVC_TMP/a.err" &&
+	as "$ua" "$RD_BIN/leco" lines --json --raw -p "$pin" >"$out" 2>"$SVC_TMP/a.err" &&
 		svc_json_has "$out" "L['rport']==$port and L['dir']=='out' and L['tx']==7000 and L['rx']==9000"
 }
 t_check "user in group leco: leco lines --json shows the connection with exact bytes" t_wait_for 10 found
 t_check "user in group leco: every output line is a JSON object" svc_json_valid "$out"
 t_check "user in group leco: no error output" test ! -s "$SVC_TMP/a.err"
-t_check "user in group leco: leco status exits 0" as "$ua" "$LECO_BIN/leco" status -p "$pin"
+t_check "user in group leco: leco status exits 0" as "$ua" "$RD_BIN/leco" status -p "$pin"
 
 for v in $LECO_LUA_VERS; do
 	lua=lua$v
 	[ -f "$LECO_LUA_DIR/$v/leco.so" ] || { t_check "Lua $v module built" false; continue; }
-	res=$(as "$ua" env LUA_CPATH="$LECO_LUA_DIR/$v/?.so" "$lua" -e "
+	res=$(as "$ua" env PATH="$RD_PATH" LUA_CPATH="$RD_LUA/$v/?.so" "$lua" -e "
 		local leco = require 'leco'
 		local r = assert(leco.open{pin = '$pin', raw = true})
 		local lines, err = r:lines()
@@ -145,7 +149,7 @@ for v in $LECO_LUA_VERS; do
 done
 
 # --- user outside group leco --------------------------------------------------
-as "$ub" "$LECO_BIN/leco" lines --json -p "$pin" >"$SVC_TMP/b.out" 2>"$SVC_TMP/b.err"
+as "$ub" "$RD_BIN/leco" lines --json -p "$pin" >"$SVC_TMP/b.out" 2>"$SVC_TMP/b.err"
 rc=$?
 t_check "user outside group: leco lines exits 2 (got $rc)" test "$rc" = 2
 t_check "user outside group: no data on stdout" test ! -s "$SVC_TMP/b.out"
@@ -153,13 +157,13 @@ t_check "user outside group: message says permission denied and names group leco
 	bash -c "grep -qi 'permission denied' '$SVC_TMP/b.err' && grep -q 'group leco' '$SVC_TMP/b.err'"
 t_check "user outside group: message is one 'leco: ...' line, no crash output" \
 	bash -c "[ \$(wc -l <'$SVC_TMP/b.err') = 1 ] && grep -q '^leco: ' '$SVC_TMP/b.err'"
-as "$ub" "$LECO_BIN/leco" status -p "$pin" >/dev/null 2>"$SVC_TMP/b2.err"
+as "$ub" "$RD_BIN/leco" status -p "$pin" >/dev/null 2>"$SVC_TMP/b2.err"
 rc=$?
 t_check "user outside group: leco status exits 2 with the same hint (got $rc)" \
 	bash -c "[ $rc = 2 ] && grep -q 'group leco' '$SVC_TMP/b2.err'"
 for v in $LECO_LUA_VERS; do
 	[ -f "$LECO_LUA_DIR/$v/leco.so" ] || continue
-	res=$(as "$ub" env LUA_CPATH="$LECO_LUA_DIR/$v/?.so" "lua$v" -e "
+	res=$(as "$ub" env PATH="$RD_PATH" LUA_CPATH="$RD_LUA/$v/?.so" "lua$v" -e "
 		local leco = require 'leco'
 		local r, e = leco.open{pin = '$pin'}
 		if not r then print('OPENFAIL ' .. tostring(e)) os.exit(0) end

@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # Helpers shared by tests/service and tests/fault (root tests with real probes).
-# Source after tests/lib.sh. Uses: LECO_BIN (build/bin). Sets: pin (unique pin dir).
+# Source after tests/lib.sh. Uses: LECO_BIN (build/bin).
 
 # bpffs must be mounted at /sys/fs/bpf (systemd does it at boot; this VM may not).
 svc_need_bpffs() {
@@ -27,6 +27,25 @@ svc_unload() {
 	[ -e "$dir" ] || return 0
 	"$LECO_BIN/leco-load" --unload -p "$dir" >/dev/null 2>&1 || true
 	rm -rf "$dir" 2>/dev/null || true
+}
+
+# svc_stage DIR: stage (tests/stage.sh) what runs as another user, or as root without
+# CAP_DAC_*, so that it works from a checkout they cannot enter (a 0700 home directory):
+# DIR/bin/leco and leco-load, DIR/lib/libleco.so*, DIR/lua/VER/leco.so and, under
+# scripts/test-sanitize, its interpreter wrappers. Sets RD_BIN (leco, leco-load), RD_LUA
+# (LUA_CPATH=$RD_LUA/VER/?.so) and RD_PATH (the PATH to give them: the staged wrappers
+# first, when there are any).
+svc_stage() {
+	local dir=$1 b=${LECO_BIN%/bin} m
+	local paths=("$b/./bin/leco" "$b/./bin/leco-load" "$b"/./lib/libleco.so*)
+	for m in "$b"/./lua/*/leco.so; do
+		[ -f "$m" ] && paths+=("$m")
+	done
+	local w=${LECO_SANITIZE_BIN:-}
+	[ -z "$w" ] || paths+=("$(dirname "$w")/./$(basename "$w")")
+	"$(dirname "${BASH_SOURCE[0]}")/../stage.sh" "$dir" "${paths[@]}" || return 1
+	RD_BIN=$dir/bin RD_LUA=$dir/lua RD_PATH=$PATH
+	[ -z "$w" ] || RD_PATH=$dir/$(basename "$w"):$PATH
 }
 
 # A python3 that every user can run (not a per-user shim).
