@@ -7,31 +7,9 @@
 #include "cli.h"
 #include "output.h"
 
-/* include/leco.h: OK and CONFIG mean the reader reads the probes */
 static bool loaded(const struct leco_status *st)
 {
-	return st->state == LECO_READER_OK || st->state == LECO_READER_CONFIG;
-}
-
-static void print_json(const struct leco_status *st, const char *msg, const char *pin_dir)
-{
-	printf("{\"state\":");
-	cli_json_str(stdout, leco_reader_state_name(st->state));
-	printf(",\"loaded\":%s,\"message\":", loaded(st) ? "true" : "false");
-	cli_json_str(stdout, msg);
-	printf(",\"pin_dir\":");
-	cli_json_str(stdout, pin_dir ? pin_dir : LECO_DEFAULT_PIN_DIR);
-	printf(",\"layout_version\":%u,\"version\":", st->layout_version);
-	cli_json_str(stdout, st->version);
-	printf(",\"library_version\":");
-	cli_json_str(stdout, leco_version());
-	printf(",\"conns\":%u,\"conns_max\":%u,\"events\":%llu,\"conns_new\":%llu,"
-	       "\"update_fail\":%llu,\"lost\":%llu,\"unattributed\":%llu,\"blocked\":%llu,"
-	       "\"execs\":%llu}\n",
-	       st->conns, st->conns_max, (unsigned long long)st->stat_events,
-	       (unsigned long long)st->stat_conns_new, (unsigned long long)st->stat_update_fail,
-	       (unsigned long long)st->stat_lost, (unsigned long long)st->stat_unattributed,
-	       (unsigned long long)st->stat_blocked, (unsigned long long)st->stat_execs);
+	return cli_status_loaded(st);
 }
 
 static void print_text(const struct leco_status *st, const char *msg)
@@ -104,7 +82,7 @@ int cmd_status(int argc, char **argv)
 	leco_reader_status(r, &st);
 	msg = leco_reader_errmsg(r);
 	if (json)
-		print_json(&st, msg, pin_dir);
+		cli_print_status_json(stdout, &st, msg, pin_dir);
 	else
 		print_text(&st, msg);
 	/* msg belongs to the reader: report before freeing it */

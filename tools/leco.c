@@ -20,6 +20,10 @@ static const struct {
 	 "[-p DIR] [-c CONFIG] [--json] [--raw] [-n LINES] [-i SEC]   stream new/changed lines"},
 	{"rx-test", cmd_rx_test,
 	 "-c CONFIG [--json] LINE...   show what the rules do to each line"},
+#ifdef LECO_HAVE_SERVE
+	{"serve", cmd_serve,
+	 "[-p DIR] [--db PATH] [--listen ADDR:PORT]   web page, JSON API and /metrics"},
+#endif
 };
 
 int cli_err(const char *fmt, ...)

@@ -35,4 +35,9 @@ int cli_print_line(FILE *f, const struct leco_line *l, bool json);
 void cli_json_str(FILE *f, const char *s);
 void cli_json_strn(FILE *f, const char *s, size_t n);
 
+/* `leco status --json` (and `leco serve`'s /api/status): one object and a newline. */
+bool cli_status_loaded(const struct leco_status *st);
+int cli_print_status_json(FILE *f, const struct leco_status *st, const char *msg,
+			  const char *pin_dir);
+
 #endif
