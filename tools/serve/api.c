@@ -98,6 +98,14 @@ static int conns_array(struct web_server *s, const struct web_query *q, size_t m
 	return 0;
 }
 
+static bool state_known(const char *name)
+{
+	for (int st = LECO_STATE_CONNECTING; st <= LECO_STATE_ACTIVE; st++)
+		if (!strcmp(leco_state_name(st), name))
+			return true;
+	return false;
+}
+
 int web_api_conns(struct web_server *s, const struct web_query *q, char **body, size_t *len,
 		  char *msg, size_t msgsz)
 {
@@ -105,8 +113,11 @@ int web_api_conns(struct web_server *s, const struct web_query *q, char **body, 
 	size_t total;
 	int r;
 
-	if (q->state[0] && !strcmp(leco_state_name(-1), q->state)) {
-		snprintf(msg, msgsz, "bad state '%s'", q->state);
+	if (q->state[0] && !state_known(q->state)) {
+		snprintf(msg, msgsz,
+			 "bad state '%s': want connecting, established, failed, blocked, closed or "
+			 "active",
+			 q->state);
 		return -EINVAL;
 	}
 	if ((r = web_buf_open(&b)))

@@ -300,13 +300,14 @@ static void log_mhd(void *cls, const char *fmt, va_list ap)
 
 int web_http_start(struct web_server *s, char *msg, size_t msgsz)
 {
+	/* the logger first, so that libmicrohttpd's own messages about options go through it */
 	s->mhd = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
 					  MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG,
-				  0, NULL, NULL, on_request, s, MHD_OPTION_LISTEN_SOCKET,
-				  s->listen_fd, MHD_OPTION_CONNECTION_LIMIT,
-				  (unsigned int)s->o.max_conns, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-				  (size_t)32768, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)30,
-				  MHD_OPTION_EXTERNAL_LOGGER, log_mhd, NULL, MHD_OPTION_END);
+				  0, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER, log_mhd,
+				  NULL, MHD_OPTION_LISTEN_SOCKET, s->listen_fd,
+				  MHD_OPTION_CONNECTION_LIMIT, (unsigned int)s->o.max_conns,
+				  MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32768,
+				  MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)30, MHD_OPTION_END);
 	if (!s->mhd) {
 		snprintf(msg, msgsz, "cannot start the HTTP server (libmicrohttpd)");
 		return -EIO;

@@ -496,6 +496,8 @@ static void probe_families(struct out *o, struct web_metrics *m)
 		family(o, probe[i].base, true, NULL, probe[i].help);
 		sample(o, probe[i].base, true, NULL, NULL, 0, m->probe[i].total);
 	}
+	family(o, "leco_polls", true, NULL, "Polls of the connection table by this server.");
+	sample(o, "leco_polls", true, NULL, NULL, 0, m->st.polls);
 	family(o, "leco_series_dropped", true, NULL,
 	       "Label sets refused by the series cap (their bytes count in "
 	       "program=\"_overflow\").");

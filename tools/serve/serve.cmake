@@ -4,7 +4,7 @@
 # the target that uses it); sets LECO_SERVE_SOURCES, LECO_SERVE_LIBS.
 pkg_check_modules(MHD IMPORTED_TARGET libmicrohttpd>=0.9.70)
 if(NOT MHD_FOUND)
-	set(LECO_SERVE OFF)
+	set(LECO_SERVE OFF CACHE INTERNAL "leco serve is built")
 	message(WARNING "libmicrohttpd not found (Debian: libmicrohttpd-dev): leco serve not built")
 	return()
 endif()
@@ -12,11 +12,11 @@ endif()
 # walk and aggregates (leco_reader_conn, leco_reader_top) and their JSON encoders.
 file(STRINGS ${PROJECT_SOURCE_DIR}/include/leco.h have_top REGEX "leco_reader_top\\(")
 if(NOT have_top)
-	set(LECO_SERVE OFF)
+	set(LECO_SERVE OFF CACHE INTERNAL "leco serve is built")
 	message(STATUS "leco serve not built: include/leco.h has no leco_reader_top() yet")
 	return()
 endif()
-set(LECO_SERVE ON)
+set(LECO_SERVE ON CACHE INTERNAL "leco serve is built")
 find_package(Threads REQUIRED)
 
 set(page ${CMAKE_CURRENT_LIST_DIR}/page)

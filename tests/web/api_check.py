@@ -1,0 +1,230 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""Checks of a running `leco serve` (tests/web/serve.sh starts it and makes the traffic).
+
+  api_check.py BASE TOKEN TRAFFIC_JSON CLI_DIR MAX_STREAMS
+    BASE          http://127.0.0.1:PORT
+    TRAFFIC_JSON  what tests/service/traffic.py printed ({"port","cport","pid"}); that process
+                  sent 7000 bytes and received 9000 on one TCP connection, both ends its own
+    CLI_DIR       conns.json, top.json, status.json: `leco conns|top|status --json` output
+Prints "ok NAME" / "FAIL NAME: why" and "N passed, N failed"; exit 1 on any failure.
+"""
+import http.client
+import json
+import os
+import re
+import sys
+import time
+import urllib.parse
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from webcheck import request, sse_first  # noqa: E402
+
+passed = failed = 0
+
+
+def check(name, cond, why=""):
+    global passed, failed
+    if cond:
+        passed += 1
+        print("ok   " + name)
+    else:
+        failed += 1
+        print("FAIL %s%s" % (name, ": " + str(why)[:600] if why else ""))
+
+
+def header(r, name):
+    for k, v in r["headers"]:
+        if k.lower() == name.lower():
+            return v
+    return None
+
+
+def wait_for(fn, seconds):
+    deadline = time.monotonic() + seconds
+    while True:
+        v = fn()
+        if v or time.monotonic() > deadline:
+            return v
+        time.sleep(0.1)
+
+
+def jlines(path):
+    with open(path) as f:
+        return [json.loads(x) for x in f if x.strip()]
+
+
+def metrics(base, token, accept=None):
+    r = request(base + "/metrics", bearer=token, accept=accept)
+    vals = {}
+    for line in r["body"].splitlines():
+        m = re.match(r'^([a-z_]+)(\{[^}]*\})? (\d+)$', line)
+        if m:
+            vals[(m.group(1), m.group(2) or "")] = int(m.group(3))
+    return r, vals
+
+
+def total(vals, name, sel):
+    return sum(v for (n, labels), v in vals.items() if n == name and sel in labels)
+
+
+def main():
+    base, token, traffic, cli, max_streams = sys.argv[1:6]
+    tr = json.loads(traffic)
+    port = base.rsplit(":", 1)[1]
+
+    # --- access ----------------------------------------------------------------------
+    r = request(base + "/api/status")
+    check("no token: 401", r["status"] == 401, r["status"])
+    check("no token: WWW-Authenticate: Bearer", (header(r, "WWW-Authenticate") or "").startswith("Bearer"))
+    check("no token: no data", "conns" not in r["body"], r["body"])
+    for path in ("/", "/api/conns", "/api/top", "/api/events", "/metrics", "/app.js", "/nope"):
+        r = request(base + path)
+        check("no token: %s is 401" % path, r["status"] == 401, r["status"])
+    r = request(base + "/api/status", bearer="0" * 64)
+    check("wrong bearer token: 401", r["status"] == 401, r["status"])
+    r = request(base + "/api/status?token=" + "0" * 64)
+    check("wrong ?token=: 401 and no cookie", r["status"] == 401 and not header(r, "Set-Cookie"))
+    r = request(base + "/api/status", bearer=token[:-1])
+    check("token cut short: 401", r["status"] == 401, r["status"])
+    r = request(base + "/api/status", bearer=token)
+    check("bearer token: 200", r["status"] == 200, r)
+    r = request(base + "/?token=" + token)
+    ck = header(r, "Set-Cookie") or ""
+    check("?token= on the page: 303 to / (the token leaves the address bar)",
+          r["status"] == 303 and header(r, "Location") == "/", r)
+    check("?token= sets the cookie HttpOnly, SameSite=Strict, Path=/",
+          ck.startswith("leco_token=" + token) and "HttpOnly" in ck and "SameSite=Strict" in ck
+          and "Path=/" in ck, ck)
+    r = request(base + "/", cookie=token)
+    check("cookie: the page", r["status"] == 200 and "<html" in r["body"], r["status"])
+    check("page: Content-Security-Policy without inline scripts",
+          "script-src 'self'" in (header(r, "Content-Security-Policy") or ""))
+    r = request(base + "/api/status", host="evil.example:" + port, bearer=token)
+    check("wrong Host (DNS rebinding): 403, no data", r["status"] == 403 and "conns" not in r["body"], r)
+    r = request(base + "/api/status", host="127.0.0.1:" + str(int(port) + 1), bearer=token)
+    check("Host with another port: 403", r["status"] == 403, r["status"])
+    r = request(base + "/api/status", host="localhost:" + port, bearer=token)
+    check("Host localhost:PORT: 200", r["status"] == 200, r["status"])
+    r = request(base + "/api/status", host="", bearer=token)
+    check("no Host: refused", r["status"] in (400, 403), r["status"])
+    for m in ("POST", "PUT", "DELETE", "OPTIONS"):
+        r = request(base + "/api/status", bearer=token, method=m)
+        check("%s: 405" % m, r["status"] == 405 and header(r, "Allow") == "GET, HEAD", r["status"])
+    r = request(base + "/api/status", bearer=token, headers={"Origin": "http://evil.example"})
+    check("no CORS header for another origin",
+          not any(k.lower().startswith("access-control") for k, _ in r["headers"]))
+    try:
+        r = request(base + "/api/status", bearer=token, headers={"X-Big": "x" * 65536})
+        check("a 64 KiB header is refused", r["status"] in (413, 431, 400), r["status"])
+    except (ConnectionError, OSError) as e:
+        check("a 64 KiB header is refused (connection closed: %s)" % type(e).__name__, True)
+    r = request(base + "/api/status", bearer=token)
+    check("still serving after the big request", r["status"] == 200, r["status"])
+    r = request(base + "/nope", bearer=token)
+    check("unknown path: 404", r["status"] == 404, r["status"])
+    r = request(base + "/api/top?by=nope", bearer=token)
+    check("bad by: 400 naming it", r["status"] == 400 and "bad by 'nope'" in r["body"], r["body"])
+    r = request(base + "/api/top?since=2h", bearer=token)
+    check("parameter the route does not take: 400", r["status"] == 400 and "since" in r["body"], r["body"])
+
+    # --- the JSON API: the CLI's field names ----------------------------------------
+    st = json.loads(request(base + "/api/status", bearer=token)["body"])
+    cli_st = jlines(os.path.join(cli, "status.json"))[0]
+    check("/api/status has the keys of leco status --json", set(st) == set(cli_st),
+          set(st) ^ set(cli_st))
+    check("/api/status: probes loaded", st.get("loaded") is True, st)
+
+    def conn_seen():
+        r = request(base + "/api/conns?pid=%d" % tr["pid"], bearer=token)
+        if r["status"] != 200:
+            return None
+        for c in json.loads(r["body"]):
+            if c["rport"] == tr["port"] and c["dir"] == "out":
+                return c
+        return None
+    c = wait_for(conn_seen, 10)
+    check("/api/conns: the test's connection with exact bytes (tx 7000, rx 9000)",
+          c and c["tx"] == 7000 and c["rx"] == 9000, c)
+    cli_conns = jlines(os.path.join(cli, "conns.json"))
+    if c and cli_conns:
+        check("/api/conns objects have the keys of leco conns --json", set(c) == set(cli_conns[0]),
+              set(c) ^ set(cli_conns[0]))
+    r = request(base + "/api/conns?n=1", bearer=token)
+    check("/api/conns?n=1: one", r["status"] == 200 and len(json.loads(r["body"])) == 1, r["body"][:200])
+    r = request(base + "/api/conns?state=nope", bearer=token)
+    check("/api/conns?state=nope: 400", r["status"] == 400, r["status"])
+    r = request(base + "/api/top?by=program&sort=total&n=50", bearer=token)
+    groups = json.loads(r["body"]) if r["status"] == 200 else []
+    g = [x for x in groups if x["key"] == "traffic.py"]
+    check("/api/top?by=program: traffic.py with its bytes", g and g[0]["tx"] >= 16000, groups[:3])
+    cli_top = jlines(os.path.join(cli, "top.json"))
+    if groups and cli_top:
+        want = set(cli_top[0]) - {"pid", "start_time", "comm", "cmd", "uid", "user", "unit", "exe"}
+        got = set(groups[0]) - {"pid", "start_time", "comm", "cmd", "uid", "user", "unit", "exe"}
+        check("/api/top objects have the keys of leco top --json", want == got, want ^ got)
+
+    # --- /metrics: exact counts, and they stay ----------------------------------------
+    r, vals = metrics(base, token)
+    sel = 'program="traffic.py"'
+    sent = total(vals, "leco_sent_bytes_total", sel)
+    recv = total(vals, "leco_received_bytes_total", sel)
+    check("/metrics: traffic.py sent 16000 bytes (7000 + 9000, both ends)", sent == 16000, sent)
+    check("/metrics: traffic.py received 16000 bytes", recv == 16000, recv)
+    conns = total(vals, "leco_connections_total", sel)
+    check("/metrics: traffic.py made 2 connections (out and in)", conns == 2, conns)
+    check("/metrics: Prometheus text type",
+          (header(r, "Content-Type") or "").startswith("text/plain; version=0.0.4"))
+    # a later poll (the server's poll count moves on), then the same counts
+    p0 = total(vals, "leco_polls_total", "")
+    v2 = wait_for(lambda: (lambda v: v if total(v, "leco_polls_total", "") >= p0 + 2 else None)(
+        metrics(base, token)[1]), 10) or {}
+    check("/metrics: counters neither fall nor grow again after the process exited",
+          total(v2, "leco_sent_bytes_total", sel) == 16000 and
+          total(v2, "leco_connections_total", sel) == 2, (total(v2, "leco_sent_bytes_total", sel)))
+    back = [(k, vals[k], v2.get(k)) for k in vals if k[0].endswith("_total") and v2.get(k, 0) < vals[k]]
+    check("/metrics: no counter went back between two scrapes", not back, back[:3])
+    r, _ = metrics(base, token, accept="application/openmetrics-text; version=1.0.0")
+    check("/metrics OpenMetrics: type and # EOF",
+          (header(r, "Content-Type") or "").startswith("application/openmetrics-text")
+          and r["body"].endswith("# EOF\n"), header(r, "Content-Type"))
+    check("/metrics OpenMetrics: counter families without _total in TYPE",
+          "# TYPE leco_sent_bytes counter" in r["body"])
+
+    # --- events ----------------------------------------------------------------------
+    try:
+        ev = sse_first(base + "/api/events", token, 5)
+        check("/api/events: an event with status, conns and top within 5 s",
+              {"t", "status", "conns", "conns_count", "top"} <= set(ev), list(ev))
+    except Exception as e:  # noqa: BLE001
+        check("/api/events: an event within 5 s", False, e)
+    # at most MAX_STREAMS at once: one more is told to come back later
+    u = urllib.parse.urlsplit(base)
+    held = []
+    for _ in range(int(max_streams)):
+        hc = http.client.HTTPConnection(u.hostname, u.port, timeout=5)
+        hc.request("GET", "/api/events", headers={"Authorization": "Bearer " + token})
+        resp = hc.getresponse()
+        held.append((hc, resp.status))
+    r = request(base + "/api/events", bearer=token)
+    check("event streams beyond --max-streams: 503", r["status"] == 503, r["status"])
+    check("the streams within the limit: 200", all(s == 200 for _, s in held), [s for _, s in held])
+    for hc, _ in held:
+        hc.close()
+    # a closed stream is noticed at the next event: a new one is let in again (bounded wait)
+    def stream_ok():
+        try:
+            hc = http.client.HTTPConnection(u.hostname, u.port, timeout=3)
+            hc.request("GET", "/api/events", headers={"Authorization": "Bearer " + token})
+            s = hc.getresponse().status
+            hc.close()
+            return s == 200
+        except OSError:
+            return False
+    check("closed streams free their places", wait_for(stream_ok, 10))
+    print("%d passed, %d failed" % (passed, failed))
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()
