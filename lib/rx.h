@@ -120,7 +120,16 @@ void rx_rule_free(struct rule *ru);
 
 /* ---- result cache (lib/rx_cache.c) --------------------------------------- */
 
-struct rx_cache_slot;
+/* A line may sit in any of the RX_CACHE_WAYS slots of its set. */
+#define RX_CACHE_WAYS 4
+
+struct rx_cache_slot {
+	uint64_t hash, tick;
+	char *data; /* input \0 text \0 group \0 */
+	size_t cap;
+	uint32_t inlen, textlen, grouplen;
+	bool used, changed, grouped, dropped;
+};
 
 struct rx_cache {
 	struct rx_cache_slot *slots; /* NULL until first used, or after a clear */
@@ -128,9 +137,36 @@ struct rx_cache {
 	bool on;
 };
 
+static inline struct rx_cache_slot *rx_cache_set(struct rx_cache *c, uint64_t h)
+{
+	return &c->slots[(h % (LECO_RX_CACHE_SLOTS / RX_CACHE_WAYS)) * RX_CACHE_WAYS];
+}
+
 /* A cached result for `line` (hash `h`), valid until the next put or clear. */
-bool rx_cache_get(struct rx_cache *c, uint64_t h, const char *line, size_t len,
-		  struct leco_rx_result *res);
+static inline bool rx_cache_get(struct rx_cache *c, uint64_t h, const char *line, size_t len,
+				struct leco_rx_result *res)
+{
+	struct rx_cache_slot *set, *sl = NULL;
+
+	if (!c->slots)
+		return false;
+	set = rx_cache_set(c, h);
+	for (int i = 0; i < RX_CACHE_WAYS && !sl; i++)
+		if (set[i].used && set[i].hash == h && set[i].inlen == len &&
+		    !memcmp(set[i].data, line, len))
+			sl = &set[i];
+	if (!sl)
+		return false;
+	sl->tick = ++c->tick;
+	*res = (struct leco_rx_result){
+		.text = sl->data + len + 1,
+		.group = sl->grouped ? sl->data + len + 1 + sl->textlen + 1 : NULL,
+		.changed = sl->changed,
+		.grouped = sl->grouped,
+		.dropped = sl->dropped,
+	};
+	return true;
+}
 void rx_cache_put(struct rx_cache *c, uint64_t h, const char *line, size_t len,
 		  const struct leco_rx_result *res, size_t textlen, size_t grouplen);
 void rx_cache_clear(struct rx_cache *c);

@@ -3,53 +3,9 @@
  * The rule-result cache: whole lines to their results, so that a view that
  * shows the same lines every poll runs the rules on each only once. Set-
  * associative (4 ways), least recently used out; bounded in slots and bytes.
+ * The lookup is in lib/rx.h, inline: it is all that a cached line costs.
  */
 #include "rx.h"
-
-/* A line may sit in any of the 4 slots of its set. */
-#define CACHE_WAYS 4
-
-struct rx_cache_slot {
-	uint64_t hash, tick;
-	char *data; /* input \0 text \0 group \0 */
-	size_t cap;
-	uint32_t inlen, textlen, grouplen;
-	bool used, changed, grouped, dropped;
-};
-
-static struct rx_cache_slot *set_of(struct rx_cache *c, uint64_t h)
-{
-	return &c->slots[(h % (LECO_RX_CACHE_SLOTS / CACHE_WAYS)) * CACHE_WAYS];
-}
-
-bool rx_cache_get(struct rx_cache *c, uint64_t h, const char *line, size_t len,
-		  struct leco_rx_result *res)
-{
-	struct rx_cache_slot *set, *sl = NULL;
-
-	if (!c->slots)
-		return false;
-	set = set_of(c, h);
-	for (int i = 0; i < CACHE_WAYS; i++)
-		if (set[i].used && set[i].hash == h && set[i].inlen == len &&
-		    !memcmp(set[i].data, line, len)) {
-			sl = &set[i];
-			break;
-		}
-	if (!sl)
-		return false;
-	sl->tick = ++c->tick;
-	const char *text = sl->data + len + 1;
-
-	*res = (struct leco_rx_result){
-		.text = text,
-		.group = sl->grouped ? text + sl->textlen + 1 : NULL,
-		.changed = sl->changed,
-		.grouped = sl->grouped,
-		.dropped = sl->dropped,
-	};
-	return true;
-}
 
 void rx_cache_put(struct rx_cache *c, uint64_t h, const char *line, size_t len,
 		  const struct leco_rx_result *res, size_t textlen, size_t grouplen)
@@ -59,10 +15,10 @@ void rx_cache_put(struct rx_cache *c, uint64_t h, const char *line, size_t len,
 
 	if (!c->slots && !(c->slots = calloc(LECO_RX_CACHE_SLOTS, sizeof(*c->slots))))
 		return;
-	set = set_of(c, h);
+	set = rx_cache_set(c, h);
 	sl = &set[0];
 	/* an unused slot, else the least recently used one */
-	for (int i = 0; i < CACHE_WAYS && sl->used; i++)
+	for (int i = 0; i < RX_CACHE_WAYS && sl->used; i++)
 		if (!set[i].used || set[i].tick < sl->tick)
 			sl = &set[i];
 	if (need > 4 * LECO_RX_CACHE_LINE_MAX)

@@ -6,7 +6,7 @@
 set -euo pipefail
 what=${1:-build}
 pkgs=(cmake make gcc pkg-config clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev
-	libpcre2-dev lua5.3 lua5.4 liblua5.3-dev liblua5.4-dev conky-all fonts-dejavu-core)
+	libpcre2-dev libncurses-dev lua5.3 lua5.4 liblua5.3-dev liblua5.4-dev conky-all fonts-dejavu-core)
 # leco serve: the HTTP server, and Chart.js for its page (served from /usr/share/javascript)
 pkgs+=(libmicrohttpd-dev libjs-chart.js)
 if [ "$what" = test ]; then
