@@ -54,8 +54,10 @@ state=$SVC_TMP/state
 install -d -m 0750 -o "$ua" -g leco "$state"
 log=$SVC_TMP/serve.err
 : >"$log" && chmod 0600 "$log"
-as "$ua" "$RD_BIN/leco" serve -p "$pin" --listen 127.0.0.1:0 --token-file "$state/token" \
-	--max-streams 3 -i 0.5 2>>"$log" &
+# (not through the function: $! must be the server itself, for the SIGTERM below)
+setpriv --reuid="$ua" --regid=nogroup --init-groups --inh-caps=-all --ambient-caps=-all \
+	--bounding-set=-all --no-new-privs -- "$RD_BIN/leco" serve -p "$pin" \
+	--listen 127.0.0.1:0 --token-file "$state/token" --max-streams 3 -i 0.5 2>>"$log" &
 spid=$!
 started() { grep -q '^leco: serving on http://127.0.0.1:[0-9]*/?token=[0-9a-f]\{64\}$' "$log"; }
 t_check "leco serve starts and prints the one line with the URL and token" t_wait_for 10 started
@@ -97,9 +99,9 @@ t_check "/metrics has every family of the contract" bash -c "
 
 # --- a user outside group leco --------------------------------------------------------
 t_check "outside group leco: the token file cannot be read" \
-	bash -c "! $(declare -f as); as '$ub' cat '$state/token' 2>/dev/null"
+	bash -c "$(declare -f as); ! as '$ub' cat '$state/token' 2>/dev/null"
 t_check "outside group leco: the state directory cannot be listed" \
-	bash -c "! $(declare -f as); as '$ub' ls '$state' >/dev/null 2>&1"
+	bash -c "$(declare -f as); ! as '$ub' ls '$state' >/dev/null 2>&1"
 t_check "outside group leco: the server's environment and stderr cannot be read" \
 	bash -c "$(declare -f as); ! as '$ub' cat /proc/$spid/environ >/dev/null 2>&1 &&
 		! as '$ub' cat '$log' >/dev/null 2>&1"

@@ -105,7 +105,7 @@ static void test_host(void)
 	CHECK(web_host_ok("LocalHost:9473", "127.0.0.1", 9473));
 	CHECK(web_host_ok("[::1]:9473", "127.0.0.1", 9473));
 	CHECK(!web_host_ok("127.0.0.1:9474", "127.0.0.1", 9473)); /* another port */
-	CHECK(!web_host_ok("127.0.0.1", "127.0.0.1", 9473));	    /* no port: 80 only */
+	CHECK(!web_host_ok("127.0.0.1", "127.0.0.1", 9473));	  /* no port: 80 only */
 	CHECK(web_host_ok("127.0.0.1", "127.0.0.1", 80));
 	CHECK(!web_host_ok("evil.example:9473", "127.0.0.1", 9473)); /* DNS rebinding */
 	CHECK(!web_host_ok("localhost.evil.example:9473", "127.0.0.1", 9473));

@@ -289,9 +289,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	return handlers[q.route](&q);
 }
 
+/* libmicrohttpd's messages while it starts; later ones are about one client's request (too
+ * big, closed early), which its answer already tells that client: not for the journal. */
 static void log_mhd(void *cls, const char *fmt, va_list ap)
 {
-	(void)cls;
+	struct web_server *s = cls;
+
+	if (!__atomic_load_n(&s->http_starting, __ATOMIC_RELAXED))
+		return;
 	fputs("leco: serve: ", stderr);
 	vfprintf(stderr, fmt, ap);
 	if (!fmt[0] || fmt[strlen(fmt) - 1] != '\n')
@@ -301,13 +306,15 @@ static void log_mhd(void *cls, const char *fmt, va_list ap)
 int web_http_start(struct web_server *s, char *msg, size_t msgsz)
 {
 	/* the logger first, so that libmicrohttpd's own messages about options go through it */
+	__atomic_store_n(&s->http_starting, true, __ATOMIC_RELAXED);
 	s->mhd = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
 					  MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG,
 				  0, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER, log_mhd,
-				  NULL, MHD_OPTION_LISTEN_SOCKET, s->listen_fd,
+				  s, MHD_OPTION_LISTEN_SOCKET, s->listen_fd,
 				  MHD_OPTION_CONNECTION_LIMIT, (unsigned int)s->o.max_conns,
 				  MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32768,
 				  MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)30, MHD_OPTION_END);
+	__atomic_store_n(&s->http_starting, false, __ATOMIC_RELAXED);
 	if (!s->mhd) {
 		snprintf(msg, msgsz, "cannot start the HTTP server (libmicrohttpd)");
 		return -EIO;

@@ -191,7 +191,7 @@ static int parse_date(const char *s, int64_t *t)
 	if (!end || *end || tm.tm_year < 70 || tm.tm_year > 1100)
 		return -EINVAL;
 	tm.tm_isdst = -1;
-	if ((v = mktime(&tm)) == (time_t)-1)
+	if ((v = mktime(&tm)) < 0)
 		return -EINVAL;
 	*t = (int64_t)v;
 	return 0;
@@ -222,8 +222,7 @@ int web_parse_time(const char *s, int64_t now, int64_t *t)
 				continue;
 			memcpy(num, s, n - 1);
 			num[n - 1] = 0;
-			if (!ulong_ok(num, 1000000, &v) ||
-			    (int64_t)v * units[i].secs > 100LL * 366 * 86400)
+			if (!ulong_ok(num, 1000000, &v) || (int64_t)v * units[i].secs > now)
 				return -EINVAL;
 			*t = now - (int64_t)v * units[i].secs;
 			return 0;
@@ -281,6 +280,7 @@ int web_parse_target(const char *target, size_t len, int64_t now, enum web_route
 
 	web_query_init(q);
 	msg[0] = 0;
+	*route = WEB_NOT_FOUND;
 	if (web_unescape(target, plen, false, path, sizeof(path)) < 0) {
 		snprintf(msg, msgsz, "bad path");
 		return -EINVAL;

@@ -8,14 +8,6 @@ if(NOT MHD_FOUND)
 	message(WARNING "libmicrohttpd not found (Debian: libmicrohttpd-dev): leco serve not built")
 	return()
 endif()
-# TEMPORARY until the accounting branch (issue 13) is merged: it needs their every-connection
-# walk and aggregates (leco_reader_conn, leco_reader_top) and their JSON encoders.
-file(STRINGS ${PROJECT_SOURCE_DIR}/include/leco.h have_top REGEX "leco_reader_top\\(")
-if(NOT have_top)
-	set(LECO_SERVE OFF CACHE INTERNAL "leco serve is built")
-	message(STATUS "leco serve not built: include/leco.h has no leco_reader_top() yet")
-	return()
-endif()
 set(LECO_SERVE ON CACHE INTERNAL "leco serve is built")
 find_package(Threads REQUIRED)
 

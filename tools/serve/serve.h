@@ -54,6 +54,7 @@ struct web_server {
 	struct web_sse *sse;
 	struct MHD_Daemon *mhd;
 	int listen_fd;
+	bool http_starting; /* libmicrohttpd's messages are printed only while it starts */
 
 	char *chartjs; /* Debian's libjs-chart.js, read at start (NULL: not installed) */
 	size_t chartjs_len;
