@@ -60,8 +60,8 @@ static int by_recent(const void *a, const void *b)
 
 	if (ox != oy)
 		return oy - ox;
-	if (x->last_seen != y->last_seen)
-		return x->last_seen < y->last_seen ? 1 : -1;
+	if (x->last_ns != y->last_ns)
+		return x->last_ns < y->last_ns ? 1 : -1;
 	return x->cookie < y->cookie ? -1 : x->cookie > y->cookie;
 }
 
@@ -210,7 +210,8 @@ int web_api_event(struct web_server *s, char **body, size_t *len)
 	status_object(s, b.f);
 	fputs(",\"conns\":", b.f);
 	r = conns_array(s, &all, s->o.sse_conns, b.f, &total);
-	fprintf(b.f, ",\"conns_count\":%zu,\"top\":{\"process\":", total);
+	fprintf(b.f, ",\"conns_count\":%zu,\"history\":%s,\"top\":{\"process\":", total,
+		s->o.db_path ? "true" : "false");
 	if (!r)
 		r = top_array(s, LECO_BY_PROCESS, LECO_SORT_RATE, 10, b.f);
 	fputs(",\"unit\":", b.f);

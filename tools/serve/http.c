@@ -222,7 +222,7 @@ static enum MHD_Result h_metrics(struct req *q)
 }
 
 static enum MHD_Result (*const handlers[WEB_ROUTES])(struct req *) = {
-	[WEB_PAGE] = h_page,	    [WEB_APP_JS] = h_asset,    [WEB_STYLE_CSS] = h_asset,
+	[WEB_PAGE] = h_page,	    [WEB_APP_JS] = h_asset,    [WEB_STYLE_CSS] = h_asset, [WEB_ICON] = h_asset,
 	[WEB_CHART_JS] = h_chartjs, [WEB_CONNS] = h_conns,     [WEB_TOP] = h_top,
 	[WEB_HISTORY] = h_history,  [WEB_NEW] = h_history,     [WEB_STATUS] = h_status,
 	[WEB_EVENTS] = h_events,    [WEB_METRICS] = h_metrics,

@@ -15,6 +15,7 @@ static const char *const route_paths[WEB_ROUTES] = {
 	[WEB_PAGE] = "/",
 	[WEB_APP_JS] = "/app.js",
 	[WEB_STYLE_CSS] = "/style.css",
+	[WEB_ICON] = "/favicon.svg",
 	[WEB_CHART_JS] = "/chart.js",
 	[WEB_CONNS] = "/api/conns",
 	[WEB_TOP] = "/api/top",

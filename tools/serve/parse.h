@@ -15,6 +15,7 @@ enum web_route {
 	WEB_PAGE,      /* / and /index.html */
 	WEB_APP_JS,    /* /app.js */
 	WEB_STYLE_CSS, /* /style.css */
+	WEB_ICON,      /* /favicon.svg */
 	WEB_CHART_JS,  /* /chart.js: Debian's libjs-chart.js, read from disk at start */
 	WEB_CONNS,     /* /api/conns */
 	WEB_TOP,       /* /api/top */

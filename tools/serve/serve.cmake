@@ -12,13 +12,13 @@ set(LECO_SERVE ON CACHE INTERNAL "leco serve is built")
 find_package(Threads REQUIRED)
 
 set(page ${CMAKE_CURRENT_LIST_DIR}/page)
-set(assets "/|html|${page}/index.html,/app.js|javascript|${page}/app.js,/style.css|css|${page}/style.css")
+set(assets "/|html|${page}/index.html,/app.js|javascript|${page}/app.js,/style.css|css|${page}/style.css,/favicon.svg|svg+xml|${page}/favicon.svg")
 set(out ${CMAKE_CURRENT_BINARY_DIR}/serve_assets.c)
 add_custom_command(OUTPUT ${out}
 	COMMAND ${CMAKE_COMMAND} -DOUT=${out} "-DASSETS=${assets}"
 		-P ${CMAKE_CURRENT_LIST_DIR}/embed.cmake
 	DEPENDS ${page}/index.html ${page}/app.js ${page}/style.css
-		${CMAKE_CURRENT_LIST_DIR}/embed.cmake
+		${page}/favicon.svg ${CMAKE_CURRENT_LIST_DIR}/embed.cmake
 	COMMENT "Embedding the leco serve page" VERBATIM)
 
 set(LECO_SERVE_SOURCES ${out}

@@ -8,7 +8,7 @@ const SPARK = 60, LIVE = 300, LIVE_SERIES = 8;
 const COLORS = ['#1565c0', '#ef6c00', '#2e7d32', '#6a1b9a', '#c62828', '#00838f', '#9e9d24',
 	'#5d4037', '#455a64', '#ad1457'];
 const spark = {process: new Map(), unit: new Map()};
-let liveChart = null, historyChart = null, since = '24h', lastT = 0;
+let liveChart = null, historyChart = null, since = '24h', lastT = 0, historyOn = false;
 
 function fmtBytes(n) {
 	const u = ['B', 'K', 'M', 'G', 'T'];
@@ -170,6 +170,13 @@ function onUpdate(ev) {
 	renderTop('unit', d.top.unit);
 	renderConns(d.conns, d.conns_count);
 	updateLive(d.t, d.top.process);
+	if (d.history && !historyOn) {
+		historyOn = true;
+		loadHistory();
+		setInterval(loadHistory, 60000);
+	} else if (!d.history) {
+		$('#history-note').textContent = 'no history database: start leco serve with --db PATH';
+	}
 	lastT = d.t;
 	$('#updated').textContent = 'updated ' + new Date(d.t * 1000).toLocaleTimeString();
 }
@@ -243,7 +250,7 @@ function start() {
 		b.addEventListener('click', () => {
 			document.querySelectorAll('#ranges button').forEach((x) => x.classList.toggle('on', x === b));
 			since = b.dataset.since;
-			loadHistory();
+			if (historyOn) loadHistory();
 		});
 	}
 	getJSON('/api/status').then(renderStatus).catch((e) => showError(e.message));
@@ -253,7 +260,5 @@ function start() {
 		$('#state').textContent = 'reconnecting…';
 		$('#state').className = 'badge warn';
 	};
-	loadHistory();
-	setInterval(loadHistory, 60000);
 }
 document.addEventListener('DOMContentLoaded', start);
