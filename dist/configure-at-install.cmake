@@ -2,7 +2,7 @@
 # Runs at install time (from dist/CMakeLists.txt's install(CODE)): generates the
 # files that carry installed paths, so `cmake --install BUILD --prefix P` gets P
 # right and DESTDIR stays out of them. Inputs are set by the caller.
-foreach(v LIBDIR INCLUDEDIR SBINDIR)
+foreach(v LIBDIR INCLUDEDIR SBINDIR BINDIR)
 	if(IS_ABSOLUTE "${LECO_INSTALL_${v}}")
 		set(LECO_FULL_${v} "${LECO_INSTALL_${v}}")
 	else()
@@ -22,3 +22,6 @@ endif()
 set(LECO_LOAD_PATH "${LECO_FULL_SBINDIR}/leco-load")
 configure_file("${LECO_DIST_SRC}/leco.pc.in" "${LECO_DIST_BIN}/leco.pc" @ONLY)
 configure_file("${LECO_DIST_SRC}/leco.service.in" "${LECO_DIST_BIN}/leco.service" @ONLY)
+# leco serve's unit (dist/leco-serve.service.in)
+set(LECO_BIN_PATH "${LECO_FULL_BINDIR}/leco")
+configure_file("${LECO_DIST_SRC}/leco-serve.service.in" "${LECO_DIST_BIN}/leco-serve.service" @ONLY)

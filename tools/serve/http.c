@@ -13,6 +13,7 @@
  */
 #include <errno.h>
 #include <microhttpd.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -227,10 +228,10 @@ static enum MHD_Result h_metrics(struct req *q)
 }
 
 static enum MHD_Result (*const handlers[WEB_ROUTES])(struct req *) = {
-	[WEB_PAGE] = h_page,	    [WEB_APP_JS] = h_asset,    [WEB_STYLE_CSS] = h_asset, [WEB_ICON] = h_asset,
-	[WEB_CHART_JS] = h_chartjs, [WEB_CONNS] = h_conns,     [WEB_TOP] = h_top,
-	[WEB_HISTORY] = h_history,  [WEB_NEW] = h_history,     [WEB_STATUS] = h_status,
-	[WEB_EVENTS] = h_events,    [WEB_METRICS] = h_metrics,
+	[WEB_PAGE] = h_page,	 [WEB_APP_JS] = h_asset,     [WEB_STYLE_CSS] = h_asset,
+	[WEB_ICON] = h_asset,	 [WEB_CHART_JS] = h_chartjs, [WEB_CONNS] = h_conns,
+	[WEB_TOP] = h_top,	 [WEB_HISTORY] = h_history,  [WEB_NEW] = h_history,
+	[WEB_STATUS] = h_status, [WEB_EVENTS] = h_events,    [WEB_METRICS] = h_metrics,
 };
 
 static enum MHD_Result each_param(void *cls, enum MHD_ValueKind kind, const char *key,
@@ -269,6 +270,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 
 	(void)version, (void)upload_data, (void)upload_data_size, (void)ctx;
 	web_query_init(&q.q);
+	__atomic_store_n(&q.s->last_request, (int64_t)time(NULL), __ATOMIC_RELAXED);
+	if (__atomic_exchange_n(&q.s->idle, false, __ATOMIC_RELAXED))
+		pthread_kill(q.s->main_thread, SIGUSR1); /* wake the idle loop (serve.c) */
 	if (strcmp(method, "GET") && strcmp(method, "HEAD"))
 		return send_error(&q, MHD_HTTP_METHOD_NOT_ALLOWED, "only GET and HEAD");
 	if (!host || !web_host_ok(host, q.s->o.listen_host, q.s->o.port))

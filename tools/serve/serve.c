@@ -99,6 +99,7 @@ static int serve_args(int argc, char **argv, struct web_opts *o, int *status)
 					   {"help", no_argument, NULL, 'h'},
 					   {NULL, 0, NULL, 0}};
 	int c, at, bad = 0;
+	double v;
 	char *e;
 
 	opterr = 0;
@@ -127,11 +128,12 @@ static int serve_args(int argc, char **argv, struct web_opts *o, int *status)
 					      optarg, WEB_DEFAULT_PORT, WEB_DEFAULT_PORT);
 			break;
 		case 'i':
+		case 'I':
 			errno = 0;
-			o->interval = strtod(optarg, &e);
-			if (errno || *e || !(o->interval >= 0.1 && o->interval <= 60))
-				bad = cli_err("serve: bad interval '%s': want seconds in 0.1..60",
-					      optarg);
+			*(c == 'i' ? &o->interval : &o->idle_interval) = v = strtod(optarg, &e);
+			if (errno || *e || !(v >= 0.1 && v <= 60))
+				bad = cli_err("serve: bad %s '%s': want seconds in 0.1..60",
+					      c == 'i' ? "interval" : "idle interval", optarg);
 			break;
 		case 'C':
 			bad = uint_arg("--max-clients", optarg, 4, 4096, &o->max_conns);
@@ -249,25 +251,47 @@ static void poll_once(struct web_server *s, char *last_err, size_t errsz)
 		web_sse_publish(s->sse, ev, evlen);
 }
 
+static struct timespec seconds(double v)
+{
+	return (struct timespec){(time_t)v, (long)((v - (double)(time_t)v) * 1e9)};
+}
+
+/* Is anyone looking? A request in the last minute, or an open event stream. */
+static bool watched(struct web_server *s)
+{
+	int64_t last = __atomic_load_n(&s->last_request, __ATOMIC_RELAXED);
+
+	return web_sse_clients(s->sse) || (int64_t)time(NULL) - last < WEB_IDLE_AFTER;
+}
+
+/*
+ * Poll every interval while someone looks, every --idle-interval while nobody does (the
+ * counters lose nothing: a closed connection stays in the kernel's table until it is full,
+ * and its bytes are taken at the next poll). A request that finds the loop idle wakes it
+ * (SIGUSR1), so that an event stream gets its first event at once.
+ */
 static int serve_loop(struct web_server *s)
 {
 	char last_err[LECO_ERRMSG_MAX] = "";
-	struct timespec ts = {(time_t)s->o.interval,
-			      (long)((s->o.interval - (double)(time_t)s->o.interval) * 1e9)};
-	sigset_t quit;
+	sigset_t set;
 
-	sigemptyset(&quit);
-	sigaddset(&quit, SIGINT);
-	sigaddset(&quit, SIGTERM);
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGUSR1);
 	for (;;) {
+		bool busy = watched(s);
+		struct timespec ts = seconds(busy ? s->o.interval : s->o.idle_interval);
+
+		__atomic_store_n(&s->idle, !busy, __ATOMIC_RELAXED);
 		poll_once(s, last_err, sizeof(last_err));
 		for (;;) {
-			int sig = sigtimedwait(&quit, NULL, &ts);
+			int sig = sigtimedwait(&set, NULL, &ts);
 
-			if (sig > 0)
+			if (sig == SIGINT || sig == SIGTERM)
 				return 0;
-			if (errno != EINTR)
-				break; /* EAGAIN: the interval is over */
+			if (sig == SIGUSR1 || errno != EINTR)
+				break; /* woken, or EAGAIN: the interval is over */
 		}
 	}
 }
@@ -321,6 +345,7 @@ int cmd_serve(int argc, char **argv)
 			       .o = {.listen_host = "127.0.0.1",
 				     .port = WEB_DEFAULT_PORT,
 				     .interval = 1.0,
+				     .idle_interval = 5.0,
 				     .max_conns = 128,
 				     .max_sse = 16,
 				     .series_max = 2000,
@@ -329,6 +354,7 @@ int cmd_serve(int argc, char **argv)
 	sigset_t quit;
 	int status = 0;
 
+	s.main_thread = pthread_self();
 	if (serve_args(argc, argv, &s.o, &status))
 		return status;
 	/* SIGINT/SIGTERM are taken by sigtimedwait() in the loop; blocked before any thread
@@ -336,6 +362,7 @@ int cmd_serve(int argc, char **argv)
 	sigemptyset(&quit);
 	sigaddset(&quit, SIGINT);
 	sigaddset(&quit, SIGTERM);
+	sigaddset(&quit, SIGUSR1); /* a request wakes an idle loop (serve_loop) */
 	sigprocmask(SIG_BLOCK, &quit, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	pthread_mutex_init(&s.lock, NULL);

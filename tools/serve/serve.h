@@ -22,6 +22,7 @@
 #define WEB_DEFAULT_PORT 9473 /* doc/serve.md */
 #define WEB_TOKEN_LEN	 64   /* hex digits (256 random bits) */
 #define WEB_CHARTJS_PATH "/usr/share/javascript/chart.js/chart.min.js"
+#define WEB_IDLE_AFTER	 60 /* seconds without a request: idle */
 
 struct web_metrics;
 struct web_sse;
@@ -33,6 +34,7 @@ struct web_opts {
 	char listen_host[64]; /* numeric address */
 	unsigned int port;
 	double interval;	     /* seconds between polls */
+	double idle_interval;	     /* ... while nobody looks (WEB_IDLE_AFTER) */
 	unsigned int max_conns;	     /* HTTP connections at once */
 	unsigned int max_sse;	     /* event-stream clients at once */
 	unsigned int series_max;     /* /metrics label sets */
@@ -55,6 +57,9 @@ struct web_server {
 	struct MHD_Daemon *mhd;
 	int listen_fd;
 	bool http_starting; /* libmicrohttpd's messages are printed only while it starts */
+	pthread_t main_thread;
+	int64_t last_request; /* unix seconds (atomic) */
+	bool idle;	      /* the loop waits --idle-interval (atomic) */
 
 	char *chartjs; /* Debian's libjs-chart.js, read at start (NULL: not installed) */
 	size_t chartjs_len;
