@@ -13,7 +13,8 @@ mount -t devtmpfs devtmpfs /dev
 mkdir -p /dev/pts /dev/shm
 mount -t devpts devpts /dev/pts
 mount -t tmpfs -o mode=1777 tmpfs /dev/shm
-mount -t tmpfs -o mode=1777 tmpfs /tmp
+# no tmpfs on /tmp: the build's files sit at their host paths, and a checkout under /tmp
+# (a mktemp -d clone) would vanish under it; the initramfs itself is writable
 mount -t tmpfs -o mode=0755 tmpfs /run
 mount -t bpf -o mode=0755 bpf /sys/fs/bpf
 mount -t cgroup2 cgroup2 /sys/fs/cgroup
