@@ -35,7 +35,7 @@ function td(text, cls) {
 }
 function endpoint(addr, port) {
 	if (!addr) return '';
-	return (addr.includes(':') ? '[' + addr + ']' : addr) + (port ? ':' + port : '');
+	return (addr.includes(':') && addr[0] !== '[' ? '[' + addr + ']' : addr) + (port ? ':' + port : '');
 }
 function fill(tbody, rows) {
 	tbody.replaceChildren(...rows);
@@ -172,6 +172,7 @@ function onUpdate(ev) {
 	updateLive(d.t, d.top.process);
 	if (d.history && !historyOn) {
 		historyOn = true;
+		$('#history-body').hidden = false;
 		loadHistory();
 		setInterval(loadHistory, 60000);
 	} else if (!d.history) {
