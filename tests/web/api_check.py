@@ -205,8 +205,10 @@ def main():
     def open_stream():
         hc = http.client.HTTPConnection(u.hostname, u.port, timeout=5)
         hc.request("GET", "/api/events", headers={"Authorization": "Bearer " + token})
-        if hc.getresponse().status == 200:
-            held.append(hc)
+        resp = hc.getresponse()
+        if resp.status == 200:
+            # the response holds the socket (the server says Connection: close): keep both
+            held.append((hc, resp))
             return True
         hc.close()
         return False
@@ -219,12 +221,14 @@ def main():
     st503 = hc.getresponse().status
     hc.close()
     check("event streams beyond --max-streams: 503", st503 == 503, st503)
-    for hc in held:
+    for hc, resp in held:
+        resp.close()
         hc.close()
     # a closed stream is noticed at the next event: a new one is let in again (bounded wait)
     held.clear()
     check("closed streams free their places", wait_for(open_stream, 10))
-    for hc in held:
+    for hc, resp in held:
+        resp.close()
         hc.close()
     print("%d passed, %d failed" % (passed, failed))
     sys.exit(1 if failed else 0)
