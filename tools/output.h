@@ -65,4 +65,11 @@ bool cli_status_loaded(const struct leco_status *st);
 int cli_print_status_json(FILE *f, const struct leco_status *st, const char *msg,
 			  const char *pin_dir);
 
+#ifdef LECO_HAVE_HISTORY
+/* `leco report --json` objects (tools/history_json.c): a group's totals by `by` (enum
+ * leco_history_by), an app/endpoint pair of `--new`. */
+int cli_print_history_total(FILE *f, int by, const struct leco_history_total *t);
+int cli_print_history_pair(FILE *f, const struct leco_history_pair *p);
+#endif
+
 #endif

@@ -25,8 +25,9 @@ static void check_query(const struct web_query *q)
 	    strnlen(q->unit, sizeof(q->unit)) >= sizeof(q->unit) ||
 	    strnlen(q->state, sizeof(q->state)) >= sizeof(q->state) || q->n < 0 || q->n > 100000)
 		__builtin_trap();
-	/* times are within a hundred years of now, or absolute after 1970 */
-	if (q->since < 0 || q->until < 0)
+	/* times are after 1970; a step is at least a minute */
+	if (q->since < 0 || q->until < 0 || (q->step && q->step < 60) ||
+	    strnlen(q->app, sizeof(q->app)) >= sizeof(q->app))
 		__builtin_trap();
 }
 

@@ -68,6 +68,16 @@ static void test_params(void)
 	CHECK(target("/api/conns?pid=4194305", &r, &q, msg) == -EINVAL);
 	CHECK(target("/api/top?%ff%fe=1", &r, &q, msg) == -EINVAL);
 	CHECK(strcmp(msg, "unknown parameter for /api/top") == 0);
+	/* history: a step is a length of at least a minute; new: app= */
+	CHECK(target("/api/history?since=24h&step=1h&by=app", &r, &q, msg) == 0);
+	CHECK(q.step == 3600 && q.since == NOW - 86400 && q.has_since);
+	CHECK(target("/api/history?step=30s", &r, &q, msg) == -EINVAL);
+	CHECK(target("/api/history?step=2026-01-01", &r, &q, msg) == -EINVAL);
+	CHECK(target("/api/history?step=@5", &r, &q, msg) == -EINVAL);
+	CHECK(target("/api/new?since=@0&app=curl", &r, &q, msg) == 0);
+	CHECK(q.has_since && q.since == 0);
+	CHECK_STREQ(q.app, "curl");
+	CHECK(target("/api/history?app=curl", &r, &q, msg) == -EINVAL);
 	/* empty pieces are nothing */
 	CHECK(target("/api/top?&&n=3&", &r, &q, msg) == 0 && q.n == 3);
 	char longtok[WEB_TOKEN_MAX + 16] = "/?token=";

@@ -191,10 +191,22 @@ static enum MHD_Result h_status(struct req *q)
 
 static enum MHD_Result h_history(struct req *q)
 {
+	char *body = NULL;
+	size_t len = 0;
+	int r;
+
 	if (!q->s->o.db_path)
 		return send_error(q, MHD_HTTP_NOT_FOUND,
 				  "no history database: start leco serve with --db PATH");
-	return send_error(q, MHD_HTTP_NOT_IMPLEMENTED, "history is not built in yet");
+	pthread_mutex_lock(&q->s->hist_lock);
+	r = (q->route == WEB_NEW ? web_api_new : web_api_history)(q->s, &q->q, &body, &len, q->msg,
+								  sizeof(q->msg));
+	pthread_mutex_unlock(&q->s->hist_lock);
+	if (r == -EIO)
+		return send_error(q, MHD_HTTP_SERVICE_UNAVAILABLE, "%s", q->msg);
+	if (r == -ENOSYS)
+		return send_error(q, MHD_HTTP_NOT_IMPLEMENTED, "%s", q->msg);
+	return send_api(q, r, body, len);
 }
 
 static enum MHD_Result h_events(struct req *q)

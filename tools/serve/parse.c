@@ -47,12 +47,22 @@ void web_query_init(struct web_query *q)
 }
 
 /* Which parameters each route takes (besides token, which all take). */
-enum { P_BY = 1, P_SORT = 2, P_N = 4, P_SINCE = 8, P_UNTIL = 16, P_PID = 32, P_FILTER = 64 };
+enum {
+	P_BY = 1,
+	P_SORT = 2,
+	P_N = 4,
+	P_SINCE = 8,
+	P_UNTIL = 16,
+	P_PID = 32,
+	P_FILTER = 64,
+	P_STEP = 128,
+	P_APP = 256
+};
 static const unsigned int route_params[WEB_ROUTES] = {
 	[WEB_CONNS] = P_N | P_PID | P_FILTER,
 	[WEB_TOP] = P_BY | P_SORT | P_N,
-	[WEB_HISTORY] = P_BY | P_SINCE | P_UNTIL | P_N,
-	[WEB_NEW] = P_SINCE | P_UNTIL | P_N,
+	[WEB_HISTORY] = P_BY | P_SINCE | P_UNTIL | P_N | P_STEP,
+	[WEB_NEW] = P_SINCE | P_UNTIL | P_N | P_APP,
 };
 
 static int fail(char *msg, size_t msgsz, const char *fmt, ...)
@@ -115,8 +125,25 @@ static int param_value(struct web_query *q, unsigned int p, const char *key, con
 			return fail(msg, msgsz, "bad %s: want a process id%s", key, "");
 		q->pid = (uint32_t)u, q->has_pid = true;
 		return 0;
+	case P_STEP: {
+		int64_t t;
+
+		/* a length, as an age: 5m, 1h, 1d */
+		if (!v[0] || v[0] == '@' || v[0] < '0' || v[0] > '9' || strchr(v, '-') ||
+		    strlen(v) == 10 || web_parse_time(v, now, &t) || now - t < 60)
+			return fail(msg, msgsz,
+				    "bad %s: want a length of at least a minute (5m, 1h, 1d)", key);
+		q->step = now - t;
+		return 0;
+	}
+	case P_APP:
+		if (strlen(v) >= sizeof(q->app))
+			return fail(msg, msgsz, "bad %s: too long", key);
+		snprintf(q->app, sizeof(q->app), "%s", v);
+		return 0;
 	case P_SINCE:
 	case P_UNTIL:
+		q->has_since |= p == P_SINCE;
 		if (web_parse_time(v, now, p == P_SINCE ? &q->since : &q->until))
 			return fail(msg, msgsz,
 				    "bad %s: want an age (90s, 30m, 2h, 7d, 4w, 1y), a date "
@@ -133,9 +160,9 @@ int web_query_param(struct web_query *q, enum web_route route, const char *key, 
 	static const struct {
 		const char *name;
 		unsigned int p;
-	} params[] = {{"by", P_BY},	  {"sort", P_SORT},   {"n", P_N},
-		      {"since", P_SINCE}, {"until", P_UNTIL}, {"pid", P_PID},
-		      {"user", P_FILTER}, {"unit", P_FILTER}, {"state", P_FILTER}};
+	} params[] = {{"by", P_BY},	   {"sort", P_SORT}, {"n", P_N},	 {"since", P_SINCE},
+		      {"until", P_UNTIL},  {"pid", P_PID},   {"user", P_FILTER}, {"unit", P_FILTER},
+		      {"state", P_FILTER}, {"step", P_STEP}, {"app", P_APP}};
 	unsigned int allowed =
 		route > WEB_NOT_FOUND && route < WEB_ROUTES ? route_params[route] : 0;
 	const char *v = value ? value : "";

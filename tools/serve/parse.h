@@ -37,12 +37,15 @@ enum web_route {
 struct web_query {
 	char token[WEB_TOKEN_MAX + 1]; /* ?token= */
 	bool has_token;
-	char by[32];   /* top: process|exe|program|unit|user|remote|port|proto; history: app|... */
-	char sort[32]; /* top: rx|tx|total|conns|rate... */
-	long n;	       /* top, history, conns: at most this many (0: the route's default) */
-	int64_t since; /* history, new: unix seconds (0: the route's default) */
-	int64_t until; /* history: unix seconds (0: now) */
-	uint32_t pid;  /* conns: only this process */
+	char by[32];	/* top: process|exe|program|unit|user|remote|port|proto; history: app|... */
+	char sort[32];	/* top: rx|tx|total|conns|rate... */
+	long n;		/* top, history, conns: at most this many (0: the route's default) */
+	int64_t since;	/* history, new: unix seconds (0: the route's default) */
+	int64_t until;	/* history: unix seconds (0: now) */
+	bool has_since; /* since was given (since=@0 is the beginning of time) */
+	int64_t step;	/* history: seconds per time bucket (0: one total per group) */
+	char app[WEB_VALUE_MAX]; /* new: only the pairs of this app (its endpoints) */
+	uint32_t pid;		 /* conns: only this process */
 	bool has_pid;
 	char user[WEB_VALUE_MAX], unit[WEB_VALUE_MAX], state[32]; /* conns filters */
 };

@@ -303,6 +303,8 @@ static void server_free(struct web_server *s)
 		close(s->listen_fd);
 	web_sse_free(s->sse);
 	web_metrics_free(s->metrics);
+	web_history_close(s);
+	pthread_mutex_destroy(&s->hist_lock);
 	leco_reader_free(s->reader);
 	free(s->chartjs);
 	pthread_mutex_destroy(&s->lock);
@@ -366,6 +368,7 @@ int cmd_serve(int argc, char **argv)
 	sigprocmask(SIG_BLOCK, &quit, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	pthread_mutex_init(&s.lock, NULL);
+	pthread_mutex_init(&s.hist_lock, NULL);
 	if (!(status = server_open(&s))) {
 		bool v6 = strchr(s.o.listen_host, ':');
 

@@ -53,6 +53,9 @@ struct web_server {
 	int poll_ret;	   /* what it returned */
 	uint64_t polls;	   /* polls done */
 
+	pthread_mutex_t hist_lock; /* the history handle (history.c) */
+	struct leco_history *hist;
+
 	struct web_sse *sse;
 	struct MHD_Daemon *mhd;
 	int listen_fd;
@@ -90,6 +93,14 @@ int web_api_top(struct web_server *s, const struct web_query *q, char **body, si
 int web_api_status(struct web_server *s, char **body, size_t *len);
 /* One event for the event stream: status, the latest connections and the top groups. */
 int web_api_event(struct web_server *s, char **body, size_t *len);
+
+/* history.c (callers hold hist_lock): /api/history, /api/new; -EINVAL (msg: the request),
+ * -EIO (msg: the database), -ENOSYS (built without the history API) */
+int web_api_history(struct web_server *s, const struct web_query *q, char **body, size_t *len,
+		    char *msg, size_t msgsz);
+int web_api_new(struct web_server *s, const struct web_query *q, char **body, size_t *len,
+		char *msg, size_t msgsz);
+void web_history_close(struct web_server *s);
 
 /* http.c: start libmicrohttpd on s->listen_fd; 0 or -errno (msg). */
 int web_http_start(struct web_server *s, char *msg, size_t msgsz);

@@ -5,6 +5,7 @@
 
 const $ = (sel) => document.querySelector(sel);
 const SPARK = 60, LIVE = 300, LIVE_SERIES = 8;
+const STEPS = {'1h': '5m', '24h': '1h', '7d': '6h', '30d': '1d', '1y': '4w'};
 const COLORS = ['#1565c0', '#ef6c00', '#2e7d32', '#6a1b9a', '#c62828', '#00838f', '#9e9d24',
 	'#5d4037', '#455a64', '#ad1457'];
 const spark = {process: new Map(), unit: new Map()};
@@ -194,7 +195,7 @@ async function getJSON(url) {
 async function loadHistory() {
 	let rows;
 	try {
-		rows = await getJSON(`/api/history?since=${since}&by=app`);
+		rows = await getJSON(`/api/history?since=${since}&by=app&n=10&step=${STEPS[since]}`);
 	} catch (e) {
 		$('#history-note').textContent = e.message;
 		return;
@@ -224,14 +225,14 @@ async function loadHistory() {
 	loadNew();
 }
 
+// An app's endpoints: every (app, endpoint) pair the history has for it.
 async function loadEndpoints(app) {
-	const rows = await getJSON(`/api/history?since=${since}&by=remote&app=${encodeURIComponent(app)}`).catch(() => []);
+	const rows = await getJSON(`/api/new?since=@0&app=${encodeURIComponent(app)}`).catch(() => []);
 	$('#endpoints').hidden = false;
 	$('#endpoints-app').textContent = app;
 	fill($('#endpoints tbody'), rows.map((r) => {
 		const tr = document.createElement('tr');
-		tr.append(td(r.raddr || r.key), td(r.rport || ''), td(r.proto || ''), td(fmtBytes(r.rx), 'n'),
-			td(fmtBytes(r.tx), 'n'), td(r.conns, 'n'), td(fmtWhen(r.last_seen)));
+		tr.append(td(r.raddr), td(r.rport), td(r.proto), td(fmtWhen(r.first_seen)), td(fmtWhen(r.last_seen)));
 		return tr;
 	}));
 }
