@@ -359,10 +359,17 @@ struct acct_delta {
 	uint8_t failed, blocked, open, live;
 };
 
+/* a + b, or UINT64_MAX past it: a counter that cannot be right stays at the top, never wraps
+ * to a small wrong one (records of random bytes; no real counter comes near) */
+static uint64_t sat_add(uint64_t a, uint64_t b)
+{
+	return a + b >= a ? a + b : UINT64_MAX;
+}
+
 static void group_add(struct acct_group *g, const struct acct_delta *x)
 {
-	g->rx += x->rx;
-	g->tx += x->tx;
+	g->rx = sat_add(g->rx, x->rx);
+	g->tx = sat_add(g->tx, x->tx);
 	g->prx += (double)x->rx * x->share;
 	g->ptx += (double)x->tx * x->share;
 	g->failed += x->failed;
@@ -441,7 +448,9 @@ static int cmp_idle(const void *x, const void *y, void *ctx)
 	return a < b ? -1 : a > b;
 }
 
-/* More than IDLE_GROUPS_MAX groups without connections: the longest idle go first. */
+/* More than IDLE_GROUPS_MAX groups without connections: the longest idle go, down to three
+ * quarters of it, so that a flood of new groups sorts the idle ones now and then, not every
+ * poll. */
 static void dim_trim(struct acct_dim *d, uint32_t idle)
 {
 	uint32_t *v = malloc(idle * sizeof(*v)), n = 0;
@@ -452,7 +461,7 @@ static void dim_trim(struct acct_dim *d, uint32_t idle)
 		if (d->g[i].used && !d->g[i].refs)
 			v[n++] = i;
 	qsort_r(v, n, sizeof(*v), cmp_idle, d->g);
-	for (uint32_t k = 0; k + IDLE_GROUPS_MAX < n; k++)
+	for (uint32_t k = 0; k + IDLE_GROUPS_MAX * 3 / 4 < n; k++)
 		group_free(d, v[k]);
 	free(v);
 }

@@ -56,6 +56,7 @@ struct acct_ent {
 };
 
 struct leco_pids;
+struct acct_rank;
 
 struct leco_account {
 	struct acct_ent *ents;
@@ -72,7 +73,7 @@ struct leco_account {
 	size_t nout, cap_out;
 	struct leco_group out_total;
 	char total_key[16];
-	uint32_t *order;
+	struct acct_rank *order; /* lib/top.c: groups with their sort values */
 	size_t cap_order;
 	struct leco_conn_info *conns;
 	size_t nconns, cap_conns;

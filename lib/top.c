@@ -116,27 +116,64 @@ static double sort_value(const struct acct_group *g, int sort)
 	}
 }
 
-struct sort_ctx {
-	const struct acct_group *g;
-	int sort;
+/* A group to sort, with its values computed once. */
+struct acct_rank {
+	double value, total;
+	uint32_t i;
 };
 
 /* Largest first; ties by total bytes, then by key, so that equal rows keep their places. */
-static int cmp_groups(const void *x, const void *y, void *ctx)
+static int cmp_ranks(const void *x, const void *y, void *ctx)
 {
-	const struct sort_ctx *s = ctx;
-	const struct acct_group *a = &s->g[*(const uint32_t *)x], *b = &s->g[*(const uint32_t *)y];
-	double va = sort_value(a, s->sort), vb = sort_value(b, s->sort);
+	const struct acct_rank *a = x, *b = y;
+	const struct acct_group *ga = (const struct acct_group *)ctx + a->i,
+				*gb = (const struct acct_group *)ctx + b->i;
 
-	if (va != vb)
-		return va < vb ? 1 : -1;
-	va = sort_value(a, LECO_SORT_TOTAL);
-	vb = sort_value(b, LECO_SORT_TOTAL);
-	if (va != vb)
-		return va < vb ? 1 : -1;
-	if (a->unattributed != b->unattributed)
-		return a->unattributed ? 1 : -1;
-	return strcmp(a->key, b->key);
+	if (a->value != b->value)
+		return a->value < b->value ? 1 : -1;
+	if (a->total != b->total)
+		return a->total < b->total ? 1 : -1;
+	if (ga->unattributed != gb->unattributed)
+		return ga->unattributed ? 1 : -1;
+	return strcmp(ga->key, gb->key);
+}
+
+/* Keep the `k` first of `n` ranks (in cmp_ranks order) in r[0..k), unsorted: a heap whose top
+ * is the last of those kept, replaced by any better one. O(n log k) for a few of many groups. */
+static void select_first(struct acct_rank *r, size_t n, size_t k, const struct acct_group *g)
+{
+	for (size_t i = 0; i < n; i++) {
+		size_t at;
+
+		if (i < k) {
+			at = i; /* sift up */
+			while (at && cmp_ranks(&r[(at - 1) / 2], &r[at], (void *)g) < 0) {
+				struct acct_rank t = r[at];
+
+				r[at] = r[(at - 1) / 2];
+				r[at = (at - 1) / 2] = t;
+			}
+			continue;
+		}
+		if (cmp_ranks(&r[i], &r[0], (void *)g) >= 0)
+			continue;
+		r[0] = r[i];
+		for (at = 0;;) { /* sift down */
+			size_t c = 2 * at + 1, m = at;
+
+			if (c < k && cmp_ranks(&r[c], &r[m], (void *)g) > 0)
+				m = c;
+			if (c + 1 < k && cmp_ranks(&r[c + 1], &r[m], (void *)g) > 0)
+				m = c + 1;
+			if (m == at)
+				break;
+			struct acct_rank t = r[at];
+
+			r[at] = r[m];
+			r[m] = t;
+			at = m;
+		}
+	}
 }
 
 /* ---- handing out ---------------------------------------------------------------------- */
@@ -189,14 +226,21 @@ LECO_API int leco_reader_top(struct leco_reader *r, const struct leco_top_opts *
 		return -ENOMEM;
 	for (uint32_t i = 0; i < d->n; i++)
 		if (d->g[i].used)
-			a->order[n++] = i;
-	qsort_r(a->order, n, sizeof(*a->order), cmp_groups, &(struct sort_ctx){d->g, o.sort});
-	if (o.n && o.n < n)
+			a->order[n++] =
+				(struct acct_rank){sort_value(&d->g[i], o.sort),
+						   sort_value(&d->g[i], LECO_SORT_TOTAL), i};
+	if (o.n && o.n < n) {
+		if (o.n < n / 8)
+			select_first(a->order, n, o.n, d->g);
+		qsort_r(a->order, o.n < n / 8 ? o.n : n, sizeof(*a->order), cmp_ranks, d->g);
 		n = o.n;
+	} else {
+		qsort_r(a->order, n, sizeof(*a->order), cmp_ranks, d->g);
+	}
 	if (leco_reserve((void **)&a->out, &a->cap_out, n, sizeof(*a->out)))
 		return -ENOMEM;
 	for (size_t i = 0; i < n; i++)
-		group_out(r, o.by, &d->g[a->order[i]], &a->out[i]);
+		group_out(r, o.by, &d->g[a->order[i].i], &a->out[i]);
 	a->nout = n;
 	group_out(r, o.by, &a->total, &a->out_total);
 	a->out_total.key = "total";

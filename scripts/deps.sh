@@ -12,7 +12,7 @@ pkgs+=(libmicrohttpd-dev libjs-chart.js)
 if [ "$what" = test ]; then
 	pkgs+=(python3 iproute2 nftables iperf3 procps psmisc util-linux xvfb x11-apps x11-utils
 		qemu-system-x86 busybox-static
-		imagemagick libclang-rt-14-dev valgrind tesseract-ocr tesseract-ocr-eng)
+		imagemagick libclang-rt-14-dev valgrind tesseract-ocr tesseract-ocr-eng tmux)
 	# leco serve: a real browser (tests/web), promtool and a real Prometheus scraping /metrics
 	pkgs+=(chromium chromium-driver python3-selenium prometheus)
 fi

@@ -21,55 +21,9 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SRC = os.path.dirname(os.path.dirname(HERE))
-
-HOLDER = r'''
-import resource, selectors, socket, sys, time
-n = int(sys.argv[1])
-resource.setrlimit(resource.RLIMIT_NOFILE, (4 * n + 64, 4 * n + 64))
-srv = socket.socket(); srv.bind(("127.0.0.1", 0)); srv.listen(1024)
-port = srv.getsockname()[1]
-clients, servers = [], []
-for i in range(n):
-    c = socket.create_connection(("127.0.0.1", port))
-    s, _ = srv.accept()
-    clients.append(c); servers.append(s)
-print(port, flush=True)
-k = 0
-while True:  # killed by the benchmark
-    step = max(1, n // 10)
-    for j in range(step):
-        i = (k + j) % n
-        clients[i].send(b"q" * 64)
-        servers[i].recv(4096)
-        servers[i].send(b"r" * 256)
-        clients[i].recv(4096)
-    k = (k + step) % n
-    time.sleep(1)
-'''
-
-
-def ticks(pid):
-    with open(f'/proc/{pid}/stat') as f:
-        fields = f.read().rsplit(')', 1)[1].split()
-    return int(fields[11]) + int(fields[12])  # utime + stime
-
-
-def status_kb(pid, key):
-    with open(f'/proc/{pid}/status') as f:
-        for line in f:
-            if line.startswith(key + ':'):
-                return int(line.split()[1])
-    return 0
-
-
-def wait_for(cond, secs):
-    end = time.monotonic() + secs
-    while time.monotonic() < end:
-        if cond():
-            return True
-        time.sleep(0.1)
-    return False
-
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+sys.path.insert(0, os.path.dirname(HERE))
+import benchlib  # noqa: E402 (bench/benchlib.py: the connection holder, /proc readings)
 
 def main():
     ap = argparse.ArgumentParser()
@@ -113,13 +67,7 @@ def main():
         env = dict(os.environ, LECO_BUILD_DIR=build, LECO_PIN_DIR=pin)
         env.pop('LECO_CONFIG', None)
 
-        py = shutil.which('python3', path='/usr/bin:/bin')
-        holder = subprocess.Popen([py, '-c', HOLDER, str(a.conns)], stdout=subprocess.PIPE,
-                                  text=True)
-        procs.append(holder)
-        port = holder.stdout.readline().strip()
-        if not port:
-            sys.exit('bench/conky: the connection holder failed')
+        procs.append(benchlib.start_holder(a.conns))
 
         with_rc = os.path.join(SRC, 'examples', 'conkyrc')
         without_rc = os.path.join(work, 'conkyrc.without')
@@ -150,15 +98,9 @@ def main():
         for name, p in procs_items(procs, pids):
             if p.poll() is not None:
                 sys.exit(f'bench/conky: conky ({name}) exited early')
-        t0 = {n: ticks(p) for n, p in pids.items()}
-        m0 = time.monotonic()
-        time.sleep(a.secs)
-        dt = time.monotonic() - m0
-        t1 = {n: ticks(p) for n, p in pids.items()}
-        hz = os.sysconf('SC_CLK_TCK')
-        cpu = {n: 100.0 * (t1[n] - t0[n]) / hz / dt for n in pids}
-        rss = {n: status_kb(p, 'VmRSS') / 1024 for n, p in pids.items()}
-        hwm = {n: status_kb(p, 'VmHWM') / 1024 for n, p in pids.items()}
+        cpu, dt = benchlib.cpu_percent(pids, a.secs)
+        rss = {n: benchlib.status_kb(p, 'VmRSS') / 1024 for n, p in pids.items()}
+        hwm = {n: benchlib.status_kb(p, 'VmHWM') / 1024 for n, p in pids.items()}
         if a.shot:
             subprocess.run(['import', '-window', 'root', a.shot],
                            env=dict(env, DISPLAY=displays['with']), check=False)

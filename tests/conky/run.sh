@@ -5,10 +5,13 @@
 #   2. leco-load into a unique pin dir, known loopback traffic from a process with a unique
 #      name (3 connections, 1 refused attempt): the same conky recovers by itself and draws
 #      the lines (OCR finds every port, and "PORT refused")
-#   3. examples/conkyrc.text (${lua_parse leco_text}) shows the same lines
+#   3. the top panel of the same conkyrc: a busy process of ours is drawn in it (OCR finds the
+#      title and its row; rx and tx bars are drawn in their colours)
+#   4. examples/conkyrc.text (${lua_parse leco_text}) shows the same lines
 #   conky's stderr must have no Lua error (llua_*) in any part.
 # usage: run.sh CONKY BUILD_DIR SOURCE_DIR
-# env: LECO_SCREENSHOT_OUT=FILE copies the screenshot of part 2 there (doc/screenshot.png).
+# env: LECO_SCREENSHOT_OUT=FILE copies the screenshot of part 2 there (doc/screenshot.png), and
+#      that of part 3, both panels, to FILE's name with -top (doc/screenshot-top.png).
 set -uo pipefail
 conky=$1 build=$2 src=$3
 . "$src/tests/lib.sh"
@@ -35,8 +38,9 @@ esac
 
 work=$(mktemp -d /tmp/leco-test-conky.XXXXXX)
 pin=/sys/fs/bpf/leco-test-$$-conky
-xvfb_pid='' conky_pid=''
+xvfb_pid='' conky_pid='' blast=''
 cleanup() {
+	[ -n "$blast" ] && kill "$blast" 2>/dev/null && wait "$blast" 2>/dev/null
 	[ -n "$conky_pid" ] && kill "$conky_pid" 2>/dev/null && wait "$conky_pid" 2>/dev/null
 	[ -n "$xvfb_pid" ] && kill "$xvfb_pid" 2>/dev/null && wait "$xvfb_pid" 2>/dev/null
 	"$loader" --unload --pin "$pin" >/dev/null 2>&1
@@ -80,16 +84,20 @@ stop_conky() {
 	wait "$conky_pid" 2>/dev/null
 	conky_pid=''
 }
-# ocr NAME: screenshot of the widget area, OCR'd into $work/NAME.txt
+# ocr NAME: screenshot of the widget area ($ocr_crop: the lines), OCR'd into $work/NAME.txt
+ocr_crop=1000x260+0+0 ocr_erase=''
 ocr() {
 	import -window root "$work/$1.png" 2>/dev/null || return 1
 	if [ "$ocr_mode" = wallpaper ]; then
 		# the cairo text colours all have a channel at ff, the wallpaper none above 92:
-		# max channel, threshold
-		convert "$work/$1.png" -crop 1000x260+0+0 +repage -separate -evaluate-sequence max \
-			-resize 250% -threshold 62% -negate "$work/$1-ocr.png" || return 1
+		# max channel, threshold; $ocr_erase: colours painted out first (the top panel's bars,
+		# just under its text)
+		# shellcheck disable=SC2086 # the options are split on purpose
+		convert "$work/$1.png" -crop "$ocr_crop" +repage $ocr_erase -separate \
+			-evaluate-sequence max -resize 250% -threshold 62% -negate "$work/$1-ocr.png" ||
+			return 1
 	else # black background: dark-on-light grey
-		convert "$work/$1.png" -crop 1000x260+0+0 +repage -colorspace gray -negate \
+		convert "$work/$1.png" -crop "$ocr_crop" +repage -colorspace gray -negate \
 			-resize 250% "$work/$1-ocr.png" || return 1
 	fi
 	tesseract "$work/$1-ocr.png" - --psm 6 >"$work/$1.txt" 2>/dev/null || return 1
@@ -183,10 +191,55 @@ t_check "OCR reads 6 lines of $comm" test "$(grep -c "$$.*127\.0\.0\.1" "$work/l
 t_check "no Lua errors on stderr (conkyrc)" no_lua_errors "$work/conky1.err"
 [ -n "${LECO_SCREENSHOT_OUT:-}" ] && convert "$work/lines.png" -crop 640x200+0+20 +repage \
 	"$LECO_SCREENSHOT_OUT"
+
+# --- 3: the top panel (examples/conkyrc: by process, 6 rows by rate, below the 20 lines) --------
+# our process sends 200 MB/s on loopback, so it is among the six busiest on any machine but
+# one running a throughput benchmark
+"$work/$comm" - >"$work/blast.pid" <<'PY' &
+import os, socket, threading, time
+srv = socket.socket(); srv.bind(("127.0.0.1", 0)); srv.listen(1)
+def sink():
+    c, _ = srv.accept()
+    while c.recv(1 << 20): pass
+threading.Thread(target=sink, daemon=True).start()
+cl = socket.create_connection(srv.getsockname())
+print(os.getpid(), flush=True)
+end = time.monotonic() + 120  # bounded; killed when the check is done
+while time.monotonic() < end:
+    cl.sendall(b"b" * (1 << 20))
+    time.sleep(0.005)
+PY
+blast=$!
+t_wait_for 10 test -s "$work/blast.pid"
+bpid=$(cat "$work/blast.pid")
+ocr_crop=1000x240+0+400 ocr_erase="-fuzz 5% -fill #1a2638 -opaque #5fb3ff -opaque #ffa050"
+# its row reads "lctPID1 PID2" (OCR sometimes garbles the letters, never both numbers)
+t_check "top panel: title and our process ($comm $bpid) drawn" \
+	wait_ocr top 40 "by process" "$$" "$bpid"
+# pixels of a colour (5% fuzz) in the panel's area of a screenshot
+color_px() {
+	convert "$1" -crop 620x200+0+410 +repage -fuzz 5% -fill black +opaque "$2" -fill white \
+		-opaque "$2" -format '%[fx:int(mean*w*h)]' info:
+}
+rx_px=$(color_px "$work/top.png" '#5fb3ff') tx_px=$(color_px "$work/top.png" '#ffa050')
+t_check "top panel: rx bars ($rx_px px) and tx bars ($tx_px px) in their colours" \
+	test "${rx_px:-0}" -gt 20 -a "${tx_px:-0}" -gt 20
+if [ -n "${LECO_SCREENSHOT_OUT:-}" ]; then # for the docs only: sparklines with some history
+	sleep 20
+	import -window root "$work/top.png"
+fi
+kill "$blast" 2>/dev/null
+wait "$blast" 2>/dev/null
+blast=''
+ocr_crop=1000x260+0+0 ocr_erase=''
+t_check "no Lua errors on stderr (top panel)" no_lua_errors "$work/conky1.err"
+# both panels, the rows of lines this test has not filled left out
+[ -n "${LECO_SCREENSHOT_OUT:-}" ] && convert \( "$work/top.png" -crop 660x200+0+30 +repage \) \
+	\( "$work/top.png" -crop 660x195+0+430 +repage \) -append "${LECO_SCREENSHOT_OUT%.png}-top.png"
 stop_conky
 t_check "conky exited on SIGTERM" test -z "$conky_pid"
 
-# --- 3: the text-only variant ----------------------------------------------------------------
+# --- 4: the text-only variant ----------------------------------------------------------------
 # conky's own text has no alpha: the helper fades the colour toward black instead, which a
 # threshold against the wallpaper would lose; read it on a black root window
 convert -size 1000x700 xc:black "$work/black.png"
