@@ -57,7 +57,8 @@ log=$SVC_TMP/serve.err
 # (not through the function: $! must be the server itself, for the SIGTERM below)
 setpriv --reuid="$ua" --regid=nogroup --init-groups --inh-caps=-all --ambient-caps=-all \
 	--bounding-set=-all --no-new-privs -- "$RD_BIN/leco" serve -p "$pin" \
-	--listen 127.0.0.1:0 --token-file "$state/token" --max-streams 3 -i 0.5 2>>"$log" &
+	--listen 127.0.0.1:0 --token-file "$state/token" --max-streams 3 -i 0.5 \
+	--metrics-remote 1000 2>>"$log" &
 spid=$!
 started() { grep -q '^leco: serving on http://127.0.0.1:[0-9]*/?token=[0-9a-f]\{64\}$' "$log"; }
 t_check "leco serve starts and prints the one line with the URL and token" t_wait_for 10 started
@@ -96,6 +97,28 @@ t_check "/metrics has every family of the contract" bash -c "
 		leco_series_dropped_total leco_probe_events_total leco_up; do
 		grep -q \"^# TYPE \$f \" '$SVC_TMP/metrics.txt' || { echo missing \$f; exit 1; }
 	done"
+
+port=$("$SVC_PY" -c 'import json,sys; print(json.loads(sys.argv[1])["port"])' "$tr")
+t_check "--metrics-remote: the test's endpoint with the bytes sent to it (7000)" \
+	grep -q "^leco_remote_sent_bytes_total{remote=\"127.0.0.1\",port=\"$port\",proto=\"tcp\"} 7000\$" \
+	"$SVC_TMP/metrics.txt"
+
+# The series cap: one label set, the rest in program="_overflow", the refused ones counted.
+setpriv --reuid="$ua" --regid=nogroup --init-groups --inh-caps=-all --ambient-caps=-all \
+	--bounding-set=-all --no-new-privs -- "$RD_BIN/leco" serve -p "$pin" \
+	--listen 127.0.0.1:0 --token-file "$state/token" --metrics-series 1 2>"$SVC_TMP/cap.err" &
+cpid=$!
+capped() { grep -q '^leco: serving on' "$SVC_TMP/cap.err" &&
+	"$SVC_PY" "$SVC_TMP/py/webcheck.py" get "$(grep -o 'http://[^/]*' "$SVC_TMP/cap.err")/metrics" \
+		--bearer "$token" >"$SVC_TMP/cap.json" &&
+	grep -q 'leco_series_dropped_total [1-9]' "$SVC_TMP/cap.json"; }
+t_check "--metrics-series 1: label sets beyond it are refused and counted" t_wait_for 10 capped
+t_check "--metrics-series 1: one label set and the overflow set" "$SVC_PY" -c '
+import json, re, sys
+body = json.load(open(sys.argv[1]))["body"]
+sets = {m for m in re.findall(r"^leco_sent_bytes_total(\{[^}]*\})", body, re.M)}
+sys.exit(0 if len(sets) == 2 and any("_overflow" in x for x in sets) else 1)' "$SVC_TMP/cap.json"
+kill "$cpid"; wait "$cpid" 2>/dev/null
 
 # --- a user outside group leco --------------------------------------------------------
 t_check "outside group leco: the token file cannot be read" \

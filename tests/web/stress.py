@@ -6,7 +6,7 @@
 100 clients in a loop over every route (some without the token, with a wrong Host, or
 closing mid-request) plus 10 event streams that reconnect, for SECONDS. The server's memory
 (RSS, sampled every second) must stay bounded: the last third's peak at most 25% (+4 MiB)
-above the first third's, and under 128 MiB; once every client is gone its open file count
+above the first third's, and under 128 MiB (1 GiB under ASan); once every client is gone its open file count
 must come back to what it was before (no descriptor leak), and it must still answer.
 """
 import http.client
@@ -121,7 +121,10 @@ def main():
     check("event streams were served (%d)" % counts.get("sse200", 0), counts.get("sse200", 0) > 10)
     check("memory bounded: last third's peak %d KiB <= 1.25 x first third's %d KiB + 4 MiB"
           % (last, first), last <= first * 1.25 + 4096)
-    check("memory under 128 MiB (peak %d KiB)" % max(samples), max(samples) < 128 * 1024)
+    # under ASan (scripts/test-sanitize) freed memory waits in its quarantine (256 MiB): only
+    # the plateau above says whether the server's memory is bounded
+    cap = 1024 if os.environ.get("LECO_SANITIZE") else 128
+    check("memory under %d MiB (peak %d KiB)" % (cap, max(samples)), max(samples) < cap * 1024)
     # descriptors: every client has gone; streams are noticed at the next event (bounded wait)
     end = time.monotonic() + 15
     while nfds(pid) > fd0 and time.monotonic() < end:
