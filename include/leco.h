@@ -183,9 +183,13 @@ struct leco_reader_opts {
 	/* alternative to config_path/config_text: a config object (e.g. from leco_config_new);
 	 * the reader takes it over (and frees it) when leco_reader_open() succeeds */
 	struct leco_config *config;
+	/* a history database (leco record): lines and leco_reader_conn() get first_ever;
+	 * NULL = none. Opened read-only when it can be, retried while it cannot; never an
+	 * error. */
+	const char *history_path;
 	size_t : 0;
 };
-#define leco_reader_opts__last_field config
+#define leco_reader_opts__last_field history_path
 
 /*
  * Health of the reader and of the probes behind it. OK and CONFIG mean the reader reads the
@@ -251,6 +255,9 @@ struct leco_line {
 	int64_t first_seen; /* unix seconds */
 	int64_t last_seen;  /* unix seconds */
 	uint64_t cookie;    /* socket cookie */
+	/* the app (exe, cmd, unit, user) never talked to this endpoint (raddr, rport, proto)
+	 * before this connection, by the history at .history_path; false without one */
+	bool first_ever;
 };
 
 /*
@@ -301,12 +308,12 @@ struct leco_conn_info {
 	const char *laddr, *raddr; /* addresses as text */
 	uint16_t lport, rport;	   /* host byte order */
 	uint64_t rx, tx;	   /* payload bytes, as the kernel counts them */
-	uint64_t rx_delta,
-		tx_delta; /* bytes since the previous poll that read the table; all of
-			     them when this poll sees it first (or its count restarted) */
-	double rx_rate,
-		tx_rate;	    /* bytes/s over the last poll interval (0 on the first poll);
-				       first seen now but older than the previous poll: over its life */
+	/* bytes since the previous poll that read the table; all of them when this poll sees
+	 * the connection first (or its count restarted) */
+	uint64_t rx_delta, tx_delta;
+	/* bytes/s over the last poll interval (0 on the first poll); for a connection first
+	 * seen now but older than the previous poll: over its life */
+	double rx_rate, tx_rate;
 	const char *comm;	    /* kernel comm */
 	const char *cmd;	    /* comm, or the script name for interpreters */
 	const char *exe;	    /* /proc/PID/exe target, "" if unknown */
@@ -321,6 +328,9 @@ struct leco_conn_info {
 	/* filled by leco_reader_conn() (0 / false from the internal annotate step alone): */
 	bool exited;	    /* the owning process is gone (or its pid now names another one) */
 	int64_t start_time; /* unix seconds when the owning process started; 0 if unknown */
+	/* the app (exe, cmd, unit, user) never talked to this endpoint (raddr, rport, proto)
+	 * before this connection, by the history at .history_path; false without one */
+	bool first_ever;
 };
 
 /*
@@ -426,6 +436,152 @@ struct leco_group {
 LECO_API int leco_reader_top(struct leco_reader *reader, const struct leco_top_opts *opts);
 LECO_API const struct leco_group *leco_reader_group(const struct leco_reader *reader, size_t i);
 LECO_API const struct leco_group *leco_reader_top_total(const struct leco_reader *reader);
+
+/* ------------------------------------------------------------------------ */
+/* History: the recorder (SQLite writer) and read-only queries               */
+
+/*
+ * A history database holds, per interval and per (app, endpoint, proto, dir), the payload
+ * bytes (rx, tx) and the connections opened (conns), failed and blocked; an app is exe + cmd
+ * + unit + user, an endpoint raddr + rport. Tiers: raw intervals, 1-minute, 1-hour and
+ * 1-day buckets, each kept for its own time (rolled up before they go). doc/history.md.
+ */
+struct leco_recorder;
+
+struct leco_recorder_opts {
+	size_t sz;
+	const char *pin_dir;   /* default LECO_DEFAULT_PIN_DIR */
+	const char *proc_root; /* as in struct leco_reader_opts */
+	const char *cgroup_root;
+	const char *passwd_path;
+	const struct leco_clock *clock; /* NULL: the real clocks */
+	unsigned int interval;		/* seconds per raw bucket; 0: 10 */
+	/* seconds each tier keeps its rows; 0: the default (raw 48 h, 1-minute 14 days,
+	 * 1-hour 366 days, 1-day forever), < 0: forever */
+	int64_t keep_raw, keep_1m, keep_1h, keep_1d;
+	uint64_t max_bytes; /* size cap of the database file; 0: 256 MiB; UINT64_MAX: none */
+	bool no_sync;	    /* no fsync per commit (tests, benchmarks): power loss may cost more */
+	size_t : 0;
+};
+#define leco_recorder_opts__last_field no_sync
+
+/*
+ * A recorder writing the database at `db_path`: created (mode 0640) when missing, migrated
+ * from an older schema; one recorder per database (-EBUSY for a second). Missing pins are not
+ * an error (as for a reader). Fails with -EINVAL (options), -ENOMEM, or the database's error
+ * (err->msg names the file).
+ */
+LECO_API int leco_recorder_open(const char *db_path, const struct leco_recorder_opts *opts,
+				struct leco_recorder **rec, struct leco_error *err);
+LECO_API void leco_recorder_free(struct leco_recorder *rec);
+/*
+ * Record one interval: read the connection table, count what each connection has beyond
+ * what the last committed interval counted, and commit it all in one transaction. Call it
+ * once per interval. 0, or a negative errno with leco_recorder_errmsg() saying what: the
+ * probes (-ENOENT, -EACCES, -EPROTO, as leco_reader_poll), or the database (-ENOSPC disk
+ * full, -EROFS, -EBADMSG not a database, -EBUSY, -EIO ...). Nothing is lost by a failed call
+ * while the kernel table still holds the connections: the next one counts them, once. A
+ * database deleted or replaced under the recorder is noticed and opened anew.
+ */
+LECO_API int leco_recorder_tick(struct leco_recorder *rec);
+/* Last problem as text ("" when the last tick went through); owned by the recorder. */
+LECO_API const char *leco_recorder_errmsg(const struct leco_recorder *rec);
+
+struct leco_recorder_status {
+	size_t sz;
+	int reader_state;    /* enum leco_reader_state of its reader */
+	int db_error;	     /* negative errno of the last database failure, 0 if it worked */
+	uint64_t intervals;  /* ticks */
+	uint64_t commits;    /* intervals committed */
+	uint64_t failures;   /* ticks the database failed (not opened, or not committed) */
+	uint64_t reopens;    /* times the database was opened again */
+	uint64_t evicted;    /* connections gone from the table before their end was read */
+	uint64_t reappeared; /* connections seen again after they left it (counted once) */
+	uint64_t conns;	     /* connections in the last snapshot */
+	uint64_t cursors;    /* connections remembered */
+	uint64_t rolled_up;  /* rows written by rollups */
+	uint64_t expired;    /* rows deleted by age */
+	uint64_t trimmed;    /* rows deleted by the size cap */
+	int64_t last_commit; /* unix seconds of the last committed interval, 0 if none */
+	int64_t db_bytes;    /* size of the database file, -1 if unknown */
+	size_t : 0;
+};
+LECO_API int leco_recorder_status(struct leco_recorder *rec, struct leco_recorder_status *st);
+
+/* Read-only access to a history database (any number of readers, while it is written). */
+struct leco_history;
+
+LECO_API int leco_history_open(const char *db_path, struct leco_history **h,
+			       struct leco_error *err);
+LECO_API void leco_history_free(struct leco_history *h);
+LECO_API const char *leco_history_errmsg(const struct leco_history *h);
+
+/* What totals are grouped by; the names are the CLI's and Lua's (--by app, by = 'app'). */
+enum leco_history_by {
+	LECO_HISTORY_BY_APP = 0, /* cmd: the program name shown in lines */
+	LECO_HISTORY_BY_EXE,
+	LECO_HISTORY_BY_UNIT,
+	LECO_HISTORY_BY_USER,
+	LECO_HISTORY_BY_REMOTE, /* raddr */
+	LECO_HISTORY_BY_PORT,	/* rport */
+	LECO_HISTORY_BY_PROTO,
+	LECO_HISTORY_BY_DAY,  /* "2026-11-01", local time */
+	LECO_HISTORY_BY_HOUR, /* "2026-11-01 14:00", local time */
+};
+/* "app", "exe", "unit", "user", "remote", "port", "proto", "day", "hour"; NULL if unknown */
+LECO_API const char *leco_history_by_name(int by);
+/* The enum for a name, or -EINVAL. */
+LECO_API int leco_history_by_parse(const char *name);
+/*
+ * A time as the CLI and Lua take it: "2h", "30m", "7d", "90s", "1w" (that long before `now`),
+ * "2026-11-01" (local midnight), "2026-11-01 14:30" or "2026-11-01T14:30[:SS]" (local), "@UNIX".
+ * 0 or -EINVAL.
+ */
+LECO_API int leco_history_parse_time(const char *s, int64_t now, int64_t *t);
+
+struct leco_history_query {
+	size_t sz;
+	int64_t since;	  /* unix seconds, inclusive */
+	int64_t until;	  /* unix seconds, exclusive; 0: now */
+	int by;		  /* enum leco_history_by */
+	unsigned int top; /* the first N by rx + tx; 0: all */
+	size_t : 0;
+};
+#define leco_history_query__last_field top
+
+/* One group's totals. Strings are owned by the handle, valid until its next query or free. */
+struct leco_history_total {
+	const char *key;
+	uint64_t rx, tx;		 /* payload bytes */
+	uint64_t conns, failed, blocked; /* connections opened, failed, blocked */
+	/* the group's first and last activity ever recorded (day and hour groups: in the range) */
+	int64_t first_seen, last_seen;
+};
+
+/*
+ * Totals per group over [since, until), largest rx + tx first. Each part of the range is read
+ * from the coarsest tier that holds it whole (exact to the raw interval); older than a finer
+ * tier keeps, the range is rounded in to whole buckets of the tier that still holds it.
+ * Returns the number of groups, or -errno with leco_history_errmsg().
+ */
+LECO_API int leco_history_totals(struct leco_history *h, const struct leco_history_query *q);
+LECO_API const struct leco_history_total *leco_history_total(const struct leco_history *h,
+							     size_t i);
+
+/* An (app, endpoint, proto) pair; strings owned by the handle (until its next query). */
+struct leco_history_pair {
+	const char *app; /* cmd */
+	const char *exe, *unit, *user;
+	const char *raddr;
+	uint16_t rport;
+	int proto;
+	int64_t first_seen, last_seen;
+};
+/* The pairs first seen in [since, until) (until 0: now), oldest first, at most `top` (0: all).
+ * Returns their number or -errno. */
+LECO_API int leco_history_new_pairs(struct leco_history *h, int64_t since, int64_t until,
+				    unsigned int top);
+LECO_API const struct leco_history_pair *leco_history_pair(const struct leco_history *h, size_t i);
 
 #ifdef __cplusplus
 }

@@ -315,7 +315,9 @@ static int ent_assign(struct leco_reader *r, struct leco_account *a, uint32_t i,
 	bool un = !e->c.tgid;
 	char port[8];
 
-	leco_annotate(r, e, &ci);
+	/* the groups copy what they keep: nothing is kept with the entry for this (the
+	 * every-connection walk keeps its annotations, when asked for) */
+	leco_annotate_peek(r, e, &ci);
 	snprintf(port, sizeof(port), "%u", ci.dir == LECO_DIRECTION_IN ? ci.lport : ci.rport);
 	grp[LECO_BY_PROCESS] = un ? str_group(a, LECO_BY_PROCESS, UNATTRIBUTED, true)
 				  : process_group(r, a, e, &ci);

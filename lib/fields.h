@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The fields of a connection (struct leco_conn_info) and of a group (struct leco_group) by
- * name, type and place, in the order the outputs show them: one list that the CLI's JSON
- * (tools/output.c) and the Lua tables (lua/) both walk, so a field is spelled the same in
- * each. Header-only: both see only libleco's public API.
+ * The fields of a connection (struct leco_conn_info), of a group (struct leco_group) and of
+ * the history's totals and pairs by name, type and place, in the order the outputs show them: one
+ * list that the CLI's JSON (tools/output.c) and the Lua tables (lua/) both walk, so a field is
+ * spelled the same in each. Header-only: both see only libleco's public API.
  */
 #ifndef LECO_FIELDS_H
 #define LECO_FIELDS_H
@@ -47,6 +47,10 @@ struct leco_field {
 	{                                                            \
 #name, type, only, offsetof(struct leco_group, name) \
 	}
+#define LECO_FIELD_OF(str, name, type)                     \
+	{                                                  \
+#name, type, 0, offsetof(struct str, name) \
+	}
 
 /* cookie last: a line's JSON puts its display fields before it (tools/output.c) */
 static const struct leco_field leco_conn_fields[] = {
@@ -58,7 +62,7 @@ static const struct leco_field leco_conn_fields[] = {
 	LECO_CONN_FIELD(rport, LECO_FT_U16, 0),
 	LECO_CONN_FIELD(dir, LECO_FT_DIR, 0),
 	LECO_CONN_FIELD(state, LECO_FT_STATE, 0),
-	{"error", LECO_FT_ERRNO, 0, offsetof(struct leco_conn_info, err)},
+	LECO_CONN_FIELD(err, LECO_FT_ERRNO, 0),
 	LECO_CONN_FIELD(pid, LECO_FT_U32, 0),
 	LECO_CONN_FIELD(start_time, LECO_FT_I64, LECO_FO_WALK),
 	LECO_CONN_FIELD(exited, LECO_FT_BOOL, LECO_FO_WALK),
@@ -75,6 +79,7 @@ static const struct leco_field leco_conn_fields[] = {
 	LECO_CONN_FIELD(tx_rate, LECO_FT_DOUBLE, 0),
 	LECO_CONN_FIELD(first_seen, LECO_FT_I64, 0),
 	LECO_CONN_FIELD(last_seen, LECO_FT_I64, 0),
+	LECO_CONN_FIELD(first_ever, LECO_FT_BOOL, 0),
 	LECO_CONN_FIELD(cookie, LECO_FT_U64, 0),
 };
 
@@ -103,6 +108,31 @@ static const struct leco_field leco_group_fields[] = {
 	LECO_GROUP_FIELD(user, LECO_FT_STR, LECO_FO_PROCESS),
 	LECO_GROUP_FIELD(unit, LECO_FT_STR, LECO_FO_PROCESS),
 	LECO_GROUP_FIELD(exe, LECO_FT_STR, LECO_FO_PROCESS),
+};
+
+/* A history total (`leco report --json` and Lua's history:totals() put `by` before them). */
+static const struct leco_field leco_history_total_fields[] = {
+	LECO_FIELD_OF(leco_history_total, key, LECO_FT_STR),
+	LECO_FIELD_OF(leco_history_total, rx, LECO_FT_U64),
+	LECO_FIELD_OF(leco_history_total, tx, LECO_FT_U64),
+	LECO_FIELD_OF(leco_history_total, conns, LECO_FT_U64),
+	LECO_FIELD_OF(leco_history_total, failed, LECO_FT_U64),
+	LECO_FIELD_OF(leco_history_total, blocked, LECO_FT_U64),
+	LECO_FIELD_OF(leco_history_total, first_seen, LECO_FT_I64),
+	LECO_FIELD_OF(leco_history_total, last_seen, LECO_FT_I64),
+};
+
+/* A new (app, endpoint) pair of the history (`leco report --new --json`, history:new()). */
+static const struct leco_field leco_history_pair_fields[] = {
+	LECO_FIELD_OF(leco_history_pair, app, LECO_FT_STR),
+	LECO_FIELD_OF(leco_history_pair, exe, LECO_FT_STR),
+	LECO_FIELD_OF(leco_history_pair, unit, LECO_FT_STR),
+	LECO_FIELD_OF(leco_history_pair, user, LECO_FT_STR),
+	LECO_FIELD_OF(leco_history_pair, raddr, LECO_FT_STR),
+	LECO_FIELD_OF(leco_history_pair, rport, LECO_FT_U16),
+	LECO_FIELD_OF(leco_history_pair, proto, LECO_FT_PROTO),
+	LECO_FIELD_OF(leco_history_pair, first_seen, LECO_FT_I64),
+	LECO_FIELD_OF(leco_history_pair, last_seen, LECO_FT_I64),
 };
 
 #define LECO_NFIELDS(a) (sizeof(a) / sizeof((a)[0]))

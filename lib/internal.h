@@ -50,8 +50,10 @@ struct leco_opt_field {
  */
 int leco_opts_copy(void *out, size_t outsz, const void *in, const struct leco_opt_field *fields,
 		   size_t nfields);
-/* Grow *p to hold n elements of `size` bytes; -ENOMEM (*p untouched). */
+/* Grow *p to hold n elements of `size` bytes (at least doubling *cap); -ENOMEM (*p untouched). */
 int leco_reserve(void **p, size_t *cap, size_t n, size_t size);
+/* Fill `err` (if not NULL) with code and msg; returns code. */
+int leco_error_set(struct leco_error *err, int code, const char *msg);
 
 /* ---- small helpers (lib/cache.c) ---------------------------------------- */
 
@@ -243,6 +245,7 @@ struct leco_reader {
 	const struct leco_ct_ent *annot_scratch_for; /* ... and its entry */
 	uint32_t annot_cap, annot_epoch;
 
+	struct leco_hmark *hmark;  /* first_ever from a history database (lib/history_mark.c) */
 	struct leco_account *acct; /* per-process accounting (lib/account.c), once asked for */
 
 	struct leco_line *lines;

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-/* Library-wide trivia: the version, the one spelling of every name the outputs share, and two
- * helpers every part uses (options structs, growing arrays). */
+/* Library-wide trivia: the version, the one spelling of every name the outputs share, and
+ * helpers every part uses (options structs, errors, growing arrays). */
 #include <errno.h>
 #include <netinet/in.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -91,13 +92,25 @@ int leco_opts_copy(void *out, size_t outsz, const void *in, const struct leco_op
 
 int leco_reserve(void **p, size_t *cap, size_t n, size_t size)
 {
+	size_t c = *cap <= SIZE_MAX / 2 ? *cap * 2 : SIZE_MAX;
 	void *np;
 
 	if (n <= *cap)
 		return 0;
-	if (!(np = realloc(*p, n * size)))
+	c = c > n ? c : n; /* at least doubled: appending one at a time stays linear */
+	if (c > SIZE_MAX / size || !(np = realloc(*p, c * size)))
 		return -ENOMEM;
 	*p = np;
-	*cap = n;
+	*cap = c;
 	return 0;
+}
+
+int leco_error_set(struct leco_error *err, int code, const char *msg)
+{
+	if (err) {
+		memset(err, 0, sizeof(*err));
+		err->code = code;
+		snprintf(err->msg, sizeof(err->msg), "%s", msg);
+	}
+	return code;
 }

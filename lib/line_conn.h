@@ -26,6 +26,7 @@ static inline void leco_line_as_conn(const struct leco_line *l, struct leco_conn
 	ci->comm = l->comm, ci->cmd = l->cmd, ci->exe = l->exe;
 	ci->user = l->user, ci->cgroup = l->cgroup, ci->unit = l->unit;
 	ci->first_seen = l->first_seen, ci->last_seen = l->last_seen;
+	ci->first_ever = l->first_ever;
 }
 
 #endif /* LECO_LINE_CONN_H */

@@ -14,6 +14,7 @@
 
 #include "account.h"
 #include "annotate.h"
+#include "history.h"
 
 static uint64_t real_mono(void *ctx)
 {
@@ -33,12 +34,7 @@ static int64_t real_real(void *ctx)
 
 static int set_err(struct leco_error *err, int code, const char *msg)
 {
-	if (err) {
-		memset(err, 0, sizeof(*err));
-		err->code = code;
-		snprintf(err->msg, sizeof(err->msg), "%s", msg);
-	}
-	return code;
+	return leco_error_set(err, code, msg);
 }
 
 /* The caller's options (lib/leco.c leco_opts_copy): -ERANGE, -EINVAL. */
@@ -46,8 +42,9 @@ static int copy_opts(struct leco_reader_opts *o, const struct leco_reader_opts *
 {
 #define F(f) LECO_OPT_FIELD(leco_reader_opts, f)
 	static const struct leco_opt_field fields[] = {
-		F(pin_dir),	F(config_path), F(config_text), F(proc_root), F(cgroup_root),
-		F(passwd_path), F(clock),	F(raw),		F(max_lines), F(config),
+		F(pin_dir),	F(config_path), F(config_text),	 F(proc_root),
+		F(cgroup_root), F(passwd_path), F(clock),	 F(raw),
+		F(max_lines),	F(config),	F(history_path),
 	};
 #undef F
 
@@ -135,6 +132,7 @@ LECO_API void leco_reader_free(struct leco_reader *r)
 	leco_proc_free(r->proc);
 	leco_cgroups_free(r->cgroups);
 	leco_annotate_free(r);
+	leco_hmark_free(r->hmark);
 	leco_account_free(r);
 	leco_arena_free(&r->arena);
 	free(r->lines);
@@ -192,8 +190,9 @@ LECO_API int leco_reader_open(const struct leco_reader_opts *opts, struct leco_r
 	r->config_path = o.config_path ? strdup(o.config_path) : NULL;
 	r->config_text = o.config_text ? strdup(o.config_text) : NULL;
 	r->users = leco_users_new(o.passwd_path);
+	r->hmark = o.history_path ? leco_hmark_new(o.history_path) : NULL;
 	if (!r->pin_dir || (o.config_path && !r->config_path) ||
-	    (o.config_text && !r->config_text) || !r->users) {
+	    (o.config_text && !r->config_text) || !r->users || (o.history_path && !r->hmark)) {
 		leco_reader_free(r);
 		return set_err(err, -ENOMEM, "out of memory");
 	}

@@ -11,6 +11,7 @@
 
 #include "account.h"
 #include "annotate.h"
+#include "history.h"
 
 static const char *const by_names[LECO_BY_COUNT] = {
 	[LECO_BY_PROCESS] = "process", [LECO_BY_EXE] = "exe",	  [LECO_BY_PROGRAM] = "program",
@@ -234,7 +235,7 @@ LECO_API int leco_reader_top(struct leco_reader *r, const struct leco_top_opts *
 			select_first(a->order, n, o.n, d->g);
 		qsort_r(a->order, o.n < n / 8 ? o.n : n, sizeof(*a->order), cmp_ranks, d->g);
 		n = o.n;
-	} else {
+	} else if (n > 1) { /* (no groups: no array either, and qsort wants one) */
 		qsort_r(a->order, n, sizeof(*a->order), cmp_ranks, d->g);
 	}
 	if (leco_reserve((void **)&a->out, &a->cap_out, n, sizeof(*a->out)))
@@ -280,6 +281,7 @@ static int conns_make(struct leco_reader *r, struct leco_account *a)
 			ci->exited = g->exited;
 			ci->start_time = leco_account_unix(r, g->start_ns);
 		}
+		ci->first_ever = leco_hmark_first_ever(r->hmark, &t->ents[i].key, ci, r->now_mono);
 		a->nconns++;
 	}
 	a->conns_gen = t->gen;

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "annotate.h"
+#include "history.h"
 
 #define LINE_MAX_BYTES 2048
 
@@ -159,6 +160,7 @@ static void line_fill(struct leco_reader *r, struct leco_line *l, struct leco_ct
 	l->user = adup(r, ci->user), l->cgroup = adup(r, ci->cgroup), l->unit = adup(r, ci->unit);
 	l->first_seen = ci->first_seen, l->last_seen = ci->last_seen;
 	l->cookie = ci->cookie;
+	l->first_ever = leco_hmark_first_ever(r->hmark, &e->key, ci, r->now_mono);
 }
 
 /* Entry `e` as the next line, unless the rules drop it or a newer connection owns its slot. */

@@ -58,25 +58,27 @@ void lleco_set_bool(lua_State *L, const char *k, int v)
 /* ------------------------------------------------------------------------ */
 /* leco.open                                                                 */
 
-static const char *const open_keys[] = {"pin_dir",   "pin",	  "config",	 "rules",  "raw",
-					"max_lines", "proc_root", "cgroup_root", "passwd", NULL};
+static const char *const open_keys[] = {"pin_dir", "pin",	"config",    "rules",
+					"raw",	   "max_lines", "proc_root", "cgroup_root",
+					"passwd",  "history",	NULL};
 
-/* Unknown options raise: a typo would otherwise be a silent default. */
-static void check_open_keys(lua_State *L)
+void lleco_check_keys(lua_State *L, int t, const char *fn, const char *const keys[],
+		      const char *known)
 {
+	if (lua_isnoneornil(L, t))
+		return;
+	luaL_checktype(L, t, LUA_TTABLE);
 	lua_pushnil(L);
-	while (lua_next(L, 1)) {
+	while (lua_next(L, t)) {
 		const char *k = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : NULL;
 		int ok = 0;
 
-		for (size_t i = 0; k && open_keys[i]; i++)
-			ok |= !strcmp(k, open_keys[i]);
+		for (size_t i = 0; k && keys[i]; i++)
+			ok |= !strcmp(k, keys[i]);
 		if (!ok)
-			luaL_error(L,
-				   "bad argument #1 to 'open' (unknown option %s%s%s; known: "
-				   "pin_dir (or pin), config, rules, raw, max_lines, proc_root, "
-				   "cgroup_root, passwd)",
-				   k ? "'" : "", k ? k : luaL_typename(L, -2), k ? "'" : "");
+			luaL_error(L, "bad argument #1 to '%s' (unknown option %s%s%s; known: %s)",
+				   fn, k ? "'" : "", k ? k : luaL_typename(L, -2), k ? "'" : "",
+				   known);
 		lua_pop(L, 1);
 	}
 }
@@ -115,6 +117,8 @@ static void open_options(lua_State *L, struct leco_reader_opts *o)
 	o->proc_root = opt_string_field(L, 1, "proc_root");
 	o->cgroup_root = opt_string_field(L, 1, "cgroup_root");
 	o->passwd_path = opt_string_field(L, 1, "passwd");
+	/* a history database (leco record): lines get first_ever */
+	o->history_path = opt_string_field(L, 1, "history");
 	if (o->config_path && !*o->config_path)
 		luaL_error(L, "bad argument #1 to 'open' (field 'config' is an empty path)");
 	lua_getfield(L, 1, "raw");
@@ -164,7 +168,8 @@ static int open_rules(lua_State *L, struct leco_reader_opts *o, struct leco_erro
 	return 0;
 }
 
-/* leco.open{pin_dir=, config= | rules=, raw=, max_lines=, proc_root=, cgroup_root=, passwd=} */
+/* leco.open{pin_dir=, config= | rules=, raw=, max_lines=, proc_root=, cgroup_root=, passwd=,
+ * history=} */
 static int l_open(lua_State *L)
 {
 	LECO_OPTS(leco_reader_opts, opts);
@@ -177,7 +182,9 @@ static int l_open(lua_State *L)
 		lua_newtable(L);
 	luaL_checktype(L, 1, LUA_TTABLE);
 	lua_settop(L, 1);
-	check_open_keys(L);
+	lleco_check_keys(L, 1, "open", open_keys,
+			 "pin_dir (or pin), config, rules, raw, max_lines, proc_root, cgroup_root, "
+			 "passwd, history");
 	open_options(L, &opts);
 	if ((rc = open_rules(L, &opts, &err)) < 0)
 		return lleco_push_fail(L, err.msg, -rc);
@@ -421,9 +428,11 @@ __attribute__((visibility("default"))) int luaopen_leco(lua_State *L)
 	lua_setfield(L, -2, "__index");
 	lua_pop(L, 1);
 	lleco_config_class(L);
+	lleco_history_class(L);
 	lua_createtable(L, 0, 8);
 	luaL_setfuncs(L, leco_funcs, 0);
 	luaL_setfuncs(L, lleco_config_funcs, 0);
+	luaL_setfuncs(L, lleco_history_funcs, 0);
 	lua_pushstring(L, leco_version());
 	lua_setfield(L, -2, "_VERSION");
 	lua_pushstring(L, LUA_VERSION_MAJOR "." LUA_VERSION_MINOR);

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Inside the `leco` Lua module: what its two halves share. lua/leco_lua.c is the
- * module and its readers; lua/leco_lua_config.c the rule engine on its own
- * (configs, rules tables, rx_test). Both use only include/leco.h.
+ * Inside the `leco` Lua module: what its parts share. lua/leco_lua.c is the module and
+ * its readers; lua/leco_lua_config.c the rule engine on its own (configs, rules tables,
+ * rx_test); lua/leco_lua_top.c every connection and the aggregates of a reader;
+ * lua/leco_lua_history.c the history database. All use only include/leco.h.
  */
 #ifndef LECO_LUA_H
 #define LECO_LUA_H
@@ -55,6 +56,10 @@ void lleco_set_fields(lua_State *L, const struct leco_field *fields, size_t n, c
 int lleco_reader_conns(lua_State *L);
 int lleco_reader_top(lua_State *L);
 
+/* Unknown keys of the options table at index `t` (none or nil: no options) raise, naming `fn`
+ * and the `known` ones: a typo would otherwise be a silent default. Not a table: raise. */
+void lleco_check_keys(lua_State *L, int t, const char *fn, const char *const keys[],
+		      const char *known);
 /* nil, msg, errno: the runtime-failure convention */
 int lleco_push_fail(lua_State *L, const char *msg, int err);
 /* t[k] = v for the table on top of the stack (a NULL string leaves the field nil) */
@@ -76,5 +81,9 @@ int lleco_config_from_table(lua_State *L, int t, int arg, const char *fn, struct
 
 extern const luaL_Reg lleco_config_funcs[]; /* rx_test, load_config */
 void lleco_config_class(lua_State *L);	    /* registers CONFIG_MT */
+
+/* lua/leco_lua_history.c: leco.history(path) and its handles */
+extern const luaL_Reg lleco_history_funcs[];
+void lleco_history_class(lua_State *L); /* registers "leco.history" */
 
 #endif /* LECO_LUA_H */

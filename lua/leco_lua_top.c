@@ -9,27 +9,6 @@
 
 #include "leco_lua.h"
 
-/* Unknown options raise: a typo would otherwise be a silent default. */
-static void check_keys(lua_State *L, const char *fn, const char *const keys[], const char *known)
-{
-	if (lua_isnoneornil(L, 2))
-		return;
-	luaL_checktype(L, 2, LUA_TTABLE);
-	lua_pushnil(L);
-	while (lua_next(L, 2)) {
-		const char *k = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : NULL;
-		int ok = 0;
-
-		for (size_t i = 0; k && keys[i]; i++)
-			ok |= !strcmp(k, keys[i]);
-		if (!ok)
-			luaL_error(L, "bad argument #1 to '%s' (unknown option %s%s%s; known: %s)",
-				   fn, k ? "'" : "", k ? k : luaL_typename(L, -2), k ? "'" : "",
-				   known);
-		lua_pop(L, 1);
-	}
-}
-
 /* Option `k` of the table at 2 (absent: nil left on the stack, returns its type). */
 static int opt_field(lua_State *L, const char *k)
 {
@@ -60,7 +39,7 @@ int lleco_reader_conns(lua_State *L)
 	struct lreader *lr = lleco_check_reader(L);
 	int n, nret;
 
-	check_keys(L, "conns", keys, "poll");
+	lleco_check_keys(L, 2, "conns", keys, "poll");
 	if (!maybe_poll(L, lr->r, &nret))
 		return nret;
 	if ((n = leco_reader_conn_count(lr->r)) < 0)
@@ -124,7 +103,7 @@ int lleco_reader_top(lua_State *L)
 	LECO_OPTS(leco_top_opts, o);
 	int n, nret;
 
-	check_keys(L, "top", keys, "by, sort, n, keep, poll");
+	lleco_check_keys(L, 2, "top", keys, "by, sort, n, keep, poll");
 	o.by = name_opt(L, "by", leco_group_by_from_name, LECO_BY_PROCESS,
 			"process, exe, program, unit, user, remote, port, proto");
 	o.sort = name_opt(L, "sort", leco_sort_from_name, LECO_SORT_RATE,

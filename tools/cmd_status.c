@@ -1,22 +1,21 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-/* leco status: are the probes loaded, table fill, the probes' health counters. */
+/* leco status: are the probes loaded, table fill, the probes' health counters, and what the
+ * history recorders say. */
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "cli.h"
+#include "history_cli.h"
 #include "output.h"
 
-static bool loaded(const struct leco_status *st)
+static void print_text(const struct leco_status *st, const char *msg,
+		       const struct cli_record_files *rf)
 {
-	return cli_status_loaded(st);
-}
-
-static void print_text(const struct leco_status *st, const char *msg)
-{
-	if (!loaded(st)) {
+	if (!cli_status_loaded(st)) {
 		if (st->state == LECO_READER_NO_PROBES)
 			printf("probes:       not loaded\nnote:         %s\n", msg);
+		cli_record_status_show(stdout, rf->list, rf->n, false);
 		return;
 	}
 	printf("probes:       loaded (leco-load %s, layout %u; libleco %s)\n", st->version,
@@ -31,67 +30,70 @@ static void print_text(const struct leco_status *st, const char *msg)
 	printf("execs:        %llu\n", (unsigned long long)st->stat_execs);
 	if (msg[0])
 		printf("note:         %s\n", msg);
+	cli_record_status_show(stdout, rf->list, rf->n, false);
 }
 
-/* [-p DIR] [--json]: 0, or -1 with *status set */
-static int status_args(int argc, char **argv, const char **pin_dir, bool *json, int *status)
-{
-	static const struct option lo[] = {{"pin-dir", required_argument, NULL, 'p'},
-					   {"json", no_argument, NULL, 'j'},
-					   {"help", no_argument, NULL, 'h'},
-					   {NULL, 0, NULL, 0}};
-	int c, at;
+struct status_args {
+	const char *pin_dir, *status_file;
+	bool json;
+};
 
-	opterr = 0;
-	for (at = optind = 1; (c = getopt_long(argc, argv, "+:p:h", lo, NULL)) != -1; at = optind) {
-		if (c == 'p') {
-			*pin_dir = optarg;
-		} else if (c == 'j') {
-			*json = true;
-		} else if (c == 'h') {
-			printf("usage: leco status [-p DIR] [--json]\n");
-			*status = 0;
-			return -1;
-		} else {
-			*status = cli_bad_option("status", c, argv[at]);
-			return -1;
-		}
-	}
-	if (optind < argc) {
-		*status = cli_err("status: unexpected argument '%s'", argv[optind]);
-		return -1;
-	}
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: leco status [-p DIR] [--json] [--status-file FILE]\n");
+}
+
+/* One option (cli_getopt); 0 or an exit status. */
+static int status_opt(void *ctx, int c, const char *arg)
+{
+	struct status_args *a = ctx;
+
+	if (c == 'p')
+		a->pin_dir = arg;
+	else if (c == 'j')
+		a->json = true;
+	else if (c == 's')
+		a->status_file = arg;
 	return 0;
 }
 
 int cmd_status(int argc, char **argv)
 {
+	static const struct option lo[] = {{"pin-dir", required_argument, NULL, 'p'},
+					   {"json", no_argument, NULL, 'j'},
+					   {"status-file", required_argument, NULL, 's'},
+					   {"help", no_argument, NULL, 'h'},
+					   {NULL, 0, NULL, 0}};
 	struct leco_status st = {.sz = sizeof(st)};
-	const char *pin_dir = NULL, *msg;
+	struct status_args a = {0};
 	struct leco_reader *r = NULL;
 	struct leco_error err = {0};
-	bool json = false;
+	struct cli_record_files rf;
 	int ret, status = 0;
+	const char *msg;
+	bool loaded;
 
-	if (status_args(argc, argv, &pin_dir, &json, &status))
+	if (cli_getopt(argc, argv, "p:h", lo, status_opt, &a, usage, &status))
 		return status;
-	LECO_OPTS(leco_reader_opts, ro, .pin_dir = pin_dir, .raw = true, .max_lines = 1);
+	cli_record_status_files(a.status_file, &rf);
+	LECO_OPTS(leco_reader_opts, ro, .pin_dir = a.pin_dir, .raw = true, .max_lines = 1);
 	if ((ret = leco_reader_open(&ro, &r, &err)) < 0)
 		return cli_err("status: %s", err.msg[0] ? err.msg : strerror(-ret));
 	leco_reader_poll(r); /* fills the table count; errors show in the state */
 	leco_reader_status(r, &st);
 	msg = leco_reader_errmsg(r);
-	if (json)
-		cli_print_status_json(stdout, &st, msg, pin_dir);
+	loaded = cli_status_loaded(&st);
+	if (a.json)
+		cli_print_status_json(stdout, &st, msg, a.pin_dir, &rf);
 	else
-		print_text(&st, msg);
+		print_text(&st, msg, &rf);
 	/* msg belongs to the reader: report before freeing it */
-	if (!loaded(&st) && st.state != LECO_READER_NO_PROBES && !json)
+	if (!loaded && st.state != LECO_READER_NO_PROBES && !a.json)
 		cli_err("status: %s", msg);
 	leco_reader_free(r);
 	if (fflush(stdout))
 		return 2;
-	if (loaded(&st))
+	if (loaded)
 		return 0;
 	return st.state == LECO_READER_NO_PROBES ? 1 : 2;
 }

@@ -139,9 +139,10 @@ static int top_stream(struct leco_reader *r, const struct top_opts *o, bool tabl
 		n = leco_reader_poll(r);
 		if (n >= 0)
 			n = leco_reader_top(r, &to);
+		if (n < 0 && o->once) /* one frame or an error, no waiting */
+			return cli_err("top: %s", leco_reader_errmsg(r)[0] ? leco_reader_errmsg(r)
+									   : strerror(-n));
 		cli_say_once("top", r, n, last_err);
-		if (n < 0 && o->once)
-			return cli_err("top: %s", last_err[0] ? last_err : strerror(-n));
 		/* the first poll starts the counting: rates need a second */
 		if (n >= 0 && polls++ && table)
 			print_table(r, n, o->by);
@@ -165,22 +166,6 @@ int cli_top_reader(const char *what, const char *pin_dir, struct leco_reader **r
 	if (ret < 0)
 		return cli_err("%s: %s", what, err.msg[0] ? err.msg : strerror(-ret));
 	return 0;
-}
-
-void cli_size(char *buf, size_t sz, double v)
-{
-	static const char units[] = "BKMGTP";
-	int u = 0;
-
-	if (v < 0.5) {
-		snprintf(buf, sz, "0");
-		return;
-	}
-	while (v >= 1000 && u < 5) {
-		v /= 1024;
-		u++;
-	}
-	snprintf(buf, sz, u && v < 9.95 ? "%.1f%c" : "%.0f%c", v, units[u]);
 }
 
 int cmd_top(int argc, char **argv)

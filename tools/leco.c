@@ -23,6 +23,10 @@ static const struct {
 	{"top", cmd_top,
 	 "[-p DIR] [--by BY] [--sort KEY] [-n N] [-i SEC] [--once] [--json]   traffic by "
 	 "process"},
+	{"record", cmd_record,
+	 "[-p DIR] [--db PATH] [-i SEC] [--status-file FILE] ...   write the history database"},
+	{"report", cmd_report,
+	 "[--db PATH] [--since T] [--until T] [--by KEY] [--top N] [--new] [--json|--csv]"},
 	{"rx-test", cmd_rx_test,
 	 "-c CONFIG [--json] LINE...   show what the rules do to each line"},
 #ifdef LECO_HAVE_SERVE

@@ -278,10 +278,8 @@ static void json_member(void *ctx, const char *name, const struct leco_field_val
 		fprintf(f, "%lld", v->i);
 }
 
-/* Fields of the struct at `base` (lib/fields.h) as JSON members, each after a comma unless
- * `first` (the object's first member); an `only` field only when `shows` has its bit. */
-static void json_fields(FILE *f, const struct leco_field *fields, size_t n, const void *base,
-			unsigned int shows, bool first)
+void cli_json_fields(FILE *f, const struct leco_field *fields, size_t n, const void *base,
+		     unsigned int shows, bool first)
 {
 	struct json_obj o = {f, first};
 
@@ -304,14 +302,14 @@ int cli_print_line(FILE *f, const struct leco_line *l, bool json)
 	jstr(f, "raw", l->raw);
 	jstr(f, "group", l->group);
 	/* the display fields go before the last connection field, the cookie, as they always did */
-	json_fields(f, leco_conn_fields, LECO_NFIELDS(leco_conn_fields) - 1, &ci, 0, false);
+	cli_json_fields(f, leco_conn_fields, LECO_NFIELDS(leco_conn_fields) - 1, &ci, 0, false);
 	jnum(f, "age", l->age);
 	jnum(f, "alpha", l->alpha);
 	jkey(f, "new", false);
 	fputs(l->is_new ? "true" : "false", f);
 	jkey(f, "changed", false);
 	fputs(l->changed ? "true" : "false", f);
-	json_fields(f, &leco_conn_fields[LECO_NFIELDS(leco_conn_fields) - 1], 1, &ci, 0, false);
+	cli_json_fields(f, &leco_conn_fields[LECO_NFIELDS(leco_conn_fields) - 1], 1, &ci, 0, false);
 	fputs("}\n", f);
 	return ferror(f) ? -EIO : 0;
 }
@@ -319,7 +317,8 @@ int cli_print_line(FILE *f, const struct leco_line *l, bool json)
 int cli_print_conn_json(FILE *f, const struct leco_conn_info *ci)
 {
 	fputc('{', f);
-	json_fields(f, leco_conn_fields, LECO_NFIELDS(leco_conn_fields), ci, LECO_FO_WALK, true);
+	cli_json_fields(f, leco_conn_fields, LECO_NFIELDS(leco_conn_fields), ci, LECO_FO_WALK,
+			true);
 	fputs("}\n", f);
 	return ferror(f) ? -EIO : 0;
 }
@@ -329,8 +328,24 @@ int cli_print_group_json(FILE *f, const struct leco_group *g, double t)
 	fputc('{', f);
 	jkey(f, "t", true);
 	fprintf(f, "%.3f", t);
-	json_fields(f, leco_group_fields, LECO_NFIELDS(leco_group_fields), g, leco_group_shows(g),
-		    false);
+	cli_json_fields(f, leco_group_fields, LECO_NFIELDS(leco_group_fields), g,
+			leco_group_shows(g), false);
 	fputs("}\n", f);
 	return ferror(f) ? -EIO : 0;
+}
+
+void cli_size(char *buf, size_t sz, double v)
+{
+	static const char units[] = "BKMGTP";
+	int u = 0;
+
+	if (v < 0.5) {
+		snprintf(buf, sz, "0");
+		return;
+	}
+	while (v >= 1000 && u < 5) {
+		v /= 1024;
+		u++;
+	}
+	snprintf(buf, sz, u && v < 9.95 ? "%.1f%c" : "%.0f%c", v, units[u]);
 }

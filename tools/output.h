@@ -10,6 +10,8 @@
 
 #include "leco.h"
 
+struct leco_field; /* lib/fields.h */
+
 struct cli_view_opts {
 	const char *pin_dir;
 	const char *config;
@@ -55,21 +57,27 @@ int cli_print_line(FILE *f, const struct leco_line *l, bool json);
 int cli_print_conn_json(FILE *f, const struct leco_conn_info *ci);
 /* One group of `leco top` as a JSON object; `t` is the refresh's unix time. */
 int cli_print_group_json(FILE *f, const struct leco_group *g, double t);
+/* Fields of the struct at `base` (lib/fields.h) as JSON members, each after a comma unless
+ * `first` (the object's first member); an `only` field only when `shows` has its bit. */
+void cli_json_fields(FILE *f, const struct leco_field *fields, size_t n, const void *base,
+		     unsigned int shows, bool first);
+/* `leco report --json` objects (tools/history_json.c), the same in `leco serve`'s
+ * /api/history and /api/new: a group's totals by `by` (enum leco_history_by), with "t" first
+ * when `at` is given (/api/history's time buckets); an app/endpoint pair of `--new`. */
+int cli_print_history_total(FILE *f, int by, const struct leco_history_total *t, const int64_t *at);
+int cli_print_history_pair(FILE *f, const struct leco_history_pair *p);
 /* JSON string: control and direction-changing characters as \uXXXX, invalid UTF-8 bytes as
  * U+FFFD. */
 void cli_json_str(FILE *f, const char *s);
 void cli_json_strn(FILE *f, const char *s, size_t n);
+/* Bytes as "0", "512B", "1.5K", "23M", "4.0G" (the lines' style, 1024-based). */
+void cli_size(char *buf, size_t sz, double bytes);
 
-/* `leco status --json` (and `leco serve`'s /api/status): one object and a newline. */
+/* `leco status --json` (and `leco serve`'s /api/status): one object and a newline, with what
+ * the recorder status files `rf` say (tools/history_cli.h). */
+struct cli_record_files;
 bool cli_status_loaded(const struct leco_status *st);
 int cli_print_status_json(FILE *f, const struct leco_status *st, const char *msg,
-			  const char *pin_dir);
-
-#ifdef LECO_HAVE_HISTORY
-/* `leco report --json` objects (tools/history_json.c): a group's totals by `by` (enum
- * leco_history_by), an app/endpoint pair of `--new`. */
-int cli_print_history_total(FILE *f, int by, const struct leco_history_total *t);
-int cli_print_history_pair(FILE *f, const struct leco_history_pair *p);
-#endif
+			  const char *pin_dir, const struct cli_record_files *rf);
 
 #endif

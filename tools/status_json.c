@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-/* The JSON of `leco status --json`, shared with `leco serve`'s /api/status. */
+/* The JSON of `leco status --json`, shared with `leco serve`'s /api/status: the probes, and what
+ * the history recorders say (tools/history_cli.c). */
 #include <stdio.h>
 
+#include "history_cli.h"
 #include "output.h"
 
 bool cli_status_loaded(const struct leco_status *st)
@@ -11,7 +13,7 @@ bool cli_status_loaded(const struct leco_status *st)
 }
 
 int cli_print_status_json(FILE *f, const struct leco_status *st, const char *msg,
-			  const char *pin_dir)
+			  const char *pin_dir, const struct cli_record_files *rf)
 {
 	fprintf(f, "{\"state\":");
 	cli_json_str(f, leco_reader_state_name(st->state));
@@ -26,10 +28,12 @@ int cli_print_status_json(FILE *f, const struct leco_status *st, const char *msg
 	fprintf(f,
 		",\"conns\":%u,\"conns_max\":%u,\"events\":%llu,\"conns_new\":%llu,"
 		"\"update_fail\":%llu,\"lost\":%llu,\"unattributed\":%llu,\"blocked\":%llu,"
-		"\"execs\":%llu}\n",
+		"\"execs\":%llu,\"recorders\":[",
 		st->conns, st->conns_max, (unsigned long long)st->stat_events,
 		(unsigned long long)st->stat_conns_new, (unsigned long long)st->stat_update_fail,
 		(unsigned long long)st->stat_lost, (unsigned long long)st->stat_unattributed,
 		(unsigned long long)st->stat_blocked, (unsigned long long)st->stat_execs);
+	cli_record_status_show(f, rf->list, rf->n, true);
+	fputs("]}\n", f);
 	return ferror(f) ? -1 : 0;
 }

@@ -20,8 +20,6 @@ struct top_opts {
 /* A reader for conns and top: no rules, the smallest view. An exit status (2 after printing
  * the error) on failure. */
 int cli_top_reader(const char *what, const char *pin_dir, struct leco_reader **r);
-/* Bytes as "0", "512B", "1.5K", "23M", "4.0G" (the lines' style, 1024-based). */
-void cli_size(char *buf, size_t sz, double bytes);
 /* The full-screen view on a terminal until the user quits or a signal comes; an exit status. */
 int top_tui(struct leco_reader *r, const struct top_opts *o);
 

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "output.h"
 #include "top.h"
 
 enum { F_RX, F_TX, F_TOTAL, F_CONNS, F_OTHER }; /* what s, r, t, c sort by */

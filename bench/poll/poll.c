@@ -172,11 +172,17 @@ static void account_cost(const char *dir, int fc, uint32_t n)
 	double t0, cpu_plain = 0, cpu_acct = 0, worst = 0, conns = 0;
 	int groups = 0;
 
-	if (leco_reader_open(&o, &plain, NULL) || leco_reader_open(&o, &acct, NULL))
+	long rss0 = rss_kb(), rss1, rss2;
+
+	if (leco_reader_open(&o, &plain, NULL))
 		goto out;
 	leco_reader_poll(plain);
+	rss1 = rss_kb();
+	if (leco_reader_open(&o, &acct, NULL))
+		goto out;
 	leco_reader_poll(acct);
 	leco_reader_top(acct, &to); /* accounting starts: every connection gets its groups */
+	rss2 = rss_kb();
 	for (int p = 0; p < POLLS; p++) {
 		churn(fc, n, 2 * POLLS + p);
 		turnover(fc, n, p);
@@ -204,6 +210,9 @@ static void account_cost(const char *dir, int fc, uint32_t n)
 	       "it); then every connection annotated (%d) %.2f ms\n",
 	       n, cpu_plain / POLLS * 1e3, cpu_acct / POLLS * 1e3, worst * 1e3, groups, extra,
 	       target, extra / target * 100, nc, conns * 1e3);
+	/* each reader's RSS after its first poll (and, for the second, the start of accounting) */
+	printf("%6u connections: RSS of a reader +%.2f MB, of a reader with accounting +%.2f MB\n",
+	       n, (double)(rss1 - rss0) / 1024, (double)(rss2 - rss1) / 1024);
 out:
 	leco_reader_free(plain);
 	leco_reader_free(acct);

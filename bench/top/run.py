@@ -65,9 +65,14 @@ def main():
         cpu, dt = benchlib.cpu_percent(pids, a.secs)
         rss = {n: benchlib.status_kb(p, 'VmRSS') / 1024 for n, p in pids.items()}
         hwm = {n: benchlib.status_kb(p, 'VmHWM') / 1024 for n, p in pids.items()}
-        conns = st.split('"conns":')[1].split(',')[0] if '"conns":' in st else '?'
-        print(f'leco top cost: {a.conns} client connections ({conns} entries in the connection '
-              f'table), refresh every 1 s, {dt:.0f} s')
+        st2 = subprocess.run([leco, 'status', '-p', pin, '--json'], capture_output=True,
+                             text=True).stdout
+
+        def conns(s):
+            return s.split('"conns":')[1].split(',')[0] if '"conns":' in s else '?'
+        print(f'leco top cost: {a.conns} client connections ({conns(st)} entries in the '
+              f'connection table at the start, {conns(st2)} at the end), refresh every 1 s, '
+              f'{dt:.0f} s')
         print(f'{"":16} {"CPU % of a core":>16} {"RSS MiB":>8} {"peak RSS MiB":>13}')
         for n in pids:
             print(f'{n:16} {cpu[n]:16.2f} {rss[n]:8.1f} {hwm[n]:13.1f}')

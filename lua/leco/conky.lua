@@ -72,6 +72,7 @@ local defaults = {
 	colors = {                  -- 0xRRGGBB, 'rrggbb', 'rrggbbaa' or {r, g, b[, a]} (0..1)
 		normal = 0xd8d8d8, new = 0xffffff, ['in'] = 0x8fc8ff,
 		failed = 0xffa060, blocked = 0xff5050, error = 0xffb000,
+		first_ever = 0xffd75f,  -- the app never talked to this endpoint before (history)
 	},
 	-- outline/shadow: the text stamped at offsets first (widget.ini font-shadow syntax or
 	-- a list of {dx, dy, color}); false disables it
@@ -82,9 +83,15 @@ local defaults = {
 	-- raw, proc_root
 	pin_dir = nil, config = nil, rules = nil, raw = nil, proc_root = nil,
 	field = 'text',             -- which line field to draw
+	-- history (leco record): a database path marks lines whose app never talked to that
+	-- endpoint before with the first_ever colour and this badge (false: no badge); also
+	-- what ${lua_parse leco_history_top N} reads
+	history = nil,
+	first_ever_badge = '\u{2605} ',
+	history_every = 60,         -- seconds between reads of today's top apps
 }
 local known = {max_lines = true, pin_dir = true, pin = true, config = true, rules = true,
-	raw = true, proc_root = true, top = true}
+	raw = true, proc_root = true, top = true, history = true}
 for k in pairs(defaults) do known[k] = true end
 
 local st = {
@@ -92,6 +99,8 @@ local st = {
 	lines = {}, msg = nil, warn = nil, logged = nil, leco = nil,
 	groups = nil, hist = {}, -- the top panel: last reader:top{} and each group's recent rates
 }
+-- today's top apps from the history (M.history_top)
+local today = {h = nil, next_read = 0, text = ''}
 
 local function log_once(msg)
 	if msg ~= st.logged then
@@ -270,7 +279,8 @@ local function try_open()
 	end
 	local o = st.opts
 	local ok, r, err = pcall(st.leco.open, {pin_dir = o.pin_dir, pin = o.pin, config = o.config,
-		rules = o.rules, raw = o.raw, proc_root = o.proc_root, max_lines = o.max_lines})
+		rules = o.rules, raw = o.raw, proc_root = o.proc_root, max_lines = o.max_lines,
+		history = o.history})
 	if not ok then -- bad options: raised
 		st.msg = 'leco: ' .. tostring(r)
 		log_once(st.msg)
@@ -321,7 +331,9 @@ function M.poll_top()
 		if not seen[k] then
 			h[#h + 1] = 0
 			if #h > t.history then table.remove(h, 1) end
-			if #h == t.history and math.max(table.unpack(h)) == 0 then st.hist[k] = nil end
+			if #h == t.history and math.max(table.unpack(h)) == 0 then
+				st.hist[k] = nil
+			end
 		end
 	end
 end
@@ -343,6 +355,8 @@ end
 function M.shutdown()
 	if st.reader then st.reader:close() end
 	st.reader, st.lines = nil, {}
+	if today.h then today.h:close() end
+	today.h, today.next_read = nil, 0
 end
 
 -- The lines to show now: {text, color, alpha}; one message line when something is wrong.
@@ -362,9 +376,12 @@ function M.rows()
 		local c = o.colors.normal
 		if l.state == 'failed' then c = o.colors.failed
 		elseif l.state == 'blocked' then c = o.colors.blocked
+		elseif l.first_ever then c = o.colors.first_ever
 		elseif l.new then c = o.colors.new
 		elseif l.dir == 'in' then c = o.colors['in'] end
-		rows[#rows + 1] = {tostring(l[o.field] or l.text or ''), c, (l.alpha or 1) * o.opacity}
+		local text = tostring(l[o.field] or l.text or '')
+		if l.first_ever and o.first_ever_badge then text = o.first_ever_badge .. text end
+		rows[#rows + 1] = {text, c, (l.alpha or 1) * o.opacity}
 	end
 	return rows
 end
@@ -468,10 +485,9 @@ local function draw_top(cr, o, t, groups)
 		stamp(cr, o, x + w * 0.58, y + t.size, size(g.rx) .. '/' .. size(g.tx), c, 1)
 		local by = y + t.size + 3
 		fill(cr, t.colors.box, x, by, bar_w, 2 * t.bar_height + 1)
-		fill(cr, t.colors.rx, x, by, math.max(g.rx_rate > 0 and 1 or 0, bar_w * g.rx_rate / peak),
-			t.bar_height)
-		fill(cr, t.colors.tx, x, by + t.bar_height + 1,
-			math.max(g.tx_rate > 0 and 1 or 0, bar_w * g.tx_rate / peak), t.bar_height)
+		local function bar(rate) return math.max(rate > 0 and 1 or 0, bar_w * rate / peak) end
+		fill(cr, t.colors.rx, x, by, bar(g.rx_rate), t.bar_height)
+		fill(cr, t.colors.tx, x, by + t.bar_height + 1, bar(g.tx_rate), t.bar_height)
 		sparkline(cr, t, st.hist[g.key], x + w * 0.78, y + 2, w * 0.22, rowh - 4)
 		y = y + rowh
 	end
@@ -519,10 +535,47 @@ function M.text(n)
 	return table.concat(out, '\n')
 end
 
+-- history ----------------------------------------------------------------------------------------
+
+-- Today's top apps from the history database, as conky text; read every history_every s.
+function M.history_top(n)
+	if not st.opts then M.startup() end
+	local o = st.opts
+	n = math.tointeger(tonumber(n)) or 5
+	if not o.history then return 'leco: no history = \'PATH\' in the leco table' end
+	if os.time() < today.next_read then return today.text end
+	today.next_read = os.time() + (tonumber(o.history_every) or 60)
+	if not st.leco then
+		local ok, mod = pcall(require, 'leco')
+		if not ok then return module_error(mod) end
+		st.leco = mod
+	end
+	local err
+	if not today.h then today.h, err = st.leco.history(o.history) end
+	local totals
+	if today.h then totals, err = today.h:totals{since = os.time{year = os.date('*t').year,
+		month = os.date('*t').month, day = os.date('*t').day, hour = 0}, by = 'app', top = n} end
+	if not totals then
+		if today.h then today.h:close() end
+		today.h = nil -- opened again next time (the file may come back)
+		today.text = 'leco: ' .. tostring(err)
+		log_once(today.text)
+		return today.text
+	end
+	local out = {}
+	for _, t in ipairs(totals) do
+		out[#out + 1] = string.format('%-20s %9s v %9s ^', t.key:sub(1, 20):gsub('%$', '$$'),
+			size(t.rx), size(t.tx))
+	end
+	today.text = #out > 0 and table.concat(out, '\n') or 'leco: nothing recorded today'
+	return today.text
+end
+
 -- conky calls conky_<name> for lua_*_hook = '<name>' and ${lua_parse <name>}
 conky_leco_startup = function() M.startup() end
 conky_leco_draw = function() M.draw() end
 conky_leco_shutdown = function() M.shutdown() end
 conky_leco_text = function(n) return M.text(n) end
+conky_leco_history_top = function(n) return M.history_top(n) end
 
 return M

@@ -15,18 +15,15 @@ H="/usr/bin/python3 -W ignore $(cd "$(dirname "$0")" && pwd)/acct_traffic.py"
 [ -x /usr/bin/python3 ] || t_skip "no /usr/bin/python3"
 
 tmp=$(mktemp -d "/tmp/leco-test-$$-XXXXXX")
-pin=$tmp/bpffs/leco
 bg=()
 cleanup() {
 	for p in "${bg[@]}"; do kill "$p" 2>/dev/null; done
 	for p in "${bg[@]}"; do wait "$p" 2>/dev/null; done
-	"$LOAD" --unload -p "$pin" >/dev/null 2>&1
-	umount "$tmp/bpffs" 2>/dev/null
+	t_probes_gone "$LOAD" "$tmp"
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
-mkdir -p "$tmp/bpffs" && mount -t bpf bpf "$tmp/bpffs" || t_skip "cannot mount a bpffs"
-"$LOAD" -p "$pin" >"$tmp/load.log" 2>&1 || { cat "$tmp/load.log"; echo "FAIL leco-load"; exit 1; }
+pin=$(t_probes "$LOAD" "$tmp") || exit $?
 
 # 1. leco top counts from its first poll: start it, and see it count a first connection
 "$LECO" top -p "$pin" --json -i 0.2 >"$tmp/top.json" 2>"$tmp/top.err" &
@@ -94,14 +91,21 @@ t_check "lines merges them (fewer than 200 lines to that port)" \
 
 # 3. filters, and the text listing
 "$LECO" conns -p "$pin" --pid "${pids[7]}" --json >"$tmp/one.json"
+one_of=$(grep -c "\"pid\":${pids[7]}," "$tmp/one.json")
 t_check "--pid keeps that process's connection" \
-	test "$(wc -l <"$tmp/one.json")" = 1 -a "$(grep -c "\"pid\":${pids[7]}," "$tmp/one.json")" = 1
+	test "$(wc -l <"$tmp/one.json")" = 1 -a "$one_of" = 1
 "$LECO" conns -p "$pin" --user root --state closed >"$tmp/conns.txt"
 t_check "text: a header like ss" grep -q '^Proto State  *Dir Local  *Peer' "$tmp/conns.txt"
 t_check "text: the connections, exited" grep -q "127.0.0.1:$port2 .* acct_traffic.py .*(exited)" \
 	"$tmp/conns.txt"
 t_check "--state closed keeps closed ones only" \
 	sh -c "! tail -n +2 '$tmp/conns.txt' | grep -v '^tcp   closed '"
+unit=$(grep -m1 "\"pid\":${pids[9]}," "$tmp/conns.json" | /usr/bin/python3 -c \
+	'import json, sys; print(json.load(sys.stdin)["unit"])')
+t_check "--unit '$unit' (its unit) with --pid: 1 record" \
+	test "$("$LECO" conns -p "$pin" --unit "$unit" --pid "${pids[9]}" --json | wc -l)" = 1
+t_check "--unit of another name: none of ours" \
+	test "$("$LECO" conns -p "$pin" --unit "nounit-$$" --pid "${pids[9]}" --json | wc -l)" = 0
 "$LECO" conns -p "$pin" --user nosuchuser-$$ >"$tmp/none.txt"
 t_check "--user nobody-like: no records, no header" test ! -s "$tmp/none.txt"
 

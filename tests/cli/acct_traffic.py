@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: LGPL-2.1-or-later
-"""Traffic for tests/cli/account.sh (a short name: the lines show it uncut), loopback only, python3 stdlib only.
+"""Traffic for tests/cli/account.sh (a short name: the lines show it uncut), loopback only,
+python3 stdlib only.
   server PORTFILE N            accept N connections; from each read until EOF, then answer
                                with the byte count it asked for (first 8 bytes, big endian)
   client PORT NSEND NRECV      one connection: send NSEND bytes (the first 8 ask for NRECV),

@@ -63,7 +63,7 @@ t_check "outbound bytes, pid, script name" check "$tmp/1.json" "l['rport']==$por
 	"l['dir']=='out'" "l['tx']==5000" "l['rx']==7000" "l['pid']==$cpid" \
 	"l['cmd']=='e2e_helper.py'" "l['comm']=='python3'" "l['user']=='root'" "l['uid']==0" \
 	"l['proto']=='tcp'" "l['family']==4" "l['raddr']=='127.0.0.1'" "l['laddr']=='127.0.0.1'" \
-	"l['state'] in ('closed','established')" "l['error'] is None" \
+	"l['state'] in ('closed','established')" "l['err'] is None" \
 	"l['text'].endswith(':: root :: e2e_helper.py :: 127.0.0.1 $port :: v 6.8K / 4.9K ^')"
 t_check "inbound side" check "$tmp/1.json" "l['lport']==$port" "l['dir']=='in'" \
 	"l['rx']==5000" "l['tx']==7000" "l['pid']==$spid" "l['cmd']=='e2e_helper.py'" \
@@ -88,7 +88,7 @@ rport=$($H freeport)
 t_check "connect refused" $H refused "$rport"
 lines "$tmp/4.json"
 t_check "failed state" check "$tmp/4.json" "l['rport']==$rport" "l['state']=='failed'" \
-	"l['error']=='ECONNREFUSED'" "' 127.0.0.1 $rport refused :: ' in l['text']"
+	"l['err']=='ECONNREFUSED'" "' 127.0.0.1 $rport refused :: ' in l['text']"
 
 # 5. blocked: UDP send dropped by nft in OUTPUT inside our own netns
 if ip netns add "$ns" 2>/dev/null && ip -n "$ns" link set lo up &&
@@ -98,7 +98,7 @@ then
 	t_check "send refused by the firewall" test "$(ip netns exec "$ns" $H udp 9999 58)" = EPERM
 	lines "$tmp/5.json"
 	t_check "blocked state" check "$tmp/5.json" "l['rport']==9999" "l['proto']=='udp'" \
-		"l['state']=='blocked'" "l['error']=='EPERM'" "' 127.0.0.1 9999/udp blocked :: ' in l['text']"
+		"l['state']=='blocked'" "l['err']=='EPERM'" "' 127.0.0.1 9999/udp blocked :: ' in l['text']"
 else
 	t_check "netns + nft available" false
 fi

@@ -15,7 +15,6 @@ for c in tmux /usr/bin/python3; do
 done
 
 tmp=$(mktemp -d "/tmp/leco-test-$$-XXXXXX")
-pin=$tmp/bpffs/leco
 sock=leco-test-$$
 tm() { tmux -L "$sock" "$@"; }
 bg=()
@@ -23,13 +22,11 @@ cleanup() {
 	tm kill-server 2>/dev/null
 	for p in "${bg[@]}"; do kill "$p" 2>/dev/null; done
 	for p in "${bg[@]}"; do wait "$p" 2>/dev/null; done
-	"$LOAD" --unload -p "$pin" >/dev/null 2>&1
-	umount "$tmp/bpffs" 2>/dev/null
+	t_probes_gone "$LOAD" "$tmp"
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
-mkdir -p "$tmp/bpffs" && mount -t bpf bpf "$tmp/bpffs" || t_skip "cannot mount a bpffs"
-"$LOAD" -p "$pin" >"$tmp/load.log" 2>&1 || { cat "$tmp/load.log"; echo "FAIL leco-load"; exit 1; }
+pin=$(t_probes "$LOAD" "$tmp") || exit $?
 
 # two programs of unique names: tx$$.py sends 256 KiB every 0.1 s, rx$$.py receives it
 cat >"$tmp/rx$$.py" <<'PY'
@@ -63,7 +60,8 @@ restored() { # the pane is back at the shell: alternate screen off, tty modes ca
 	rm -f "$tmp/stty"
 	tm send-keys -t t "stty -a > $tmp/stty" Enter
 	t_wait_for 10 test -s "$tmp/stty" || return 1
-	grep -qw icanon "$tmp/stty" && grep -qw echo "$tmp/stty" && ! grep -qw -- -icanon "$tmp/stty"
+	grep -qw icanon "$tmp/stty" && grep -qw echo "$tmp/stty" &&
+		! grep -qw -- -icanon "$tmp/stty"
 }
 start_top() {
 	tm send-keys -t t "$LECO top -p $pin -i 0.3" Enter
@@ -108,7 +106,8 @@ tm resize-window -t t -x 70 -y 20
 narrow() {
 	local s
 	s=$(screen)
-	[ "$(wc -L <<<"$s")" -le 70 ] && grep -qE 'PROGRAM +CONNS' <<<"$s" && ! grep -q UNIT <<<"$s" &&
+	[ "$(wc -L <<<"$s")" -le 70 ] && grep -qE 'PROGRAM +CONNS' <<<"$s" &&
+		! grep -q UNIT <<<"$s" &&
 		[ "$(sed -n 19p <<<"$s" | grep -c TOTAL)" = 1 ]
 }
 t_check "resize to 70x20: fits, UNIT dropped, total row on line 19" t_wait_for 10 narrow

@@ -110,6 +110,23 @@ if [ "$LECO_SYSTEMD" = 1 ]; then
 		t_check "systemd-analyze security exposure <= 3.0 (got ${score:-none})" \
 			awk -v s="${score:-99}" 'BEGIN { exit !(s <= 3.0) }'
 	fi
+	# the history recorder (doc/history.md)
+	runit=$D$P/lib/systemd/system/leco-record.service
+	t_check "leco-record.service installed" test -f "$runit"
+	t_check "leco-record.service runs the installed leco" \
+		grep -qx "ExecStart=$P/bin/leco record -p .*" "$runit"
+	t_check "sysusers.d/leco.conf creates user leco-record in group leco" \
+		grep -qE '^u[[:space:]]+leco-record[[:space:]]+-:leco[[:space:]]' "$D$P/lib/sysusers.d/leco.conf"
+	if command -v systemd-analyze >/dev/null; then
+		exe=$D$P/bin/leco; [ -x "$exe" ] || exe=/bin/true
+		sed "s#$P/bin/leco#$exe#" "$runit" >"$tmp/leco-record.service"
+		out=$(systemd-analyze verify --man=no "$tmp/leco-record.service" 2>&1)
+		t_check "systemd-analyze verify leco-record.service${out:+: $out}" test -z "$out"
+		score=$(systemd-analyze security --offline=yes "$tmp/leco-record.service" 2>/dev/null |
+			sed -n 's/.*exposure level for leco-record.service: \([0-9.]*\).*/\1/p')
+		t_check "leco-record.service: exposure <= 1.5 (got ${score:-none})" \
+			awk -v s="${score:-99}" 'BEGIN { exit !(s <= 1.5) }'
+	fi
 fi
 for e in conkyrc leco.ini; do
 	if [ -f "$LECO_SRC/examples/$e" ]; then
@@ -118,8 +135,9 @@ for e in conkyrc leco.ini; do
 done
 # README.md and doc/ keep the source tree's layout: their relative links work once installed.
 t_check "README.md in $docdir" cmp -s "$D$docdir/README.md" "$LECO_SRC/README.md"
-t_check "doc/screenshot.png (README's picture) in $docdir/doc" \
-	cmp -s "$D$docdir/doc/screenshot.png" "$LECO_SRC/doc/screenshot.png"
+for png in screenshot-top.png screenshot.png; do # README's picture, doc/conky.md's too
+	t_check "doc/$png in $docdir/doc" cmp -s "$D$docdir/doc/$png" "$LECO_SRC/doc/$png"
+done
 # md_links: "FILE TARGET" for every relative link and image in the installed Markdown files
 md_links() {
 	local f l

@@ -166,6 +166,54 @@ do
 	package.loaded.leco = real
 end
 
+-- history: first-ever lines get their colour and the badge; today's top apps as conky text ------
+do
+	local real = package.loaded.leco
+	local opened, asked, closed = nil, nil, 0
+	package.loaded.leco = {
+		open = function(o)
+			opened = o
+			return {lines = function()
+				return {{text = 'new place', first_ever = true, alpha = 1, state = 'established'},
+					{text = 'old place', first_ever = false, alpha = 1, state = 'established'}}
+			end, close = function() end}
+		end,
+		history = function(path)
+			return {totals = function(_, q)
+				asked = q
+				return {{key = 'firefox', rx = 3 * 1024 * 1024, tx = 2048},
+					{key = 'cu$rl', rx = 100, tx = 10}}
+			end, close = function() closed = closed + 1 end}, path
+		end,
+	}
+	local H = dofile(helper)
+	H.setup{history = '/var/lib/leco/history.db', shadow = false,
+		colors = {first_ever = '00ff00'}}
+	reset()
+	H.draw()
+	local tx = rec.texts
+	check('the reader gets the history path', opened and opened.history == '/var/lib/leco/history.db')
+	check('first-ever line: badge and its colour', tx[1] and tx[1].text == '\u{2605} new place' and
+		near(tx[1].color[1], 0) and near(tx[1].color[2], 1), tx[1] and tx[1].text)
+	check('other line: no badge, normal colour', tx[2] and tx[2].text == 'old place' and
+		not near(tx[2].color[1], 0), tx[2] and tx[2].text)
+	local top = H.history_top(2)
+	local d = os.date('*t')
+	check('history_top: today, by app, the first N', asked and asked.by == 'app' and
+		asked.top == 2 and asked.since == os.time{year = d.year, month = d.month, day = d.day,
+		hour = 0})
+	check('history_top: a row per app with sizes', has(top, 'firefox') and has(top, '3.0M') and
+		has(top, '2.0K') and select(2, top:gsub('\n', '')) == 1, top)
+	check("history_top: conky's $ escaped", has(top, 'cu$$rl'), top)
+	H.shutdown()
+	check('shutdown closes the history', closed == 1, closed)
+	H = dofile(helper)
+	H.setup{shadow = false, pin = nopin}
+	check('history_top without history: says how to set it', has(H.history_top(3), 'history'))
+	H.shutdown()
+	package.loaded.leco = real
+end
+
 -- the top panel, from a reader whose top() is recorded -------------------------------------------
 do
 	local real = package.loaded.leco

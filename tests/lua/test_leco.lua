@@ -421,16 +421,16 @@ print(port, os.getpid(), got, closed)
 		check('live: line fields typed', type(cl.text) == 'string' and cl.text == cl.raw and
 			type(cl.alpha) == 'number' and cl.alpha >= 0 and cl.alpha <= 1 and type(cl.age) == 'number' and
 			type(cl.new) == 'boolean' and type(cl.state) == 'string' and type(cl.first_seen) == 'number' and
-			type(cl.last_seen) == 'number' and type(cl.rx_rate) == 'number' and cl.error == nil,
+			type(cl.last_seen) == 'number' and type(cl.rx_rate) == 'number' and cl.err == nil,
 			cl.text)
 		check('live: raw text has the port', has(cl.text, tostring(port)), cl.text)
 	end
 	if sv then
 		check('live: server side is inbound', sv.dir == 'in', sv.dir)
 	end
-	check('live: refused attempt: state failed, error ECONNREFUSED',
-		rf and rf.state == 'failed' and rf.error == 'ECONNREFUSED' and rf.dir == 'out',
-		rf and ('%s %s'):format(rf.state, rf.error))
+	check('live: refused attempt: state failed, err ECONNREFUSED',
+		rf and rf.state == 'failed' and rf.err == 'ECONNREFUSED' and rf.dir == 'out',
+		rf and ('%s %s'):format(rf.state, rf.err))
 	-- the accounting: the python process sent and received exactly 10,000 bytes (3,000 + 7,000
 	-- on each side of its own connection), made 3 connections, 1 failed; it has exited
 	local pg, conn

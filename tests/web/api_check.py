@@ -6,7 +6,10 @@
     BASE          http://127.0.0.1:PORT
     TRAFFIC_JSON  what tests/service/traffic.py printed ({"port","cport","pid"}); that process
                   sent 7000 bytes and received 9000 on one TCP connection, both ends its own
-    CLI_DIR       conns.json, top.json, status.json: `leco conns|top|status --json` output
+    CLI_DIR       conns.json, top.json, status.json: `leco conns|top|status --json` output;
+                  history.json, new.json: `leco report [--new] --json` over range.json's
+                  {"since", "until"} of the database the server reads (--db), written by
+                  `leco record` while the traffic ran, and no longer written
 Prints "ok NAME" / "FAIL NAME: why" and "N passed, N failed"; exit 1 on any failure.
 """
 import http.client
@@ -66,6 +69,56 @@ def metrics(base, token, accept=None):
 
 def total(vals, name, sel):
     return sum(v for (n, labels), v in vals.items() if n == name and sel in labels)
+
+
+def history(base, token, cli, tr):
+    """/api/history and /api/new: the objects of `leco report --json`, on the same database."""
+    rng = json.load(open(os.path.join(cli, "range.json")))
+    span = "since=@%d&until=@%d" % (rng["since"], rng["until"])
+
+    def get(path):
+        r = request(base + path, bearer=token)
+        return json.loads(r["body"]) if r["status"] == 200 else r
+    cli_hist = jlines(os.path.join(cli, "history.json"))
+    rows = get("/api/history?%s&by=app&n=50" % span)
+    check("/api/history == leco report --json (the same objects, in the same order)",
+          rows == cli_hist, (rows, cli_hist))
+    keys = {"by", "key", "rx", "tx", "conns", "failed", "blocked", "first_seen", "last_seen"}
+    check("/api/history objects have the keys of leco report --json",
+          isinstance(rows, list) and rows and all(set(r) == set(cli_hist[0]) == keys for r in rows),
+          rows)
+    app = [r for r in rows if r["key"] == "traffic.py"] if isinstance(rows, list) else []
+    check("/api/history: traffic.py with exact bytes (16000 each way) and 2 connections",
+          app and app[0]["rx"] == 16000 and app[0]["tx"] == 16000 and app[0]["conns"] == 2, app)
+    remote = get("/api/history?%s&by=remote" % span)
+    check("/api/history?by=remote: 127.0.0.1 with by remote",
+          isinstance(remote, list) and any(r["by"] == "remote" and r["key"] == "127.0.0.1"
+                                           and r["tx"] >= 16000 for r in remote), remote)
+    steps = get("/api/history?%s&by=app&step=1h" % span)
+    mine = [r for r in steps if r["key"] == "traffic.py"] if isinstance(steps, list) else []
+    check("/api/history?step=1h: the report objects with t, the bucket's start",
+          isinstance(steps, list) and steps and all(set(r) == keys | {"t"} for r in steps) and
+          all(rng["since"] <= r["t"] < rng["until"] for r in steps), steps)
+    check("/api/history?step=1h: the buckets add up to the total (16000 each way)",
+          sum(r["rx"] for r in mine) == 16000 and sum(r["tx"] for r in mine) == 16000, mine)
+    cli_new = jlines(os.path.join(cli, "new.json"))
+    new = get("/api/new?%s" % span)
+    check("/api/new == leco report --new --json", new == cli_new, (new, cli_new))
+    pkeys = {"app", "exe", "unit", "user", "raddr", "rport", "proto", "first_seen", "last_seen"}
+    check("/api/new objects have the keys of leco report --new --json",
+          isinstance(new, list) and new and all(set(p) == set(cli_new[0]) == pkeys for p in new),
+          new)
+    check("/api/new: traffic.py's pair (127.0.0.1, the test's port, tcp)",
+          isinstance(new, list) and any(p["app"] == "traffic.py" and p["raddr"] == "127.0.0.1" and
+                                        p["rport"] == tr["port"] and p["proto"] == "tcp"
+                                        for p in new), new)
+    own = get("/api/new?since=@0&app=traffic.py")
+    check("/api/new?app=traffic.py: only its pairs, the test's among them",
+          isinstance(own, list) and own and all(p["app"] == "traffic.py" for p in own) and
+          any(p["rport"] == tr["port"] for p in own), own)
+    r = request(base + "/api/history?by=nope", bearer=token)
+    check("/api/history?by=nope: 400 naming it", r["status"] == 400 and "bad by 'nope'" in r["body"],
+          r["body"])
 
 
 def main():
@@ -146,6 +199,8 @@ def main():
     c = wait_for(conn_seen, 10)
     check("/api/conns: the test's connection with exact bytes (tx 7000, rx 9000)",
           c and c["tx"] == 7000 and c["rx"] == 9000, c)
+    check("/api/conns: first_ever from the history (--db): its app never talked there before",
+          c and c.get("first_ever") is True, c)
     cli_conns = jlines(os.path.join(cli, "conns.json"))
     if c and cli_conns:
         check("/api/conns objects have the keys of leco conns --json", set(c) == set(cli_conns[0]),
@@ -163,6 +218,8 @@ def main():
         want = set(cli_top[0]) - {"pid", "start_time", "comm", "cmd", "uid", "user", "unit", "exe"}
         got = set(groups[0]) - {"pid", "start_time", "comm", "cmd", "uid", "user", "unit", "exe"}
         check("/api/top objects have the keys of leco top --json", want == got, want ^ got)
+
+    history(base, token, cli, tr)
 
     # --- /metrics: exact counts, and they stay ----------------------------------------
     r, vals = metrics(base, token)

@@ -4,8 +4,10 @@
 
   browser.py BASE TOKEN SCREENSHOT
 Opens BASE/?token=TOKEN, makes a TCP connection on loopback and waits for it in the live
-table (at most 3 s), checks that the live chart drew something, that the browser logged no
-severe error, and saves a screenshot. Prints ok/FAIL lines and "N passed, N failed".
+table (at most 3 s), checks that the live chart drew something, that the history (the server
+reads tests/history/mkdb.c's database: apps alpha and beta an hour ago, four new pairs) draws
+its chart, lists the new pairs and shows an app's endpoints on a click, that the browser logged
+no severe error, and saves a screenshot. Prints ok/FAIL lines and "N passed, N failed".
 """
 import os
 import socket
@@ -16,6 +18,8 @@ import time
 
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.action_chains import ActionChains
+from selenium.webdriver.common.by import By
 
 passed = failed = 0
 
@@ -83,6 +87,53 @@ class Talker:
         self.srv.close()
 
 
+# Pixels of a canvas drawn at all, and in colour (not grey: axes and text are grey).
+CANVAS_INK = """
+    const cv = document.getElementById(arguments[0]);
+    const px = cv.getContext('2d').getImageData(0, 0, cv.width, cv.height).data;
+    let ink = 0, colour = 0;
+    for (let i = 0; i < px.length; i += 4) {
+        if (px[i + 3] > 0) ink++;
+        if (px[i + 3] > 0 && Math.abs(px[i] - px[i + 1]) + Math.abs(px[i + 1] - px[i + 2]) > 60) colour++;
+    }
+    return {ink, colour, w: cv.width, h: cv.height};"""
+
+
+def check_history(d):
+    """The history part of the page, on mkdb's database."""
+    sets = wait_for(lambda: d.execute_script(
+        "const c = Chart.getChart('history-chart');"
+        "return !document.getElementById('history-body').hidden && c ? "
+        "c.data.datasets.map(s => s.label) : null"), 10)
+    check("the history chart: a data set per app (%s)" % sets, sets and {"alpha", "beta"} <= set(sets))
+    ink = d.execute_script(CANVAS_INK, "history-chart")
+    check("the history chart renders: a canvas that is not blank (%s)" % ink,
+          ink["ink"] > 1000 and ink["colour"] > 200)
+    new = wait_for(lambda: d.execute_script(
+        "return [...document.querySelectorAll('#new tbody tr')].map(r => r.textContent)"), 10)
+    check("the new pairs: mkdb's four (%s)" % new, new and len(new) == 4 and
+          sum("alpha" in r for r in new) == 2 and any("192.0.2.3" in r and "8080" in r for r in new))
+    # a click on alpha's bar shows alpha's endpoints (/api/new?app=alpha)
+    canvas = d.find_element(By.ID, "history-chart")
+    d.execute_script("arguments[0].scrollIntoView({block: 'center'})", canvas)
+    at = d.execute_script("""
+        const c = Chart.getChart('history-chart');
+        const i = c.data.datasets.findIndex(s => s.label === 'alpha');
+        const j = c.data.datasets[i].data.findIndex(v => v > 0);
+        const e = c.getDatasetMeta(i).data[j], r = c.canvas.getBoundingClientRect();
+        return {x: e.x, y: (e.y + e.base) / 2, w: r.width, h: r.height};""")
+    ActionChains(d).move_to_element_with_offset(
+        canvas, int(at["x"] - at["w"] / 2), int(at["y"] - at["h"] / 2)).click().perform()
+    ends = wait_for(lambda: d.execute_script(
+        "return document.getElementById('endpoints').hidden ? null : "
+        "[document.getElementById('endpoints-app').textContent, "
+        "...[...document.querySelectorAll('#endpoints tbody tr')].map(r => r.textContent)]"), 5)
+    check("a click on an app's bar lists its endpoints (%s)" % ends,
+          ends and ends[0] == "alpha" and len(ends) == 3 and
+          any("192.0.2.1" in r and "443" in r and "tcp" in r for r in ends[1:]) and
+          any("192.0.2.2" in r and "53" in r and "udp" in r for r in ends[1:]))
+
+
 def main():
     base, token, shot = sys.argv[1:4]
     profile = tempfile.mkdtemp(prefix="leco-chromium-")
@@ -118,22 +169,16 @@ def main():
         # the live chart: Chart.js made it, with data sets, and its canvas is not blank
         wait_for(lambda: d.execute_script(
             "const c = Chart.getChart('live-chart'); return c && c.data.labels.length > 2"), 10)
-        info = d.execute_script("""
-            const cv = document.getElementById('live-chart'), ch = Chart.getChart(cv);
-            const px = cv.getContext('2d').getImageData(0, 0, cv.width, cv.height).data;
-            let ink = 0, colour = 0;
-            for (let i = 0; i < px.length; i += 4) {
-                if (px[i + 3] > 0) ink++;
-                if (px[i + 3] > 0 && Math.abs(px[i] - px[i + 1]) + Math.abs(px[i + 1] - px[i + 2]) > 60) colour++;
-            }
-            return {ok: !!ch, sets: ch ? ch.data.datasets.length : 0, ink, colour,
-                    w: cv.width, h: cv.height};""")
-        check("the live chart renders: data sets, and a canvas that is not blank (%s)" % info,
-              info["ok"] and info["sets"] > 0 and info["ink"] > 1000 and info["colour"] > 200)
+        sets = d.execute_script(
+            "const c = Chart.getChart('live-chart'); return c ? c.data.datasets.length : 0")
+        info = d.execute_script(CANVAS_INK, "live-chart")
+        check("the live chart renders: data sets, and a canvas that is not blank (%d, %s)" %
+              (sets, info), sets > 0 and info["ink"] > 1000 and info["colour"] > 200)
         sparks = d.execute_script(
             "return [...document.querySelectorAll('canvas.spark')].filter(c => "
             "c.getContext('2d').getImageData(0, 0, c.width, c.height).data.some(v => v)).length")
         check("the top tables draw sparklines (%s)" % sparks, sparks > 0)
+        check_history(d)
         health = d.execute_script("return document.querySelector('#health').textContent")
         check("probe health is shown", "events" in health and "ok" in health, health[:200])
         state = d.execute_script("return document.querySelector('#state').textContent")

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
-# The page in a real headless browser (browser.py): live table, charts, console, screenshot.
-# Environment: LECO_BIN LECO_SRC; LECO_SCREENSHOT (default: serve.png in the test's work dir).
+# The page in a real headless browser (browser.py): live table, charts, the history of a
+# database of known contents (tests/history/mkdb.c), console, screenshot.
+# Environment: LECO_BIN LECO_SRC LECO_MKDB; LECO_SCREENSHOT (default: serve.png in the test's
+# work dir).
 set -uo pipefail
 here=$(dirname "$0")
 . "$here/../lib.sh"
@@ -26,8 +28,10 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 t_check "probes loaded" svc_load "$pin" || { cat "$SVC_TMP/load.log"; t_done; exit; }
+t_check "a history database of known contents (mkdb)" "${LECO_MKDB:?}" "$SVC_TMP/history.db"
 log=$SVC_TMP/serve.err
-"$LECO_BIN/leco" serve -p "$pin" --listen 127.0.0.1:0 --token-file "$SVC_TMP/token" 2>"$log" &
+"$LECO_BIN/leco" serve -p "$pin" --listen 127.0.0.1:0 --token-file "$SVC_TMP/token" \
+	--db "$SVC_TMP/history.db" 2>"$log" &
 spid=$!
 started() { grep -q '^leco: serving on ' "$log"; }
 t_check "leco serve starts" t_wait_for 10 started

@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # leco serve for real: probes loaded for group leco, the server run by a user in that group
 # with no capabilities, checked over HTTP (api_check.py: token, Host, limits, the JSON API
-# against the CLI's JSON, exact /metrics counts), promtool on /metrics, and a user outside
-# group leco who gets nothing: not the token file, not data.
+# against the CLI's JSON, exact /metrics counts, /api/history and /api/new on a database that
+# `leco record` wrote of the test's traffic, against `leco report --json`), promtool on
+# /metrics, and a user outside group leco who gets nothing: not the token file, not data.
 # Environment: LECO_BIN LECO_SRC
 set -uo pipefail
 here=$(dirname "$0")
@@ -20,9 +21,10 @@ SVC_TMP=$(mktemp -d /tmp/leco-web-test.XXXXXX)
 chmod 755 "$SVC_TMP"
 pin=/sys/fs/bpf/leco-test-$$-web
 ua=lecow$$a ub=lecow$$b
-made_group=0 spid=
+made_group=0 spid= rpid=
 cleanup() {
 	[ -n "$spid" ] && kill "$spid" 2>/dev/null && wait "$spid" 2>/dev/null
+	[ -n "$rpid" ] && kill "$rpid" 2>/dev/null && wait "$rpid" 2>/dev/null
 	svc_unload "$pin"
 	userdel "$ua" >/dev/null 2>&1
 	userdel "$ub" >/dev/null 2>&1
@@ -54,11 +56,21 @@ state=$SVC_TMP/state
 install -d -m 0750 -o "$ua" -g leco "$state"
 log=$SVC_TMP/serve.err
 : >"$log" && chmod 0600 "$log"
+# The history of this test's traffic: `leco record` as the same user, into the state directory
+# (a fresh database: nothing in it is older than the test).
+hist=$state/history.db
+since=$(( $(date +%s) - 60 ))
+setpriv --reuid="$ua" --regid=nogroup --init-groups --inh-caps=-all --ambient-caps=-all \
+	--bounding-set=-all --no-new-privs -- "$RD_BIN/leco" record -p "$pin" --db "$hist" -i 1 \
+	--status-file "$state/record.status" 2>"$SVC_TMP/record.err" &
+rpid=$!
+t_check "leco record writes the history of the test" t_wait_for 10 test -s "$state/record.status"
+[ -s "$state/record.status" ] || head -c 2000 "$SVC_TMP/record.err"
 # (not through the function: $! must be the server itself, for the SIGTERM below)
 setpriv --reuid="$ua" --regid=nogroup --init-groups --inh-caps=-all --ambient-caps=-all \
 	--bounding-set=-all --no-new-privs -- "$RD_BIN/leco" serve -p "$pin" \
 	--listen 127.0.0.1:0 --token-file "$state/token" --max-streams 3 -i 0.5 \
-	--metrics-remote 1000 2>>"$log" &
+	--metrics-remote 1000 --db "$hist" 2>>"$log" &
 spid=$!
 started() { grep -q '^leco: serving on http://127.0.0.1:[0-9]*/?token=[0-9a-f]\{64\}$' "$log"; }
 t_check "leco serve starts and prints the one line with the URL and token" t_wait_for 10 started
@@ -79,6 +91,29 @@ as "$ua" "$RD_BIN/leco" status -p "$pin" --json >"$SVC_TMP/status.json"
 t_check "leco conns/top/status --json ran for the comparison" \
 	bash -c "[ -s '$SVC_TMP/conns.json' ] && [ -s '$SVC_TMP/top.json' ] && [ -s '$SVC_TMP/status.json' ]"
 mkdir -m 0755 "$SVC_TMP/cli" && mv "$SVC_TMP"/{conns,top,status}.json "$SVC_TMP/cli/"
+
+# The recorder has the traffic (both ends are traffic.py's: 16000 bytes each way), then stops
+# (one last interval), so that the database holds still while the API and the CLI read it.
+recorded() {
+	as "$ua" "$RD_BIN/leco" report --db "$hist" --json --since "@$since" 2>/dev/null |
+		"$SVC_PY" -c 'import json,sys
+rows = [json.loads(l) for l in sys.stdin]
+sys.exit(0 if any(r["key"] == "traffic.py" and r["rx"] == 16000 and r["tx"] == 16000
+	for r in rows) else 1)'
+}
+t_check "leco record: traffic.py's 16000 bytes each way are in the history" t_wait_for 20 recorded
+kill -TERM "$rpid" && wait "$rpid"
+rc=$? rpid=
+t_check "leco record stops on SIGTERM, exit 0 (got $rc)" test "$rc" = 0
+until=$(( $(date +%s) + 60 ))
+as "$ua" "$RD_BIN/leco" report --db "$hist" --json --since "@$since" --until "@$until" --top 50 \
+	>"$SVC_TMP/cli/history.json"
+as "$ua" "$RD_BIN/leco" report --db "$hist" --new --json --since "@$since" --until "@$until" \
+	>"$SVC_TMP/cli/new.json"
+echo "{\"since\": $since, \"until\": $until}" >"$SVC_TMP/cli/range.json"
+t_check "leco report --json and --new --json ran for the comparison" \
+	bash -c "[ -s '$SVC_TMP/cli/history.json' ] && [ -s '$SVC_TMP/cli/new.json' ]"
+chmod a+r "$SVC_TMP"/cli/*
 
 as "$ua" "$SVC_PY" "$SVC_TMP/py/api_check.py" "$base" "$token" "$tr" "$SVC_TMP/cli" 3 \
 	>"$SVC_TMP/api.log" 2>&1

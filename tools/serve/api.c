@@ -182,7 +182,7 @@ static void status_object(struct web_server *s, FILE *f)
 	struct leco_status st = {.sz = sizeof(st)};
 
 	leco_reader_status(s->reader, &st);
-	cli_print_status_json(f, &st, leco_reader_errmsg(s->reader), s->o.pin_dir);
+	cli_print_status_json(f, &st, leco_reader_errmsg(s->reader), s->o.pin_dir, &s->rec_files);
 }
 
 int web_api_status(struct web_server *s, char **body, size_t *len)

@@ -13,8 +13,6 @@
 #include "serve.h"
 #include "../output.h"
 
-#ifdef LECO_HAVE_HISTORY
-
 #define MAX_STEPS 120 /* buckets in one answer */
 
 /* The handle, opened if need be; NULL with msg set when the database cannot be read. */
@@ -42,24 +40,9 @@ static int failed(struct web_server *s, int r, char *msg, size_t msgsz)
 	return -EIO;
 }
 
-/* One `leco report --json` object with "t" (the bucket's start) in front. */
-static void total_at(FILE *f, int by, const struct leco_history_total *t, int64_t at)
-{
-	struct web_buf b;
-
-	if (web_buf_open(&b))
-		return;
-	cli_print_history_total(b.f, by, t);
-	if (!web_buf_close(&b)) {
-		fprintf(f, "{\"t\":%lld,", (long long)at);
-		fwrite(b.data + 1, 1, b.len - 1, f);
-		free(b.data);
-	}
-}
-
-/* Totals of [since, until) by `by` (top n), as objects with "t" when `at` >= 0. */
+/* Totals of [since, until) by `by` (top n), as objects with "t" when `at` is given. */
 static int totals(struct web_server *s, int by, int64_t since, int64_t until, unsigned int n,
-		  int64_t at, FILE *f, bool *first, char *msg, size_t msgsz)
+		  const int64_t *at, FILE *f, bool *first, char *msg, size_t msgsz)
 {
 	LECO_OPTS(leco_history_query, hq, .since = since, .until = until, .by = by, .top = n);
 	int k = leco_history_totals(s->hist, &hq);
@@ -70,10 +53,7 @@ static int totals(struct web_server *s, int by, int64_t since, int64_t until, un
 		if (!*first)
 			fputc(',', f);
 		*first = false;
-		if (at >= 0)
-			total_at(f, by, leco_history_total(s->hist, (size_t)i), at);
-		else
-			cli_print_history_total(f, by, leco_history_total(s->hist, (size_t)i));
+		cli_print_history_total(f, by, leco_history_total(s->hist, (size_t)i), at);
 	}
 	return 0;
 }
@@ -82,7 +62,7 @@ int web_api_history(struct web_server *s, const struct web_query *q, char **body
 		    char *msg, size_t msgsz)
 {
 	int64_t now = (int64_t)time(NULL), until = q->until ? q->until : now;
-	int64_t since = q->since ? q->since : now - 86400;
+	int64_t since = q->has_since ? q->since : now - 86400;
 	int by = q->by[0] ? leco_history_by_parse(q->by) : LECO_HISTORY_BY_APP;
 	unsigned int n = q->n ? (unsigned int)q->n : 50;
 	struct web_buf b;
@@ -108,9 +88,9 @@ int web_api_history(struct web_server *s, const struct web_query *q, char **body
 		return -ENOMEM;
 	fputc('[', b.f);
 	if (!q->step)
-		r = totals(s, by, since, until, n, -1, b.f, &first, msg, msgsz);
+		r = totals(s, by, since, until, n, NULL, b.f, &first, msg, msgsz);
 	for (int64_t t = since; q->step && !r && t < until; t += q->step)
-		r = totals(s, by, t, t + q->step < until ? t + q->step : until, n, t, b.f, &first,
+		r = totals(s, by, t, t + q->step < until ? t + q->step : until, n, &t, b.f, &first,
 			   msg, msgsz);
 	fputs("]\n", b.f);
 	if (web_buf_close(&b))
@@ -164,26 +144,3 @@ void web_history_close(struct web_server *s)
 	leco_history_free(s->hist);
 	s->hist = NULL;
 }
-
-#else /* no history API in this build */
-
-int web_api_history(struct web_server *s, const struct web_query *q, char **body, size_t *len,
-		    char *msg, size_t msgsz)
-{
-	(void)s, (void)q, (void)body, (void)len;
-	snprintf(msg, msgsz, "this leco was built without the history API");
-	return -ENOSYS;
-}
-
-int web_api_new(struct web_server *s, const struct web_query *q, char **body, size_t *len,
-		char *msg, size_t msgsz)
-{
-	return web_api_history(s, q, body, len, msg, msgsz);
-}
-
-void web_history_close(struct web_server *s)
-{
-	(void)s;
-}
-
-#endif

@@ -204,8 +204,6 @@ static enum MHD_Result h_history(struct req *q)
 	pthread_mutex_unlock(&q->s->hist_lock);
 	if (r == -EIO)
 		return send_error(q, MHD_HTTP_SERVICE_UNAVAILABLE, "%s", q->msg);
-	if (r == -ENOSYS)
-		return send_error(q, MHD_HTTP_NOT_IMPLEMENTED, "%s", q->msg);
 	return send_api(q, r, body, len);
 }
 

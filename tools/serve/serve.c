@@ -313,7 +313,7 @@ static void server_free(struct web_server *s)
 static int server_open(struct web_server *s)
 {
 	LECO_OPTS(leco_reader_opts, ro, .pin_dir = s->o.pin_dir, .config_path = s->o.config,
-		  .raw = !s->o.config, .max_lines = 1);
+		  .raw = !s->o.config, .max_lines = 1, .history_path = s->o.db_path);
 	struct leco_error err = {0};
 	char path[4096], msg[512];
 	int r;
@@ -330,6 +330,7 @@ static int server_open(struct web_server *s)
 	if ((r = leco_reader_open(&ro, &s->reader, &err)) < 0)
 		return cli_err("serve: %s", err.msg[0] ? err.msg : strerror(-r));
 	cli_print_notices(s->reader);
+	cli_record_status_files(NULL, &s->rec_files);
 	if (!(s->metrics = web_metrics_new(s->o.series_max, s->o.metrics_remote)) ||
 	    !(s->sse = web_sse_new(s->o.max_sse)))
 		return cli_err("serve: out of memory");

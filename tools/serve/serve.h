@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "../history_cli.h"
 #include "leco.h"
 #include "parse.h"
 
@@ -55,6 +56,7 @@ struct web_server {
 
 	pthread_mutex_t hist_lock; /* the history handle (history.c) */
 	struct leco_history *hist;
+	struct cli_record_files rec_files; /* what /api/status reads of the recorders */
 
 	struct web_sse *sse;
 	struct MHD_Daemon *mhd;
@@ -95,7 +97,7 @@ int web_api_status(struct web_server *s, char **body, size_t *len);
 int web_api_event(struct web_server *s, char **body, size_t *len);
 
 /* history.c (callers hold hist_lock): /api/history, /api/new; -EINVAL (msg: the request),
- * -EIO (msg: the database), -ENOSYS (built without the history API) */
+ * -EIO (msg: the database) */
 int web_api_history(struct web_server *s, const struct web_query *q, char **body, size_t *len,
 		    char *msg, size_t msgsz);
 int web_api_new(struct web_server *s, const struct web_query *q, char **body, size_t *len,

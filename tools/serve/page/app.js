@@ -72,7 +72,13 @@ function renderConns(conns, count) {
 		const tr = document.createElement('tr');
 		tr.className = c.state + (lastT && c.first_seen >= lastT - 2 ? ' fresh' : '');
 		tr.dataset.cookie = c.cookie;
-		tr.append(td(c.state + (c.error ? ' ' + c.error : '')), td(c.proto), td(c.cmd),
+		// first_ever (with --db): the app never talked to this endpoint before
+		const cmd = td(c.cmd);
+		if (c.first_ever) {
+			cmd.prepend(Object.assign(document.createElement('span'), {className: 'first-ever',
+				title: 'the first time this app talks to this endpoint', textContent: '\u2605 '}));
+		}
+		tr.append(td(c.state + (c.err ? ' ' + c.err : '')), td(c.proto), cmd,
 			td(c.pid || ''), td(c.user), td(c.unit), td(c.dir), td(endpoint(c.raddr, c.rport)),
 			td(endpoint(c.laddr, c.lport)), td(fmtBytes(c.rx), 'n'), td(fmtBytes(c.tx), 'n'),
 			td(fmtRate(c.rx_rate), 'n'), td(fmtRate(c.tx_rate), 'n'), td(fmtWhen(c.last_seen)));
