@@ -78,7 +78,7 @@ static void test_escaping(void)
 		return;
 	CHECKF(strstr(s, "{\"text\":\"a\\\"b\\\\c\\u0001\\u007f\\n\\ufffd\xc3\xa9\",") == s, "%s",
 	       s);
-	CHECKF(strstr(s, "\"error\":\"ECONNREFUSED\"") != NULL, "%s", s);
+	CHECKF(strstr(s, "\"err\":\"ECONNREFUSED\"") != NULL, "%s", s);
 	CHECK(strchr(s, '\n') == s + strlen(s) - 1);
 	free(s);
 	s = render(&l, false);
@@ -120,7 +120,7 @@ static void test_names(void)
 	if (!s)
 		return;
 	CHECKF(strstr(s, "\"proto\":\"other\",") != NULL, "%s", s);
-	CHECKF(strstr(s, "\"error\":\"E4095\",") != NULL, "%s", s);
+	CHECKF(strstr(s, "\"err\":\"E4095\",") != NULL, "%s", s);
 	CHECKF(strstr(s, "\"dir\":\"in\",") != NULL, "%s", s);
 	CHECKF(strstr(s, "\"state\":\"failed\",") != NULL, "%s", s);
 	free(s);
