@@ -23,5 +23,7 @@ set(LECO_LOAD_PATH "${LECO_FULL_SBINDIR}/leco-load")
 configure_file("${LECO_DIST_SRC}/leco.pc.in" "${LECO_DIST_BIN}/leco.pc" @ONLY)
 configure_file("${LECO_DIST_SRC}/leco.service.in" "${LECO_DIST_BIN}/leco.service" @ONLY)
 set(LECO_BIN_PATH "${LECO_FULL_BINDIR}/leco")
+# leco record's and leco serve's units (dist/leco-record.service.in, dist/leco-serve.service.in)
 configure_file("${LECO_DIST_SRC}/leco-record.service.in" "${LECO_DIST_BIN}/leco-record.service"
 	@ONLY)
+configure_file("${LECO_DIST_SRC}/leco-serve.service.in" "${LECO_DIST_BIN}/leco-serve.service" @ONLY)

@@ -8,11 +8,15 @@ what=${1:-build}
 pkgs=(cmake make gcc pkg-config clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev
 	libpcre2-dev libsqlite3-dev libncurses-dev lua5.3 lua5.4 liblua5.3-dev liblua5.4-dev
 	conky-all fonts-dejavu-core)
+# leco serve: the HTTP server, and Chart.js for its page (served from /usr/share/javascript)
+pkgs+=(libmicrohttpd-dev libjs-chart.js)
 if [ "$what" = test ]; then
 	pkgs+=(python3 iproute2 nftables iperf3 procps psmisc util-linux xvfb x11-apps x11-utils
 		qemu-system-x86 busybox-static
 		imagemagick libclang-rt-14-dev valgrind tesseract-ocr tesseract-ocr-eng tmux
 		systemd-container e2fsprogs)
+	# leco serve: a real browser (tests/web), promtool and a real Prometheus scraping /metrics
+	pkgs+=(chromium chromium-driver python3-selenium prometheus)
 fi
 missing=()
 for p in "${pkgs[@]}"; do

@@ -15,6 +15,7 @@ int cmd_top(int argc, char **argv);
 /* history (issue 14): tools/cmd_record.c, tools/cmd_report.c */
 int cmd_record(int argc, char **argv);
 int cmd_report(int argc, char **argv);
+int cmd_serve(int argc, char **argv); /* tools/serve/serve.c */
 
 /* Print "leco: <fmt...>\n" to stderr; returns 2 so callers can `return cli_err(...)`. */
 int cli_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

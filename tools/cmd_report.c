@@ -108,7 +108,7 @@ static void print_total(const struct report_args *a, const struct leco_history_t
 	char rx[16], tx[16], f[32], l[32];
 
 	if (a->out == OUT_JSON) {
-		cli_print_history_total(stdout, a->by, t);
+		cli_print_history_total(stdout, a->by, t, NULL);
 	} else if (a->out == OUT_CSV) {
 		cli_csv_str(stdout, leco_history_by_name(a->by));
 		cli_csv_fields(stdout, leco_history_total_fields,

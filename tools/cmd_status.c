@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /* leco status: are the probes loaded and attached, table fill, the probes' health counters,
- * and which hook serves each job on this kernel. */
+ * which hook serves each job on this kernel, and what the history recorders say. */
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
@@ -10,93 +10,6 @@
 #include "output.h"
 
 #define U(x) ((unsigned long long)(x))
-
-/* include/leco.h: OK and CONFIG mean the reader reads the probes */
-static bool loaded(const struct leco_status *st)
-{
-	return st->state == LECO_READER_OK || st->state == LECO_READER_CONFIG;
-}
-
-/* "hooks": {"job": "hook", ...}, "lacks": {"job": "what", ...} (jobs that lack nothing left out) */
-static void hooks_json(struct leco_reader *r, const struct leco_status *st)
-{
-	const char *job, *hook, *lacks;
-	bool first = true;
-
-	printf(",\"hooks\":{");
-	for (uint32_t i = 0; i < st->hooks && !leco_reader_hook(r, i, &job, &hook, &lacks); i++) {
-		printf("%s", i ? "," : "");
-		cli_json_str(stdout, job);
-		putchar(':');
-		cli_json_str(stdout, hook);
-	}
-	printf("},\"lacks\":{");
-	for (uint32_t i = 0; i < st->hooks && !leco_reader_hook(r, i, &job, &hook, &lacks); i++) {
-		if (!lacks[0])
-			continue;
-		printf("%s", first ? "" : ",");
-		first = false;
-		cli_json_str(stdout, job);
-		putchar(':');
-		cli_json_str(stdout, lacks);
-	}
-	putchar('}');
-}
-
-/* The recorder status files `leco status` looks at: the one given, else the user's and the
- * service's (tools/history_cli.h). */
-struct status_files {
-	const char *given;
-	char user[4096];
-	const char *list[2];
-	size_t n;
-};
-
-static void status_files(struct status_files *sf)
-{
-	sf->n = 0;
-	if (sf->given) {
-		sf->list[sf->n++] = sf->given;
-		return;
-	}
-	cli_record_status_path(sf->user, sizeof(sf->user));
-	if (sf->user[0])
-		sf->list[sf->n++] = sf->user;
-	sf->list[sf->n++] = LECO_SYSTEM_RECORD_STATUS;
-}
-
-static void print_json(struct leco_reader *r, const struct leco_status *st, const char *msg,
-		       const char *pin_dir, const struct status_files *sf)
-{
-	printf("{\"state\":");
-	cli_json_str(stdout, leco_reader_state_name(st->state));
-	printf(",\"loaded\":%s,\"message\":", loaded(st) ? "true" : "false");
-	cli_json_str(stdout, msg);
-	printf(",\"pin_dir\":");
-	cli_json_str(stdout, pin_dir ? pin_dir : LECO_DEFAULT_PIN_DIR);
-	printf(",\"layout_version\":%u,\"version\":", st->layout_version);
-	cli_json_str(stdout, st->version);
-	printf(",\"library_version\":");
-	cli_json_str(stdout, leco_version());
-	printf(",\"conns\":%u,\"conns_max\":%u,\"events\":%llu,\"conns_new\":%llu,"
-	       "\"update_fail\":%llu,\"lost\":%llu,\"unattributed\":%llu,\"blocked\":%llu,"
-	       "\"execs\":%llu",
-	       st->conns, st->conns_max, U(st->stat_events), U(st->stat_conns_new),
-	       U(st->stat_update_fail), U(st->stat_lost), U(st->stat_unattributed),
-	       U(st->stat_blocked), U(st->stat_execs));
-	printf(",\"tcp_new\":%llu,\"blocked_in\":%llu,\"scan_merged\":%llu,"
-	       "\"storage_fail\":%llu,\"restarted\":%llu,\"adopted\":%llu,\"closed_max\":%u,"
-	       "\"closed_total\":%llu,\"closed_overwritten\":%llu,\"closed_missed\":%llu,"
-	       "\"conns_evicted\":%llu",
-	       U(st->stat_tcp_new), U(st->stat_blocked_in), U(st->stat_scan_merged),
-	       U(st->stat_storage_fail), U(st->stat_restarted), U(st->stat_adopted), st->closed_max,
-	       U(st->closed_total), U(st->closed_overwritten), U(st->closed_missed),
-	       U(st->conns_evicted));
-	hooks_json(r, st);
-	printf(",\"recorders\":[");
-	cli_record_status_show(stdout, sf->list, sf->n, true);
-	printf("]}\n");
-}
 
 static void print_hooks(struct leco_reader *r, const struct leco_status *st)
 {
@@ -112,12 +25,12 @@ static void print_hooks(struct leco_reader *r, const struct leco_status *st)
 }
 
 static void print_text(struct leco_reader *r, const struct leco_status *st, const char *msg,
-		       const struct status_files *sf)
+		       const struct cli_record_files *rf)
 {
 	if (st->state == LECO_READER_NO_PROBES)
 		printf("probes:       not loaded\nnote:         %s\n", msg);
-	if (!loaded(st) && st->state != LECO_READER_DETACHED) {
-		cli_record_status_show(stdout, sf->list, sf->n, false);
+	if (!cli_status_loaded(st) && st->state != LECO_READER_DETACHED) {
+		cli_record_status_show(stdout, rf->list, rf->n, false);
 		return;
 	}
 	if (st->state == LECO_READER_DETACHED)
@@ -145,75 +58,71 @@ static void print_text(struct leco_reader *r, const struct leco_status *st, cons
 	print_hooks(r, st);
 	if (msg[0] && st->state != LECO_READER_DETACHED)
 		printf("note:         %s\n", msg);
-	cli_record_status_show(stdout, sf->list, sf->n, false);
+	cli_record_status_show(stdout, rf->list, rf->n, false);
 }
 
-/* [-p DIR] [--json] [--status-file FILE]: 0, or -1 with *status set */
-static int status_args(int argc, char **argv, const char **pin_dir, bool *json,
-		       struct status_files *sf, int *status)
+struct status_args {
+	const char *pin_dir, *status_file;
+	bool json;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: leco status [-p DIR] [--json] [--status-file FILE]\n");
+}
+
+/* One option (cli_getopt); 0 or an exit status. */
+static int status_opt(void *ctx, int c, const char *arg)
+{
+	struct status_args *a = ctx;
+
+	if (c == 'p')
+		a->pin_dir = arg;
+	else if (c == 'j')
+		a->json = true;
+	else if (c == 's')
+		a->status_file = arg;
+	return 0;
+}
+
+int cmd_status(int argc, char **argv)
 {
 	static const struct option lo[] = {{"pin-dir", required_argument, NULL, 'p'},
 					   {"json", no_argument, NULL, 'j'},
 					   {"status-file", required_argument, NULL, 's'},
 					   {"help", no_argument, NULL, 'h'},
 					   {NULL, 0, NULL, 0}};
-	int c, at;
-
-	opterr = 0;
-	for (at = optind = 1; (c = getopt_long(argc, argv, "+:p:h", lo, NULL)) != -1; at = optind) {
-		if (c == 'p') {
-			*pin_dir = optarg;
-		} else if (c == 'j') {
-			*json = true;
-		} else if (c == 's') {
-			sf->given = optarg;
-		} else if (c == 'h') {
-			printf("usage: leco status [-p DIR] [--json] [--status-file FILE]\n");
-			*status = 0;
-			return -1;
-		} else {
-			*status = cli_bad_option("status", c, argv[at]);
-			return -1;
-		}
-	}
-	if (optind < argc) {
-		*status = cli_err("status: unexpected argument '%s'", argv[optind]);
-		return -1;
-	}
-	return 0;
-}
-
-int cmd_status(int argc, char **argv)
-{
 	struct leco_status st = {.sz = sizeof(st)};
-	const char *pin_dir = NULL, *msg;
+	struct status_args a = {0};
 	struct leco_reader *r = NULL;
 	struct leco_error err = {0};
-	struct status_files sf = {0};
-	bool json = false;
+	struct cli_record_files rf;
 	int ret, status = 0;
+	const char *msg;
+	bool loaded;
 
-	if (status_args(argc, argv, &pin_dir, &json, &sf, &status))
+	if (cli_getopt(argc, argv, "p:h", lo, status_opt, &a, usage, &status))
 		return status;
-	status_files(&sf);
-	LECO_OPTS(leco_reader_opts, ro, .pin_dir = pin_dir, .raw = true, .max_lines = 1);
+	cli_record_status_files(a.status_file, &rf);
+	LECO_OPTS(leco_reader_opts, ro, .pin_dir = a.pin_dir, .raw = true, .max_lines = 1);
 	if ((ret = leco_reader_open(&ro, &r, &err)) < 0)
 		return cli_err("status: %s", err.msg[0] ? err.msg : strerror(-ret));
 	leco_reader_poll(r); /* fills the table count; errors show in the state */
 	leco_reader_status(r, &st);
 	msg = leco_reader_errmsg(r);
-	if (json)
-		print_json(r, &st, msg, pin_dir, &sf);
+	loaded = cli_status_loaded(&st);
+	if (a.json)
+		cli_print_status_json(stdout, r, &st, msg, a.pin_dir, &rf);
 	else
-		print_text(r, &st, msg, &sf);
+		print_text(r, &st, msg, &rf);
 	/* msg belongs to the reader: report before freeing it */
-	if (!loaded(&st) && st.state != LECO_READER_NO_PROBES && st.state != LECO_READER_DETACHED &&
-	    !json)
+	if (!loaded && st.state != LECO_READER_NO_PROBES && st.state != LECO_READER_DETACHED &&
+	    !a.json)
 		cli_err("status: %s", msg);
 	leco_reader_free(r);
 	if (fflush(stdout))
 		return 2;
-	if (loaded(&st))
+	if (loaded)
 		return 0;
 	/* detached: the probes need loading again, as when they are not loaded */
 	return st.state == LECO_READER_NO_PROBES || st.state == LECO_READER_DETACHED ? 1 : 2;

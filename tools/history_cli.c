@@ -187,6 +187,19 @@ static void show_one(FILE *f, const char *path, const char *js, bool json, bool 
 		fprintf(f, "recorder:     error: %s\n", msg);
 }
 
+void cli_record_status_files(const char *given, struct cli_record_files *rf)
+{
+	rf->n = 0;
+	if (given) {
+		rf->list[rf->n++] = given;
+		return;
+	}
+	cli_record_status_path(rf->user, sizeof(rf->user));
+	if (rf->user[0])
+		rf->list[rf->n++] = rf->user;
+	rf->list[rf->n++] = LECO_SYSTEM_RECORD_STATUS;
+}
+
 void cli_record_status_show(FILE *f, const char *const *paths, size_t n, bool json)
 {
 	bool first = true;

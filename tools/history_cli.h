@@ -36,6 +36,14 @@ int cli_record_status_write(const char *path, const char *db, const char *state,
 			    const struct leco_recorder_status *st);
 /* `leco status`: say what the recorder status files found say (text or JSON members). */
 void cli_record_status_show(FILE *f, const char *const *paths, size_t n, bool json);
+/* The recorder status files `leco status` and `leco serve`'s /api/status look at: `given`
+ * (--status-file), else the user's (cli_record_status_path) and the service's. */
+struct cli_record_files {
+	const char *list[2];
+	size_t n;
+	char user[4096];
+};
+void cli_record_status_files(const char *given, struct cli_record_files *rf);
 
 /* A duration "48h" / "14d" (or "forever": -1) into seconds. */
 int cli_parse_duration(const char *s, int64_t *secs);

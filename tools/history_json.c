@@ -9,9 +9,12 @@
 #include "../lib/fields.h"
 #include "output.h"
 
-int cli_print_history_total(FILE *f, int by, const struct leco_history_total *t)
+int cli_print_history_total(FILE *f, int by, const struct leco_history_total *t, const int64_t *at)
 {
-	fputs("{\"by\":", f);
+	if (at)
+		fprintf(f, "{\"t\":%lld,\"by\":", (long long)*at);
+	else
+		fputs("{\"by\":", f);
 	cli_json_str(f, leco_history_by_name(by));
 	cli_json_fields(f, leco_history_total_fields, LECO_NFIELDS(leco_history_total_fields), t, 0,
 			false);

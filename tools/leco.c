@@ -29,6 +29,10 @@ static const struct {
 	 "[--db PATH] [--since T] [--until T] [--by KEY] [--top N] [--new] [--json|--csv]"},
 	{"rx-test", cmd_rx_test,
 	 "-c CONFIG [--json] LINE...   show what the rules do to each line"},
+#ifdef LECO_HAVE_SERVE
+	{"serve", cmd_serve,
+	 "[-p DIR] [--db PATH] [--listen ADDR:PORT]   web page, JSON API and /metrics"},
+#endif
 };
 
 int cli_err(const char *fmt, ...)

@@ -62,9 +62,9 @@ int cli_print_group_json(FILE *f, const struct leco_group *g, double t);
 void cli_json_fields(FILE *f, const struct leco_field *fields, size_t n, const void *base,
 		     unsigned int shows, bool first);
 /* `leco report --json` objects (tools/history_json.c), the same in `leco serve`'s
- * /api/history and /api/new: a group's totals by `by` (enum leco_history_by), an
- * app/endpoint pair of `--new`. */
-int cli_print_history_total(FILE *f, int by, const struct leco_history_total *t);
+ * /api/history and /api/new: a group's totals by `by` (enum leco_history_by), with "t" first
+ * when `at` is given (/api/history's time buckets); an app/endpoint pair of `--new`. */
+int cli_print_history_total(FILE *f, int by, const struct leco_history_total *t, const int64_t *at);
 int cli_print_history_pair(FILE *f, const struct leco_history_pair *p);
 /* JSON string: control and direction-changing characters as \uXXXX, invalid UTF-8 bytes as
  * U+FFFD. */
@@ -72,5 +72,12 @@ void cli_json_str(FILE *f, const char *s);
 void cli_json_strn(FILE *f, const char *s, size_t n);
 /* Bytes as "0", "512B", "1.5K", "23M", "4.0G" (the lines' style, 1024-based). */
 void cli_size(char *buf, size_t sz, double bytes);
+
+/* `leco status --json` (and `leco serve`'s /api/status): one object and a newline, with what
+ * the recorder status files `rf` say (tools/history_cli.h). */
+struct cli_record_files;
+bool cli_status_loaded(const struct leco_status *st);
+int cli_print_status_json(FILE *f, struct leco_reader *r, const struct leco_status *st,
+			  const char *msg, const char *pin_dir, const struct cli_record_files *rf);
 
 #endif

@@ -30,6 +30,9 @@ check "leco.service: pins for group leco, 0640" \
 check "sysusers made leco-record, in group leco" bash -c 'id -nG leco-record | grep -qw leco'
 
 pid=$(prop leco-record.service MainPID)
+# Type=simple is "active" from the fork on: until systemd's child has set up the sandbox and
+# exec'd leco, /proc/PID is root's. Wait for the exec (comm becomes the program's name).
+check "leco-record: exec'd leco" wait_for 20 bash -c "[ \"\$(cat /proc/$pid/comm)\" = leco ]"
 check "leco-record runs as leco-record" test "$(stat -c %U /proc/"$pid")" = leco-record
 check "leco-record: no capabilities at all" \
 	bash -c "grep -Eq '^CapEff:\s+0+$' /proc/$pid/status && grep -Eq '^CapBnd:\s+0+$' /proc/$pid/status"
