@@ -232,6 +232,15 @@ struct leco_status {
 	uint64_t closed_missed;	     /* closed connections this reader never read */
 	uint64_t conns_evicted;	     /* UDP / inbound-drop records pushed out of the full table */
 	uint32_t hooks;		     /* jobs described by leco_reader_hook() */
+	/* added with layout 3: names of remote addresses (doc/names.md) */
+	uint64_t stat_names_calls;  /* getaddrinfo() answers with addresses for a name */
+	uint64_t stat_names_dup;    /* of those, repeats within a minute not recorded again */
+	uint32_t names_max;	    /* slots of the names ring; 0: no names job */
+	uint64_t names_total;	    /* answers recorded in the ring since load */
+	uint64_t names_overwritten; /* of those, overwritten in the ring (evicted) */
+	uint64_t names_missed;	    /* answers this reader never read */
+	uint32_t names_known;	    /* (address, process, name) entries in this reader's index */
+	uint64_t names_evicted;	    /* entries pushed out of this reader's full index */
 	size_t : 0;
 };
 
@@ -273,6 +282,11 @@ struct leco_line {
 	uint32_t count;	    /* inbound blocked: packets dropped (0 otherwise) */
 	int64_t start_time; /* unix seconds when the owning process started (pid + start_time
 			       name a process even after its pid is reused); 0 if not known */
+	/* added with layout 3 */
+	const char *rname;     /* the name of raddr a program on this machine resolved (through
+				  the C library's getaddrinfo; doc/names.md), "" if none */
+	const char *rname_src; /* "self": the owning process resolved it; "other": another
+				  process did (a borrowed name); "" without a name */
 };
 
 /*

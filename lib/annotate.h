@@ -56,6 +56,11 @@ struct leco_conn_info {
 	 * CLOCK_MONOTONIC ns as the kernel recorded it, and as unix seconds; 0 if not known */
 	uint64_t start_ns;
 	int64_t start_time;
+	/* the name of raddr as a program on this machine resolved it (lib/names.c): "" if
+	 * none; rname_src "self" (the owning process resolved it), "other" (another process
+	 * did: borrowed) or "" */
+	const char *rname;
+	const char *rname_src;
 };
 
 /*

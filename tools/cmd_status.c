@@ -69,6 +69,12 @@ static void print_json(struct leco_reader *r, const struct leco_status *st, cons
 	       U(st->stat_storage_fail), U(st->stat_restarted), U(st->stat_adopted), st->closed_max,
 	       U(st->closed_total), U(st->closed_overwritten), U(st->closed_missed),
 	       U(st->conns_evicted));
+	printf(",\"names_calls\":%llu,\"names_dup\":%llu,\"names_max\":%u,\"names_total\":%llu,"
+	       "\"names_overwritten\":%llu,\"names_missed\":%llu,\"names_known\":%u,"
+	       "\"names_evicted\":%llu",
+	       U(st->stat_names_calls), U(st->stat_names_dup), st->names_max, U(st->names_total),
+	       U(st->names_overwritten), U(st->names_missed), st->names_known,
+	       U(st->names_evicted));
 	hooks_json(r, st);
 	printf("}\n");
 }
@@ -82,7 +88,7 @@ static void print_hooks(struct leco_reader *r, const struct leco_status *st)
 		if (hook[0])
 			printf("  %-13s %s%s%s\n", job, hook, lacks[0] ? "; lacks: " : "", lacks);
 		else
-			printf("  %-13s none: this kernel lacks it (%s)\n", job, lacks);
+			printf("  %-13s none: no %s\n", job, lacks);
 	}
 }
 
@@ -114,6 +120,15 @@ static void print_text(struct leco_reader *r, const struct leco_status *st, cons
 	printf("lost:         %llu; unattributed: %llu; adopted at load: %llu\n", U(st->stat_lost),
 	       U(st->stat_unattributed), U(st->stat_adopted));
 	printf("execs:        %llu\n", U(st->stat_execs));
+	if (st->names_max)
+		printf("names:        %llu resolved since load (ring of %u: %llu overwritten, %llu "
+		       "missed by this reader; %llu repeats not recorded); %u known here, %llu "
+		       "evicted\n",
+		       U(st->names_total), st->names_max, U(st->names_overwritten),
+		       U(st->names_missed), U(st->stat_names_dup), st->names_known,
+		       U(st->names_evicted));
+	else
+		printf("names:        not recorded (the names job is not attached: see hooks)\n");
 	print_hooks(r, st);
 	if (msg[0] && st->state != LECO_READER_DETACHED)
 		printf("note:         %s\n", msg);

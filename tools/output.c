@@ -251,6 +251,8 @@ int cli_print_line(FILE *f, const struct leco_line *l, bool json)
 	fputs(l->restarted ? "true" : "false", f);
 	juint(f, "count", l->count);
 	jint(f, "start_time", l->start_time);
+	jstr(f, "rname", l->rname);
+	jstr(f, "rname_src", l->rname_src);
 	fputs("}\n", f);
 	return ferror(f) ? -EIO : 0;
 }
