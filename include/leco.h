@@ -325,6 +325,169 @@ LECO_API int leco_reader_hook(const struct leco_reader *reader, size_t i, const 
 LECO_API size_t leco_reader_notice_count(const struct leco_reader *reader);
 LECO_API const char *leco_reader_notice(const struct leco_reader *reader, size_t i);
 
+/* ------------------------------------------------------------------------ */
+/* Every connection, and aggregates (per process, unit, user, ...)          */
+
+/*
+ * One connection of the reader's table (open, closed, failed or blocked, also those of
+ * processes that have exited), annotated: every field of a struct leco_line except the
+ * display ones (text, raw, group, alpha, age, is_new, changed), spelled the same, and a few
+ * more. Strings are sanitized, never NULL ("" when unknown), owned by the reader and valid
+ * until its next poll or free. New fields are added at the end.
+ */
+struct leco_conn_info {
+	uint64_t cookie;	   /* socket cookie */
+	uint32_t pid, uid;	   /* process (tgid) and user behind the socket; pid 0: no owner */
+	int state;		   /* enum leco_state */
+	int dir;		   /* enum leco_direction */
+	int err;		   /* positive errno for failed/blocked, else 0 */
+	int proto;		   /* 6 TCP, 17 UDP */
+	int family;		   /* 4 or 6 (IPv4-mapped shown as 4) */
+	const char *laddr, *raddr; /* addresses as text */
+	uint16_t lport, rport;	   /* host byte order */
+	uint64_t rx, tx;	   /* payload bytes, as the kernel counts them */
+	/* bytes since the previous poll that read the table; all of them when this poll sees
+	 * the connection first (or its count restarted) */
+	uint64_t rx_delta, tx_delta;
+	/* bytes/s over the last poll interval (0 on the first poll); for a connection first
+	 * seen now but older than the previous poll: over its life */
+	double rx_rate, tx_rate;
+	const char *comm;	    /* kernel comm */
+	const char *cmd;	    /* comm, or the script name for interpreters */
+	const char *exe;	    /* /proc/PID/exe target, "" if unknown */
+	const char *user;	    /* user name, or the uid in decimal */
+	const char *cgroup;	    /* cgroup path relative to the cgroup2 root, "" if unknown */
+	const char *unit;	    /* short unit label ("tmux", "org.foo"), "" if none */
+	uint64_t cgroup_id;	    /* kernel cgroup id (inode of its directory) */
+	uint64_t first_ns, last_ns; /* CLOCK_MONOTONIC of first and last activity (kernel stamps) */
+	int64_t first_seen;	    /* unix seconds of first activity */
+	int64_t last_seen;	    /* unix seconds of last activity */
+	bool first_poll;	    /* this poll is the first of this reader to see it */
+	bool exited; /* the owning process is gone, or its pid names another one now (filled by
+			leco_reader_conn(); false from the internal annotate step alone) */
+	/* unix seconds when the owning process started (pid + start_time name a process even
+	 * after its pid is reused): as the probes recorded it with the owner, else (a record
+	 * without it) from /proc while the process runs (leco_reader_conn() only); 0 if unknown */
+	int64_t start_time;
+	const char *owner; /* where pid/user come from: "connect", "accept", "close", "listener",
+			      "io" (UDP: first to send or receive), "fd" (open at load), "" */
+	bool restarted;	   /* UDP: the record was evicted once; rx/tx count from its return */
+	uint32_t count;	   /* inbound blocked: packets dropped (0 otherwise) */
+	uint64_t start_ns; /* start_time as the probes recorded it: CLOCK_MONOTONIC ns, the clock
+			      of first_ns; 0 if the record has none */	/* added with layout 3 (doc/names.md) */
+	const char *rname;     /* the name of raddr a program on this machine resolved (through
+				  the C library's getaddrinfo), "" if none */
+	const char *rname_src; /* "self": the owning process resolved it; "other": another
+				  process did (a borrowed name); "" without a name */
+};
+
+/*
+ * Every connection of the reader's table as of the last successful poll, in no particular
+ * order. The first call after a poll annotates them all (what does not change is kept per
+ * connection, so later polls pay for new connections mostly); a reader that never asks pays
+ * nothing. The first call also starts the reader's accounting (see leco_reader_top), which
+ * from then on follows every poll. leco_reader_conn_count() returns the count or -ENOMEM;
+ * leco_reader_conn() returns NULL for i >= count. Valid until the next poll or free.
+ */
+LECO_API int leco_reader_conn_count(struct leco_reader *reader);
+LECO_API const struct leco_conn_info *leco_reader_conn(struct leco_reader *reader, size_t i);
+
+/* What connections are grouped by. */
+enum leco_group_by {
+	LECO_BY_PROCESS = 0, /* pid + process start time: a reused pid is another group */
+	LECO_BY_EXE = 1,     /* executable path ("" when unknown) */
+	LECO_BY_PROGRAM = 2, /* cmd: comm, or the script name for interpreters, as lines show it */
+	LECO_BY_UNIT = 3,    /* unit label ("" for none) */
+	LECO_BY_USER = 4,    /* user name */
+	LECO_BY_REMOTE = 5,  /* remote address */
+	LECO_BY_PORT = 6,    /* the service's port: remote port out, local port in */
+	LECO_BY_PROTO = 7,   /* "tcp", "udp", "other" */
+};
+/* What groups are sorted by, largest first. */
+enum leco_sort {
+	LECO_SORT_RATE = 0, /* rx_rate + tx_rate */
+	LECO_SORT_RX_RATE = 1,
+	LECO_SORT_TX_RATE = 2,
+	LECO_SORT_RATE_AVG = 3, /* rx_rate_avg + tx_rate_avg */
+	LECO_SORT_RX_RATE_AVG = 4,
+	LECO_SORT_TX_RATE_AVG = 5,
+	LECO_SORT_TOTAL = 6, /* rx + tx */
+	LECO_SORT_RX = 7,
+	LECO_SORT_TX = 8,
+	LECO_SORT_CONNS = 9,
+	LECO_SORT_CONNS_TOTAL = 10,
+	LECO_SORT_FAILED = 11,
+	LECO_SORT_BLOCKED = 12,
+	LECO_SORT_FIRST_SEEN = 13, /* newest first */
+	LECO_SORT_LAST_SEEN = 14,  /* most recent first */
+};
+/*
+ * Names, one spelling everywhere (static storage): group-by "process", "exe", "program",
+ * "unit", "user", "remote", "port", "proto"; sort keys as the enum without LECO_SORT_, lower
+ * case ("rate", "rx_rate", ..., "last_seen"). NULL for an unknown value. The _from_name
+ * functions return the enum value, or -EINVAL for an unknown name.
+ */
+LECO_API const char *leco_group_by_name(int by);
+LECO_API int leco_group_by_from_name(const char *name);
+LECO_API const char *leco_sort_name(int sort);
+LECO_API int leco_sort_from_name(const char *name);
+
+struct leco_top_opts {
+	size_t sz;
+	int by;		   /* enum leco_group_by; default LECO_BY_PROCESS */
+	int sort;	   /* enum leco_sort; default LECO_SORT_RATE */
+	size_t n;	   /* at most this many groups after sorting; 0 = all */
+	unsigned int keep; /* seconds a group with no connection left in the reader's table stays
+			      after its last activity; 0 = 600 */
+	size_t : 0;
+};
+#define leco_top_opts__last_field keep
+
+/*
+ * One group of connections. Bytes are payload bytes since the reader's accounting started
+ * (connections already in the table then count from there; later ones from their start),
+ * including connections that have closed and left the table since.
+ */
+struct leco_group {
+	int by;			 /* enum leco_group_by */
+	const char *key;	 /* the group's key as text: "1234:1767378700" (pid:start_time,
+				    or the pid alone when the start is unknown), an exe path, a
+				    program, unit or user name, an address, a port number, a
+				    protocol name; "unattributed" for connections without owner */
+	bool unattributed;	 /* the connections of no known process (pid 0) */
+	bool exited;		 /* process groups: the process is gone; others: no connection
+				    the reader still holds belongs to a running process */
+	uint64_t rx, tx;	 /* bytes */
+	double rx_rate, tx_rate; /* bytes/s over the last poll interval (a failed or skipped
+				    poll makes the next interval longer, not the rate wrong) */
+	double rx_rate_avg, tx_rate_avg; /* smoothed: exponential average, 5 s time constant */
+	uint32_t conns;			 /* open now (connecting, established, UDP active) */
+	uint64_t conns_total;		 /* connections seen in all */
+	uint64_t failed, blocked;	 /* of them: failed to connect, blocked by the firewall */
+	int64_t first_seen, last_seen;	 /* unix seconds: first and last activity */
+	/* process groups only (else 0 / ""): */
+	uint32_t pid, uid;
+	int64_t start_time; /* unix seconds; 0 if unknown */
+	const char *comm, *cmd, *user, *unit, *exe;
+	/* remote groups only (else ""): the name of the address (rname, doc/names.md) its latest
+	 * connection with a name had when it was first counted; "" if none had one */
+	const char *rname;
+};
+
+/*
+ * Group the connections of the last successful poll. The first call starts the reader's
+ * accounting: from then on every poll keeps per-group totals for every group-by at once (so
+ * switching `by` loses nothing), retires the bytes of connections that leave the table into
+ * their groups, and ages out groups with no connection left after `keep` seconds idle. Then
+ * sorts by opts->sort and keeps the first opts->n. Returns the number of groups, -EINVAL (bad
+ * opts), -ENOMEM. leco_reader_group() returns NULL for i >= count; leco_reader_top_total() is
+ * every group together (including those aged out: bytes never vanish), NULL before the first
+ * call. Valid until the next poll, leco_reader_top() or free.
+ */
+LECO_API int leco_reader_top(struct leco_reader *reader, const struct leco_top_opts *opts);
+LECO_API const struct leco_group *leco_reader_group(const struct leco_reader *reader, size_t i);
+LECO_API const struct leco_group *leco_reader_top_total(const struct leco_reader *reader);
+
 #ifdef __cplusplus
 }
 #endif

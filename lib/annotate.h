@@ -14,54 +14,8 @@
 
 #include "internal.h"
 
-/*
- * One connection, annotated: every field of a struct leco_line except the display ones (text,
- * raw, group, alpha, age, is_new, changed), spelled the same. Strings are sanitized, never
- * NULL ("" when unknown, or when memory ran out), owned by the reader and valid until its next
- * poll or free.
- */
-struct leco_conn_info {
-	uint64_t cookie;	   /* socket cookie */
-	uint32_t pid, uid;	   /* process (tgid) and user behind the socket */
-	int state;		   /* enum leco_state */
-	int dir;		   /* enum leco_direction */
-	int err;		   /* positive errno for failed/blocked, else 0 */
-	int proto;		   /* 6 TCP, 17 UDP */
-	int family;		   /* 4 or 6 (IPv4-mapped shown as 4) */
-	const char *laddr, *raddr; /* addresses as text */
-	uint16_t lport, rport;	   /* host byte order */
-	uint64_t rx, tx;	   /* payload bytes, as the kernel counts them */
-	/* bytes since the previous poll that read the table; all of them when this poll sees
-	 * the connection first (or its count restarted) */
-	uint64_t rx_delta, tx_delta;
-	/* bytes/s over the last poll interval (0 on the first poll); for a connection first
-	 * seen now but older than the previous poll: over its life */
-	double rx_rate, tx_rate;
-	const char *comm;	    /* kernel comm */
-	const char *cmd;	    /* comm, or the script name for interpreters */
-	const char *exe;	    /* /proc/PID/exe target, "" if unknown */
-	const char *user;	    /* user name, or the uid in decimal */
-	const char *cgroup;	    /* cgroup path relative to the cgroup2 root, "" if unknown */
-	const char *unit;	    /* short unit label ("tmux", "org.foo"), "" if none */
-	uint64_t cgroup_id;	    /* kernel cgroup id (inode of its directory) */
-	uint64_t first_ns, last_ns; /* CLOCK_MONOTONIC of first and last activity (kernel stamps) */
-	int64_t first_seen;	    /* unix seconds of first activity */
-	int64_t last_seen;	    /* unix seconds of last activity */
-	bool first_poll;	    /* this poll is the first of this reader to see it */
-	const char *owner; /* where pid/user come from: "connect", "accept", "close", "listener",
-			      "io", "fd", "" (static strings) */
-	bool restarted;	   /* UDP: the record was evicted once and made again */
-	uint32_t count;	   /* inbound blocked: packets dropped */
-	/* the owner's process start (pid + start: a process, even after its pid is reused):
-	 * CLOCK_MONOTONIC ns as the kernel recorded it, and as unix seconds; 0 if not known */
-	uint64_t start_ns;
-	int64_t start_time;
-	/* the name of raddr as a program on this machine resolved it (lib/names.c): "" if
-	 * none; rname_src "self" (the owning process resolved it), "other" (another process
-	 * did: borrowed) or "" */
-	const char *rname;
-	const char *rname_src;
-};
+/* struct leco_conn_info, what this step makes of a connection, is public (include/leco.h): the
+ * every-connection walk (leco_reader_conn) hands it out as it is. */
 
 /*
  * Annotate entry `e` of the reader's table, as of the last poll. What does not change for a

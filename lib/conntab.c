@@ -126,6 +126,10 @@ int leco_conntab_put(struct leco_conntab *t, const struct leco_key *k, const str
 			remember_prev(e);
 			e->gen = t->gen;
 		}
+		/* made again (a socket that connected again, a UDP record after an eviction):
+		 * its counts start over, all of them are new */
+		if (c->first_ns != e->c.first_ns)
+			e->prev_rx = e->prev_tx = 0;
 		if (e->keep != closed)
 			t->kept += closed ? 1 : -1;
 		e->keep = closed;

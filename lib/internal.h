@@ -32,8 +32,30 @@ static inline int64_t leco_mono_to_real(uint64_t t, uint64_t now_mono, int64_t n
 	return now_real - (int64_t)age;
 }
 
-/* "connect", "accept", ... for struct leco_conn.owner (LECO_OWNER_*); "" for none (lib/leco.c) */
+/* ---- helpers for every part (lib/leco.c) ---------------------------------- */
+
+/* "connect", "accept", ... for struct leco_conn.owner (LECO_OWNER_*); "" for none */
 const char *leco_owner_name(int owner);
+
+/* Where a field of an options struct starts and how long it is. */
+struct leco_opt_field {
+	size_t off, len;
+};
+#define LECO_OPT_FIELD(type, f)                                         \
+	{                                                               \
+		offsetof(struct type, f), sizeof(((struct type *)0)->f) \
+	}
+/*
+ * Copy the caller's options struct `in` (its `size_t sz` first) into `out` (`outsz` bytes),
+ * zeroed first; NULL: all defaults. A shorter (older) struct is fine if it ends on a field
+ * boundary, a longer one only with zero tail bytes. -ERANGE for a size that ends inside a
+ * field (copying part of a pointer would make a wild one) or is too small, -EINVAL for unknown
+ * non-zero fields.
+ */
+int leco_opts_copy(void *out, size_t outsz, const void *in, const struct leco_opt_field *fields,
+		   size_t nfields);
+/* Grow *p to hold n elements of `size` bytes; -ENOMEM (*p untouched). */
+int leco_reserve(void **p, size_t *cap, size_t n, size_t size);
 
 /* ---- small helpers (lib/cache.c) ---------------------------------------- */
 
@@ -77,6 +99,8 @@ struct leco_proc_info {
 struct leco_proc *leco_proc_new(const char *proc_root, unsigned int script_cut);
 void leco_proc_free(struct leco_proc *p);
 void leco_proc_set_cut(struct leco_proc *p, unsigned int script_cut);
+/* The /proc (or fixture tree) it reads. */
+const char *leco_proc_root(const struct leco_proc *p);
 /* Is `comm` (sanitized) an interpreter whose script name we look for? */
 bool leco_proc_is_interpreter(const char *comm);
 /*
@@ -304,6 +328,8 @@ struct leco_reader {
 	struct leco_annot_slot *annot_scratch; /* the annotation made last, not kept (yet) */
 	const struct leco_ct_ent *annot_scratch_for; /* ... and its entry */
 	uint32_t annot_cap, annot_epoch;
+
+	struct leco_account *acct; /* per-process accounting (lib/account.c), once asked for */
 
 	struct leco_line *lines;
 	size_t nlines, cap_lines;

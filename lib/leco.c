@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-/* Library-wide trivia: the version, and the one spelling of every name the outputs share
- * (states, directions, protocols, errnos, owners). */
+/* Library-wide trivia: the version, the one spelling of every name the outputs share (states,
+ * directions, protocols, errnos, owners), and two helpers every part uses (options structs,
+ * growing arrays). */
+#include <errno.h>
 #include <netinet/in.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
@@ -80,4 +83,38 @@ const char *leco_owner_name(int owner)
 	};
 
 	return owner >= 0 && owner < (int)(sizeof(names) / sizeof(names[0])) ? names[owner] : "";
+}
+
+int leco_opts_copy(void *out, size_t outsz, const void *in, const struct leco_opt_field *fields,
+		   size_t nfields)
+{
+	size_t sz;
+
+	memset(out, 0, outsz);
+	if (!in)
+		return 0;
+	memcpy(&sz, in, sizeof(sz));
+	if (sz < sizeof(size_t))
+		return -ERANGE;
+	for (size_t i = 0; i < nfields; i++)
+		if (sz > fields[i].off && sz < fields[i].off + fields[i].len)
+			return -ERANGE;
+	for (size_t i = outsz; i < sz; i++)
+		if (((const char *)in)[i])
+			return -EINVAL;
+	memcpy(out, in, sz < outsz ? sz : outsz);
+	return 0;
+}
+
+int leco_reserve(void **p, size_t *cap, size_t n, size_t size)
+{
+	void *np;
+
+	if (n <= *cap)
+		return 0;
+	if (!(np = realloc(*p, n * size)))
+		return -ENOMEM;
+	*p = np;
+	*cap = n;
+	return 0;
 }

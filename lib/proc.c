@@ -49,6 +49,11 @@ struct leco_proc *leco_proc_new(const char *proc_root, unsigned int script_cut)
 	return p;
 }
 
+const char *leco_proc_root(const struct leco_proc *p)
+{
+	return p->root;
+}
+
 void leco_proc_free(struct leco_proc *p)
 {
 	if (!p)

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "account.h"
 #include "annotate.h"
 
 /* Live TCP is read whole at least this often (else only what changed) */
@@ -43,46 +44,17 @@ static int set_err(struct leco_error *err, int code, const char *msg)
 	return code;
 }
 
-/* Where an options field starts and how long it is */
-#define OPT_FIELD(f)                                                                            \
-	{                                                                                       \
-		offsetof(struct leco_reader_opts, f), sizeof(((struct leco_reader_opts *)0)->f) \
-	}
-
-/*
- * Copy the caller's options: shorter (older) structs are fine if they end on a
- * field boundary, longer ones must have zero tails. -EINVAL for unknown
- * non-zero fields, -ERANGE for a size that ends inside a field (copying part
- * of a pointer would make a wild one).
- */
+/* The caller's options (lib/leco.c leco_opts_copy): -ERANGE, -EINVAL. */
 static int copy_opts(struct leco_reader_opts *o, const struct leco_reader_opts *in)
 {
-	static const struct {
-		size_t off, len;
-	} fields[] = {
-		OPT_FIELD(pin_dir),   OPT_FIELD(config_path), OPT_FIELD(config_text),
-		OPT_FIELD(proc_root), OPT_FIELD(cgroup_root), OPT_FIELD(passwd_path),
-		OPT_FIELD(clock),     OPT_FIELD(raw),	      OPT_FIELD(max_lines),
-		OPT_FIELD(config),
+#define F(f) LECO_OPT_FIELD(leco_reader_opts, f)
+	static const struct leco_opt_field fields[] = {
+		F(pin_dir),	F(config_path), F(config_text), F(proc_root), F(cgroup_root),
+		F(passwd_path), F(clock),	F(raw),		F(max_lines), F(config),
 	};
+#undef F
 
-	memset(o, 0, sizeof(*o));
-	if (!in)
-		return 0;
-	if (in->sz < sizeof(size_t))
-		return -ERANGE;
-	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
-		if (in->sz > fields[i].off && in->sz < fields[i].off + fields[i].len)
-			return -ERANGE;
-	if (in->sz > sizeof(*o)) {
-		const char *p = (const char *)in;
-
-		for (size_t i = sizeof(*o); i < in->sz; i++)
-			if (p[i])
-				return -EINVAL;
-	}
-	memcpy(o, in, in->sz < sizeof(*o) ? in->sz : sizeof(*o));
-	return 0;
+	return leco_opts_copy(o, sizeof(*o), in, fields, sizeof(fields) / sizeof(fields[0]));
 }
 
 static void use_config(struct leco_reader *r, struct leco_config *cfg)
@@ -171,6 +143,7 @@ LECO_API void leco_reader_free(struct leco_reader *r)
 	leco_cgroups_free(r->cgroups);
 	leco_names_free(r->names);
 	leco_annotate_free(r);
+	leco_account_free(r);
 	leco_arena_free(&r->arena);
 	free(r->lines);
 	free(r->order);
@@ -399,6 +372,8 @@ static int finish_poll(struct leco_reader *r)
 	leco_conntab_end(&r->tab, r->now_mono, r->live_all);
 	leco_annotate_sweep(r);
 	r->snap_mono = r->now_mono;
+	if (r->acct)
+		leco_account_update(r);
 	r->state = r->attached && r->maps.detached[0] ? LECO_READER_DETACHED : LECO_READER_OK;
 	check_config(r);
 	snprintf(r->msg, sizeof(r->msg), "%s",

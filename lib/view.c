@@ -109,27 +109,13 @@ static const char *clip(const char *s, char *buf)
 	return buf;
 }
 
-/* Grow *p to hold n elements of `size` bytes; -ENOMEM. */
-static int reserve(void **p, size_t *cap, size_t n, size_t size)
-{
-	void *np;
-
-	if (n <= *cap)
-		return 0;
-	if (!(np = realloc(*p, n * size)))
-		return -ENOMEM;
-	*p = np;
-	*cap = n;
-	return 0;
-}
-
 /* Every used entry into the heap r->order; returns their count. */
 static int order_entries(struct leco_reader *r, size_t *n)
 {
 	struct leco_conntab *t = &r->tab;
 
 	*n = 0;
-	if (reserve((void **)&r->order, &r->cap_order, t->used, sizeof(*r->order)))
+	if (leco_reserve((void **)&r->order, &r->cap_order, t->used, sizeof(*r->order)))
 		return -ENOMEM;
 	for (uint32_t i = 0; i < t->nents; i++)
 		if (t->ents[i].used)
@@ -215,8 +201,8 @@ int leco_view_build(struct leco_reader *r)
 		max_lines = n;
 	while (slot_cap < max_lines * 2)
 		slot_cap <<= 1;
-	if (reserve((void **)&r->slots, &r->cap_slots, slot_cap, sizeof(*r->slots)) ||
-	    reserve((void **)&r->lines, &r->cap_lines, max_lines, sizeof(*r->lines)))
+	if (leco_reserve((void **)&r->slots, &r->cap_slots, slot_cap, sizeof(*r->slots)) ||
+	    leco_reserve((void **)&r->lines, &r->cap_lines, max_lines, sizeof(*r->lines)))
 		return -ENOMEM;
 	memset(r->slots, 0, slot_cap * sizeof(*r->slots));
 	for (size_t left = n; left && r->nlines < max_lines;)

@@ -16,10 +16,7 @@
 #include <string.h>
 
 #include "leco_lua.h"
-
-struct lreader {
-	struct leco_reader *r;
-};
+#include "../lib/line_conn.h"
 
 /* ------------------------------------------------------------------------ */
 /* helpers                                                                   */
@@ -201,7 +198,7 @@ static int l_open(lua_State *L)
 /* ------------------------------------------------------------------------ */
 /* reader                                                                    */
 
-static struct lreader *check_reader(lua_State *L)
+struct lreader *lleco_check_reader(lua_State *L)
 {
 	struct lreader *lr = luaL_checkudata(L, 1, READER_MT);
 
@@ -230,11 +227,33 @@ static int reader_tostring(lua_State *L)
 	return 1;
 }
 
+static void lua_member(void *ctx, const char *name, const struct leco_field_value *v)
+{
+	lua_State *L = ctx;
+
+	if (v->kind == 's')
+		lleco_set_str(L, name, v->s); /* NULL: the field stays nil */
+	else if (v->kind == 'u')	      /* counters past 2^63 wrap, as Lua integers do */
+		lleco_set_int(L, name, (lua_Integer)v->u);
+	else if (v->kind == 'd')
+		lleco_set_num(L, name, v->d);
+	else if (v->kind == 'b')
+		lleco_set_bool(L, name, (int)v->i);
+	else
+		lleco_set_int(L, name, (lua_Integer)v->i);
+}
+
+void lleco_set_fields(lua_State *L, const struct leco_field *fields, size_t n, const void *base,
+		      unsigned int shows)
+{
+	leco_fields_each(fields, n, base, shows, lua_member, L);
+}
+
 static void push_line(lua_State *L, const struct leco_line *ln)
 {
-	char ebuf[16];
+	struct leco_conn_info ci;
 
-	lua_createtable(L, 0, 32);
+	lua_createtable(L, 0, 7 + (int)LECO_NFIELDS(leco_conn_fields));
 	lleco_set_str(L, "text", ln->text);
 	lleco_set_str(L, "raw", ln->raw);
 	lleco_set_str(L, "group", ln->group);
@@ -242,40 +261,12 @@ static void push_line(lua_State *L, const struct leco_line *ln)
 	lleco_set_num(L, "age", ln->age);
 	lleco_set_bool(L, "new", ln->is_new);
 	lleco_set_bool(L, "changed", ln->changed);
-	lleco_set_str(L, "state", leco_state_name(ln->state));
-	lleco_set_str(L, "dir", leco_direction_name(ln->dir));
-	lleco_set_str(L, "error", leco_errno_name(ln->err, ebuf, sizeof(ebuf)));
-	lleco_set_str(L, "proto", leco_proto_name(ln->proto));
-	lleco_set_int(L, "family", ln->family);
-	lleco_set_str(L, "laddr", ln->laddr);
-	lleco_set_int(L, "lport", ln->lport);
-	lleco_set_str(L, "raddr", ln->raddr);
-	lleco_set_int(L, "rport", ln->rport);
-	lleco_set_int(L, "rx", (lua_Integer)ln->rx);
-	lleco_set_int(L, "tx", (lua_Integer)ln->tx);
-	lleco_set_num(L, "rx_rate", ln->rx_rate);
-	lleco_set_num(L, "tx_rate", ln->tx_rate);
-	lleco_set_int(L, "pid", ln->pid);
-	lleco_set_int(L, "uid", ln->uid);
-	lleco_set_str(L, "comm", ln->comm);
-	lleco_set_str(L, "cmd", ln->cmd);
-	lleco_set_str(L, "exe", ln->exe);
-	lleco_set_str(L, "user", ln->user);
-	lleco_set_str(L, "cgroup", ln->cgroup);
-	lleco_set_str(L, "unit", ln->unit);
-	lleco_set_int(L, "first_seen", ln->first_seen);
-	lleco_set_int(L, "last_seen", ln->last_seen);
-	lleco_set_int(L, "cookie", (lua_Integer)ln->cookie);
-	lleco_set_str(L, "owner", ln->owner);
-	lleco_set_bool(L, "restarted", ln->restarted);
-	lleco_set_int(L, "count", ln->count);
-	lleco_set_int(L, "start_time", ln->start_time);
-	lleco_set_str(L, "rname", ln->rname);
-	lleco_set_str(L, "rname_src", ln->rname_src);
+	leco_line_as_conn(ln, &ci);
+	lleco_set_fields(L, leco_conn_fields, LECO_NFIELDS(leco_conn_fields), &ci, 0);
 }
 
 /* Prefix the library's message with what the state means, once. */
-static void push_poll_error(lua_State *L, struct leco_reader *r, int rc)
+void lleco_push_poll_error(lua_State *L, struct leco_reader *r, int rc)
 {
 	const char *msg = leco_reader_errmsg(r);
 	const char *what = NULL;
@@ -303,7 +294,7 @@ static void push_poll_error(lua_State *L, struct leco_reader *r, int rc)
  */
 static int reader_lines(lua_State *L)
 {
-	struct lreader *lr = check_reader(L);
+	struct lreader *lr = lleco_check_reader(L);
 	const char *warn;
 	size_t n;
 	int rc;
@@ -311,7 +302,7 @@ static int reader_lines(lua_State *L)
 	rc = leco_reader_poll(lr->r);
 	if (rc < 0) {
 		lua_pushnil(L);
-		push_poll_error(L, lr->r, rc);
+		lleco_push_poll_error(L, lr->r, rc);
 		lua_pushinteger(L, -rc);
 		return 3;
 	}
@@ -387,7 +378,7 @@ static void status_names(lua_State *L, const struct leco_status *st)
 
 static int reader_status(lua_State *L)
 {
-	struct lreader *lr = check_reader(L);
+	struct lreader *lr = lleco_check_reader(L);
 	struct leco_status st;
 	const char *msg;
 	int rc;
@@ -428,6 +419,8 @@ static int reader_status(lua_State *L)
 static const luaL_Reg reader_methods[] = {
 	{"lines", reader_lines},
 	{"status", reader_status},
+	{"conns", lleco_reader_conns}, /* lua/leco_lua_top.c */
+	{"top", lleco_reader_top},
 	{"close", reader_close},
 	{NULL, NULL},
 };

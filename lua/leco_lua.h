@@ -11,6 +11,7 @@
 #include <lua.h>
 
 #include "leco.h"
+#include "../lib/fields.h"
 
 #if LUA_VERSION_NUM < 503
 #error "the leco module needs Lua 5.3 or later"
@@ -36,6 +37,23 @@
 struct lconfig {
 	struct leco_config *c;
 };
+
+/* A reader handle; NULL once closed. */
+struct lreader {
+	struct leco_reader *r;
+};
+
+/* The reader argument 1, or raise ("attempt to use a closed reader"). */
+struct lreader *lleco_check_reader(lua_State *L);
+/* nil, msg, errno after poll failure `rc` (what the state means, then the reader's message). */
+void lleco_push_poll_error(lua_State *L, struct leco_reader *r, int rc);
+/* Fields of the struct at `base` (lib/fields.h) into the table on top; an `only` field only when
+ * `shows` has its bit. */
+void lleco_set_fields(lua_State *L, const struct leco_field *fields, size_t n, const void *base,
+		      unsigned int shows);
+/* reader:conns([opts]) and reader:top([opts]) (lua/leco_lua_top.c) */
+int lleco_reader_conns(lua_State *L);
+int lleco_reader_top(lua_State *L);
 
 /* nil, msg, errno: the runtime-failure convention */
 int lleco_push_fail(lua_State *L, const char *msg, int err);

@@ -6,11 +6,12 @@
 set -euo pipefail
 what=${1:-build}
 pkgs=(cmake make gcc pkg-config clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev
-	libpcre2-dev lua5.3 lua5.4 liblua5.3-dev liblua5.4-dev conky-all fonts-dejavu-core)
+	libpcre2-dev libncurses-dev lua5.3 lua5.4 liblua5.3-dev liblua5.4-dev conky-all
+	fonts-dejavu-core)
 if [ "$what" = test ]; then
 	pkgs+=(python3 iproute2 nftables iperf3 procps psmisc util-linux xvfb x11-apps x11-utils
 		qemu-system-x86 busybox-static
-		imagemagick libclang-rt-14-dev valgrind tesseract-ocr tesseract-ocr-eng)
+		imagemagick libclang-rt-14-dev valgrind tesseract-ocr tesseract-ocr-eng tmux)
 fi
 missing=()
 for p in "${pkgs[@]}"; do

@@ -21,3 +21,20 @@ t_wait_for() {
 		sleep 0.05
 	done
 }
+# t_probes LOAD DIR: the probes loaded with leco-load LOAD into a private bpffs mounted at
+# DIR/bpffs; prints the pin dir (DIR/bpffs/leco). Skips without a bpffs, exits 1 when the load
+# fails. t_probes_gone LOAD DIR (from the caller's cleanup) unloads and unmounts them.
+# Meant for pin=$(t_probes ...) || exit $?: what it says goes to stderr.
+t_probes() {
+	mkdir -p "$2/bpffs" && mount -t bpf bpf "$2/bpffs" || t_skip "cannot mount a bpffs" >&2
+	if ! "$1" -p "$2/bpffs/leco" >"$2/load.log" 2>&1; then
+		cat "$2/load.log" >&2
+		echo "FAIL leco-load" >&2
+		exit 1
+	fi
+	echo "$2/bpffs/leco"
+}
+t_probes_gone() {
+	"$1" --unload -p "$2/bpffs/leco" >/dev/null 2>&1
+	umount "$2/bpffs" 2>/dev/null
+}

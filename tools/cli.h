@@ -10,6 +10,8 @@ int cmd_status(int argc, char **argv);
 int cmd_lines(int argc, char **argv);
 int cmd_watch(int argc, char **argv);
 int cmd_rx_test(int argc, char **argv);
+int cmd_conns(int argc, char **argv);
+int cmd_top(int argc, char **argv);
 
 /* Print "leco: <fmt...>\n" to stderr; returns 2 so callers can `return cli_err(...)`. */
 int cli_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -63,28 +63,13 @@ int cmd_watch(int argc, char **argv)
 	if ((status =
 		     cli_open_reader("watch", &o, o.max_lines ? o.max_lines : WATCH_MAX_LINES, &r)))
 		return status;
-	/* SIGINT/SIGTERM stay blocked and are taken by sigtimedwait() between polls: one that
-	 * arrives while polling or printing stays pending and ends the next wait at once. */
-	sigemptyset(&quit);
-	sigaddset(&quit, SIGINT);
-	sigaddset(&quit, SIGTERM);
-	sigprocmask(SIG_BLOCK, &quit, NULL);
-	signal(SIGPIPE, SIG_IGN);
+	cli_stream_signals(&quit);
 	cli_print_notices(r);
 
 	while (!stop) {
 		int n = leco_reader_poll(r);
-		const char *msg = leco_reader_errmsg(r);
 
-		/* say each problem once, and when it is over */
-		if (strcmp(msg, last_err)) {
-			if (msg[0])
-				fprintf(stderr, "leco: watch: %s%s\n", msg,
-					n < 0 ? " (waiting)" : "");
-			else if (last_err[0])
-				fprintf(stderr, "leco: watch: ok again\n");
-			snprintf(last_err, sizeof(last_err), "%s", msg);
-		}
+		cli_say_once("watch", r, n, last_err);
 		for (int i = n - 1; i >= 0 && !stop; i--) {
 			const struct leco_line *l = leco_reader_line(r, (size_t)i);
 
@@ -95,17 +80,8 @@ int cmd_watch(int argc, char **argv)
 		}
 		if (fflush(stdout) || ferror(stdout))
 			stop = 2; /* EPIPE: the other end went away */
-		struct timespec ts = {(time_t)o.interval,
-				      (long)((o.interval - (double)(time_t)o.interval) * 1e9)};
-
-		while (!stop) {
-			int sig = sigtimedwait(&quit, NULL, &ts);
-
-			if (sig > 0)
-				stop = 1;
-			else if (errno != EINTR)
-				break; /* EAGAIN: the interval is over */
-		}
+		if (!stop && cli_wait_quit(&quit, o.interval))
+			stop = 1;
 	}
 	leco_reader_free(r);
 	return 0;

@@ -18,6 +18,11 @@ static const struct {
 	 "[-p DIR] [-c CONFIG] [--json] [--raw] [-n LINES]   one snapshot, newest first"},
 	{"watch", cmd_watch,
 	 "[-p DIR] [-c CONFIG] [--json] [--raw] [-n LINES] [-i SEC]   stream new/changed lines"},
+	{"conns", cmd_conns,
+	 "[-p DIR] [--json] [--pid N] [--user U] [--unit U] [--state S]   every connection"},
+	{"top", cmd_top,
+	 "[-p DIR] [--by BY] [--sort KEY] [-n N] [-i SEC] [--once] [--json]   traffic by "
+	 "process"},
 	{"rx-test", cmd_rx_test,
 	 "-c CONFIG [--json] LINE...   show what the rules do to each line"},
 };

@@ -2,12 +2,16 @@
 /* Options and line output shared by `leco lines` and `leco watch`. */
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli.h"
 #include "output.h"
+#include "../lib/fields.h"
+#include "../lib/line_conn.h"
 #include "../lib/utf8.h"
 
 /* -n LINES, -i SECONDS: 0, or -1 with *status set after saying what is wrong */
@@ -102,6 +106,70 @@ int cli_view_args(int argc, char **argv, bool watch, struct cli_view_opts *o, in
 	return 0;
 }
 
+int cli_getopt(int argc, char **argv, const char *shortopts, const struct option *lo,
+	       int (*fn)(void *ctx, int c, const char *arg), void *ctx, void (*usage)(FILE *f),
+	       int *status)
+{
+	const char *name = argv[0];
+	char opts[64];
+	int c, at;
+
+	snprintf(opts, sizeof(opts), "+:%s", shortopts);
+	opterr = 0;
+	for (at = optind = 1; (c = getopt_long(argc, argv, opts, lo, NULL)) != -1; at = optind) {
+		if (c == 'h') {
+			usage(stdout);
+			*status = 0;
+			return -1;
+		}
+		if (c == '?' || c == ':') {
+			*status = cli_bad_option(name, c, argv[at]);
+			return -1;
+		}
+		if ((*status = fn(ctx, c, optarg)))
+			return -1;
+	}
+	if (optind < argc) {
+		*status = cli_err("%s: unexpected argument '%s'", name, argv[optind]);
+		return -1;
+	}
+	return 0;
+}
+
+void cli_stream_signals(sigset_t *quit)
+{
+	sigemptyset(quit);
+	sigaddset(quit, SIGINT);
+	sigaddset(quit, SIGTERM);
+	sigprocmask(SIG_BLOCK, quit, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+void cli_say_once(const char *what, struct leco_reader *r, int n, char last[LECO_ERRMSG_MAX])
+{
+	const char *msg = leco_reader_errmsg(r);
+
+	if (!strcmp(msg, last))
+		return;
+	if (msg[0])
+		fprintf(stderr, "leco: %s: %s%s\n", what, msg, n < 0 ? " (waiting)" : "");
+	else if (last[0])
+		fprintf(stderr, "leco: %s: ok again\n", what);
+	snprintf(last, LECO_ERRMSG_MAX, "%s", msg);
+}
+
+bool cli_wait_quit(const sigset_t *quit, double secs)
+{
+	struct timespec ts = {(time_t)secs, (long)((secs - (double)(time_t)secs) * 1e9)};
+
+	for (;;) {
+		if (sigtimedwait(quit, NULL, &ts) > 0)
+			return true;
+		if (errno != EINTR)
+			return false; /* EAGAIN: the time is over */
+	}
+}
+
 int cli_open_reader(const char *what, const struct cli_view_opts *o, unsigned int max_lines,
 		    struct leco_reader **r)
 {
@@ -178,81 +246,93 @@ static void jstr(FILE *f, const char *k, const char *v)
 	cli_json_str(f, v);
 }
 
-static void juint(FILE *f, const char *k, unsigned long long v)
-{
-	jkey(f, k, false);
-	fprintf(f, "%llu", v);
-}
-
 static void jnum(FILE *f, const char *k, double v)
 {
 	jkey(f, k, false);
 	fprintf(f, "%.6g", v);
 }
 
-static void jint(FILE *f, const char *k, long long v)
+struct json_obj {
+	FILE *f;
+	bool first; /* no member written yet: no comma */
+};
+
+static void json_member(void *ctx, const char *name, const struct leco_field_value *v)
 {
-	jkey(f, k, false);
-	fprintf(f, "%lld", v);
+	struct json_obj *o = ctx;
+	FILE *f = o->f;
+
+	jkey(f, name, o->first);
+	o->first = false;
+	if (v->kind == 's' && v->s)
+		cli_json_str(f, v->s);
+	else if (v->kind == 's')
+		fputs("null", f);
+	else if (v->kind == 'u')
+		fprintf(f, "%llu", v->u);
+	else if (v->kind == 'd')
+		fprintf(f, "%.6g", v->d);
+	else if (v->kind == 'b')
+		fputs(v->i ? "true" : "false", f);
+	else
+		fprintf(f, "%lld", v->i);
+}
+
+/* Fields of the struct at `base` (lib/fields.h) as JSON members, each after a comma unless
+ * `first` (the object's first member); an `only` field only when `shows` has its bit. */
+static void json_fields(FILE *f, const struct leco_field *fields, size_t n, const void *base,
+			unsigned int shows, bool first)
+{
+	struct json_obj o = {f, first};
+
+	leco_fields_each(fields, n, base, shows, json_member, &o);
 }
 
 int cli_print_line(FILE *f, const struct leco_line *l, bool json)
 {
-	char ebuf[16];
-	const char *en;
+	struct leco_conn_info ci;
 
 	if (!json) {
 		fputs(l->text, f);
 		fputc('\n', f);
 		return ferror(f) ? -EIO : 0;
 	}
-	en = leco_errno_name(l->err, ebuf, sizeof(ebuf));
+	leco_line_as_conn(l, &ci);
 	fputc('{', f);
 	jkey(f, "text", true);
 	cli_json_str(f, l->text);
 	jstr(f, "raw", l->raw);
 	jstr(f, "group", l->group);
-	jstr(f, "proto", leco_proto_name(l->proto));
-	jint(f, "family", l->family);
-	jstr(f, "laddr", l->laddr);
-	jint(f, "lport", l->lport);
-	jstr(f, "raddr", l->raddr);
-	jint(f, "rport", l->rport);
-	jstr(f, "dir", leco_direction_name(l->dir));
-	jstr(f, "state", leco_state_name(l->state));
-	jkey(f, "error", false);
-	if (en)
-		cli_json_str(f, en);
-	else
-		fputs("null", f);
-	juint(f, "pid", l->pid);
-	jstr(f, "comm", l->comm);
-	jstr(f, "cmd", l->cmd);
-	jstr(f, "exe", l->exe);
-	juint(f, "uid", l->uid);
-	jstr(f, "user", l->user);
-	jstr(f, "cgroup", l->cgroup);
-	jstr(f, "unit", l->unit);
-	juint(f, "rx", l->rx);
-	juint(f, "tx", l->tx);
-	jnum(f, "rx_rate", l->rx_rate);
-	jnum(f, "tx_rate", l->tx_rate);
-	jint(f, "first_seen", l->first_seen);
-	jint(f, "last_seen", l->last_seen);
+	/* the display fields go before the cookie and the fields after it, as they always did */
+	json_fields(f, leco_conn_fields, LECO_NFIELDS(leco_conn_fields) - LECO_CONN_FIELDS_TAIL,
+		    &ci, 0, false);
 	jnum(f, "age", l->age);
 	jnum(f, "alpha", l->alpha);
 	jkey(f, "new", false);
 	fputs(l->is_new ? "true" : "false", f);
 	jkey(f, "changed", false);
 	fputs(l->changed ? "true" : "false", f);
-	juint(f, "cookie", l->cookie);
-	jstr(f, "owner", l->owner);
-	jkey(f, "restarted", false);
-	fputs(l->restarted ? "true" : "false", f);
-	juint(f, "count", l->count);
-	jint(f, "start_time", l->start_time);
-	jstr(f, "rname", l->rname);
-	jstr(f, "rname_src", l->rname_src);
+	json_fields(f, &leco_conn_fields[LECO_NFIELDS(leco_conn_fields) - LECO_CONN_FIELDS_TAIL],
+		    LECO_CONN_FIELDS_TAIL, &ci, 0, false);
+	fputs("}\n", f);
+	return ferror(f) ? -EIO : 0;
+}
+
+int cli_print_conn_json(FILE *f, const struct leco_conn_info *ci)
+{
+	fputc('{', f);
+	json_fields(f, leco_conn_fields, LECO_NFIELDS(leco_conn_fields), ci, LECO_FO_WALK, true);
+	fputs("}\n", f);
+	return ferror(f) ? -EIO : 0;
+}
+
+int cli_print_group_json(FILE *f, const struct leco_group *g, double t)
+{
+	fputc('{', f);
+	jkey(f, "t", true);
+	fprintf(f, "%.3f", t);
+	json_fields(f, leco_group_fields, LECO_NFIELDS(leco_group_fields), g, leco_group_shows(g),
+		    false);
 	fputs("}\n", f);
 	return ferror(f) ? -EIO : 0;
 }

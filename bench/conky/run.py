@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: LGPL-2.1-or-later
-"""What the conky helper costs: conky with examples/conkyrc (leco helper, update_interval 1)
-next to the same conkyrc without the helper, both running at the same time (one Xvfb each),
+"""What the conky helper costs: conky with examples/conkyrc (leco helper: the lines and the top
+panel, update_interval 1) next to the same conkyrc with the lines alone (no `top` table) and
+without the helper, all three running at the same time (one Xvfb each),
 with N live loopback connections (default 1,000 clients -> 2,000 sockets in the table; a
 rotating tenth of them send a few bytes every second). Root; a benchmark, not a test.
 
@@ -21,55 +22,9 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SRC = os.path.dirname(os.path.dirname(HERE))
-
-HOLDER = r'''
-import resource, selectors, socket, sys, time
-n = int(sys.argv[1])
-resource.setrlimit(resource.RLIMIT_NOFILE, (4 * n + 64, 4 * n + 64))
-srv = socket.socket(); srv.bind(("127.0.0.1", 0)); srv.listen(1024)
-port = srv.getsockname()[1]
-clients, servers = [], []
-for i in range(n):
-    c = socket.create_connection(("127.0.0.1", port))
-    s, _ = srv.accept()
-    clients.append(c); servers.append(s)
-print(port, flush=True)
-k = 0
-while True:  # killed by the benchmark
-    step = max(1, n // 10)
-    for j in range(step):
-        i = (k + j) % n
-        clients[i].send(b"q" * 64)
-        servers[i].recv(4096)
-        servers[i].send(b"r" * 256)
-        clients[i].recv(4096)
-    k = (k + step) % n
-    time.sleep(1)
-'''
-
-
-def ticks(pid):
-    with open(f'/proc/{pid}/stat') as f:
-        fields = f.read().rsplit(')', 1)[1].split()
-    return int(fields[11]) + int(fields[12])  # utime + stime
-
-
-def status_kb(pid, key):
-    with open(f'/proc/{pid}/status') as f:
-        for line in f:
-            if line.startswith(key + ':'):
-                return int(line.split()[1])
-    return 0
-
-
-def wait_for(cond, secs):
-    end = time.monotonic() + secs
-    while time.monotonic() < end:
-        if cond():
-            return True
-        time.sleep(0.1)
-    return False
-
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+sys.path.insert(0, os.path.dirname(HERE))
+import benchlib  # noqa: E402 (bench/benchlib.py: the connection holder, /proc readings)
 
 def main():
     ap = argparse.ArgumentParser()
@@ -95,7 +50,7 @@ def main():
         subprocess.run([loader, '--pin', pin], check=True, capture_output=True)
         # one X server each, so that neither window hides the other
         displays = {}
-        for name in ('without', 'with'):
+        for name in ('without', 'lines', 'with'):
             dfd_r, dfd_w = os.pipe()
             xvfb = subprocess.Popen(['Xvfb', '-displayfd', str(dfd_w), '-screen', '0',
                                      '1000x700x24', '-nolisten', 'tcp'], pass_fds=(dfd_w,),
@@ -113,23 +68,23 @@ def main():
         env = dict(os.environ, LECO_BUILD_DIR=build, LECO_PIN_DIR=pin)
         env.pop('LECO_CONFIG', None)
 
-        py = shutil.which('python3', path='/usr/bin:/bin')
-        holder = subprocess.Popen([py, '-c', HOLDER, str(a.conns)], stdout=subprocess.PIPE,
-                                  text=True)
-        procs.append(holder)
-        port = holder.stdout.readline().strip()
-        if not port:
-            sys.exit('bench/conky: the connection holder failed')
+        procs.append(benchlib.start_holder(a.conns))
 
         with_rc = os.path.join(SRC, 'examples', 'conkyrc')
         without_rc = os.path.join(work, 'conkyrc.without')
-        with open(with_rc) as f, open(without_rc, 'w') as g:
-            for line in f:
-                if not re.match(r'\s*lua_(load|startup_hook|draw_hook_post|shutdown_hook)', line):
-                    g.write(line)
+        lines_rc = os.path.join(work, 'conkyrc.lines')
+        with open(with_rc) as f:
+            text = f.read()
+        with open(without_rc, 'w') as g:
+            g.write(re.sub(r'(?m)^\s*lua_(load|startup_hook|draw_hook_post|shutdown_hook).*\n', '',
+                           text))
+        with open(lines_rc, 'w') as g:  # the `top = { ... },` table of the leco table out,
+            lines = re.sub(r'(?ms)^\ttop = \{.*?^\t\},\n', '', text)  # the helper found
+            g.write(re.sub(r'(?m)^local here = .*$', f'local here = {os.path.dirname(with_rc)!r}',
+                           lines))  # where examples/conkyrc finds it
         logs = {}
         pids = {}
-        for name, rc in (('without', without_rc), ('with', with_rc)):
+        for name, rc in (('without', without_rc), ('lines', lines_rc), ('with', with_rc)):
             logs[name] = open(os.path.join(work, name + '.err'), 'w+')
             p = subprocess.Popen(['conky', '-c', rc], env=dict(env, DISPLAY=displays[name]),
                                  stdout=subprocess.DEVNULL,
@@ -150,15 +105,9 @@ def main():
         for name, p in procs_items(procs, pids):
             if p.poll() is not None:
                 sys.exit(f'bench/conky: conky ({name}) exited early')
-        t0 = {n: ticks(p) for n, p in pids.items()}
-        m0 = time.monotonic()
-        time.sleep(a.secs)
-        dt = time.monotonic() - m0
-        t1 = {n: ticks(p) for n, p in pids.items()}
-        hz = os.sysconf('SC_CLK_TCK')
-        cpu = {n: 100.0 * (t1[n] - t0[n]) / hz / dt for n in pids}
-        rss = {n: status_kb(p, 'VmRSS') / 1024 for n, p in pids.items()}
-        hwm = {n: status_kb(p, 'VmHWM') / 1024 for n, p in pids.items()}
+        cpu, dt = benchlib.cpu_percent(pids, a.secs)
+        rss = {n: benchlib.status_kb(p, 'VmRSS') / 1024 for n, p in pids.items()}
+        hwm = {n: benchlib.status_kb(p, 'VmHWM') / 1024 for n, p in pids.items()}
         if a.shot:
             subprocess.run(['import', '-window', 'root', a.shot],
                            env=dict(env, DISPLAY=displays['with']), check=False)
@@ -167,15 +116,19 @@ def main():
             f.seek(0)
             errs += [l.rstrip() for l in f if 'llua_' in l or 'leco.conky:' in l]
 
+        end_conns = 0
+        if lua:
+            out = subprocess.run([lua, '-e', probe], capture_output=True, text=True).stdout
+            end_conns = int(out.strip() or 0)
         print(f'conky {conky_lua} helper overhead: {a.conns} client connections '
-              f'({conns} entries in the connection table), update_interval 1, {dt:.0f} s')
-        print(f'{"":24} {"without helper":>15} {"with helper":>12} {"difference":>11} {"target":>8}')
-        print(f'{"CPU % of one core":24} {cpu["without"]:15.2f} {cpu["with"]:12.2f} '
-              f'{cpu["with"] - cpu["without"]:11.2f} {"<= 1":>8}')
-        print(f'{"RSS MiB":24} {rss["without"]:15.1f} {rss["with"]:12.1f} '
-              f'{rss["with"] - rss["without"]:11.1f} {"<= 8":>8}')
-        print(f'{"peak RSS MiB":24} {hwm["without"]:15.1f} {hwm["with"]:12.1f} '
-              f'{hwm["with"] - hwm["without"]:11.1f}')
+              f'({conns} entries in the connection table at the start, {end_conns} at the end), '
+              f'update_interval 1, {dt:.0f} s')
+        print(f'{"":18} {"without helper":>15} {"lines":>7} {"lines+top":>10} {"difference":>11} '
+              f'{"target":>7}')
+        for what, v, target in (('CPU % of one core', cpu, '<= 1'), ('RSS MiB', rss, '<= 8'),
+                                ('peak RSS MiB', hwm, '')):
+            print(f'{what:18} {v["without"]:15.2f} {v["lines"]:7.2f} {v["with"]:10.2f} '
+                  f'{v["with"] - v["without"]:11.2f} {target:>7}')
         if errs:
             print('conky stderr:', *errs, sep='\n  ')
     finally:

@@ -19,6 +19,11 @@ require('leco.conky').setup{...}. Options: see doc/conky.md and `defaults` below
 
 For text-only setups: ${lua_parse leco_text [N]} returns up to N lines with ${color}s.
 
+A second panel, `top`, draws who uses the network (reader:top{}): one row per process (or
+exe, program, unit, user, remote, port, proto) with rx and tx bars, a sparkline of its recent
+rates and its totals. It is on when the `leco` table has a `top` table: leco = { ..., top =
+{ x = 12, y = 500, n = 6 } } (doc/conky.md lists its options).
+
 Never prints (conky owns stdout); logs changes of state to stderr, once each.
 ]]
 
@@ -79,12 +84,13 @@ local defaults = {
 	field = 'text',             -- which line field to draw
 }
 local known = {max_lines = true, pin_dir = true, pin = true, config = true, rules = true,
-	raw = true, proc_root = true}
+	raw = true, proc_root = true, top = true}
 for k in pairs(defaults) do known[k] = true end
 
 local st = {
 	opts = nil, reader = nil, open_err = nil, next_open = 0, frame = 0,
 	lines = {}, msg = nil, warn = nil, logged = nil, leco = nil,
+	groups = nil, hist = {}, -- the top panel: last reader:top{} and each group's recent rates
 }
 
 local function log_once(msg)
@@ -151,7 +157,27 @@ local function conkyrc_options()
 	return nil
 end
 
-local function build_options(user)
+-- The top panel's options (leco.top), each optional.
+local top_defaults = {
+	x = nil, y = nil,           -- top-left corner; default: below the lines
+	width = 560,                -- pixels
+	font = nil, size = nil,     -- default: the lines' font and size
+	by = 'process',             -- process, exe, program, unit, user, remote, port, proto
+	sort = 'rate',              -- any reader:top sort key (doc/lua.md)
+	n = 6,                      -- rows
+	keep = nil,                 -- seconds a finished group stays (reader:top's keep)
+	bar_height = 4,             -- pixels, each of the rx and tx bars
+	history = 60,               -- polls in the sparkline (a minute at update_interval 1)
+	title = true,               -- a first row: group-by and the totals of everything
+	colors = {
+		text = 0xd8d8d8, title = 0xffffff, exited = 0x909090,
+		rx = 0x5fb3ff, tx = 0xffa050, spark = 0x9fe0a0, box = 'ffffff1c',
+	},
+}
+
+-- defaults overlaid with the user's table: colours merged one by one and parsed, keys not in
+-- `known` reported (under `prefix`) and ignored.
+local function merge(defaults, user, known, prefix)
 	local o = {}
 	for k, v in pairs(defaults) do o[k] = v end
 	o.colors = {}
@@ -160,12 +186,35 @@ local function build_options(user)
 		if k == 'colors' and type(v) == 'table' then
 			for ck, cv in pairs(v) do o.colors[ck] = cv end
 		elseif not known[k] then
-			log('unknown option "', tostring(k), '" ignored')
+			log('unknown option "', prefix, tostring(k), '" ignored')
 		else
 			o[k] = v
 		end
 	end
 	for k, v in pairs(o.colors) do o.colors[k] = parse_color(v, {1, 1, 1, 1}) end
+	return o
+end
+
+local top_known = {x = true, y = true, font = true, size = true, keep = true}
+for k in pairs(top_defaults) do top_known[k] = true end
+
+local function build_top(user, o)
+	if type(user) ~= 'table' then
+		if user ~= nil and user ~= false then log('option "top" must be a table') end
+		return nil
+	end
+	local t = merge(top_defaults, user, top_known, 'top.')
+	t.font, t.size = t.font or o.font, tonumber(t.size) or o.size
+	t.x = tonumber(t.x) or o.x
+	-- below the lines by default: max_lines rows (or 20) of the lines' height
+	t.y = tonumber(t.y) or (o.y + (o.max_lines or 20) * o.lh + o.size)
+	t.n = math.max(1, math.tointeger(t.n) or 6)
+	t.history = math.max(2, math.tointeger(t.history) or 60)
+	return t
+end
+
+local function build_options(user)
+	local o = merge(defaults, user, known, '')
 	local ok, sh = pcall(parse_shadow, o.shadow)
 	if not ok then log(sh); sh = {} end
 	o.shadows = sh
@@ -178,6 +227,7 @@ local function build_options(user)
 		o.lh = o.size * (tonumber(lh) or 1.4)
 	end
 	o.every = math.max(1, math.tointeger(o.every) or 1)
+	o.top = build_top(o.top, o)
 	return o
 end
 
@@ -245,6 +295,36 @@ local function poll()
 	else
 		st.lines, st.msg, st.warn = lines, nil, msg and ('leco: ' .. msg) or nil
 		log_once(st.warn)
+		if st.opts.top then M.poll_top() end
+	end
+end
+
+-- The top panel's groups from the poll lines() just made, and each one's rate history.
+function M.poll_top()
+	local t = st.opts.top
+	local ok, groups, msg = pcall(st.reader.top, st.reader,
+		{poll = false, by = t.by, sort = t.sort, n = t.n, keep = t.keep})
+	if not ok or not groups then
+		st.groups = nil
+		log_once(tostring(ok and msg or groups))
+		return
+	end
+	st.groups = groups
+	local seen = {}
+	for _, g in ipairs(groups) do
+		local h = st.hist[g.key] or {}
+		h[#h + 1] = g.rx_rate + g.tx_rate
+		if #h > t.history then table.remove(h, 1) end
+		st.hist[g.key], seen[g.key] = h, true
+	end
+	for k, h in pairs(st.hist) do -- a group off the panel fades out of its history
+		if not seen[k] then
+			h[#h + 1] = 0
+			if #h > t.history then table.remove(h, 1) end
+			if #h == t.history and math.max(table.unpack(h)) == 0 then
+				st.hist[k] = nil
+			end
+		end
 	end
 end
 
@@ -299,27 +379,102 @@ local function load_cairo()
 	pcall(require, 'cairo_xlib') -- newer conky: cairo_xlib_surface_create lives here
 end
 
+-- Text at (x, y) in colour c with opacity a, over the outline (o.shadows).
+local function stamp(cr, o, x, y, text, c, a)
+	for _, s in ipairs(o.shadows) do
+		local sc = s[3]
+		cairo_set_source_rgba(cr, sc[1], sc[2], sc[3], sc[4] * a)
+		cairo_move_to(cr, x + s[1], y + s[2])
+		cairo_show_text(cr, text)
+	end
+	cairo_set_source_rgba(cr, c[1], c[2], c[3], c[4] * a)
+	cairo_move_to(cr, x, y)
+	cairo_show_text(cr, text)
+end
+
 local function draw_rows(cr, o, rows)
-	local cairo_move_to, cairo_show_text, cairo_set_source_rgba =
-		cairo_move_to, cairo_show_text, cairo_set_source_rgba
 	cairo_select_font_face(cr, o.font, CAIRO_FONT_SLANT_NORMAL,
 		o.bold and CAIRO_FONT_WEIGHT_BOLD or CAIRO_FONT_WEIGHT_NORMAL)
 	cairo_set_font_size(cr, o.size)
 	local y = o.y + o.size
 	for _, r in ipairs(rows) do
-		local text, c, a = r[1], r[2], r[3]
-		if a >= o.min_alpha then
-			for _, s in ipairs(o.shadows) do
-				local sc = s[3]
-				cairo_set_source_rgba(cr, sc[1], sc[2], sc[3], sc[4] * a)
-				cairo_move_to(cr, o.x + s[1], y + s[2])
-				cairo_show_text(cr, text)
-			end
-			cairo_set_source_rgba(cr, c[1], c[2], c[3], c[4] * a)
-			cairo_move_to(cr, o.x, y)
-			cairo_show_text(cr, text)
-		end
+		if r[3] >= o.min_alpha then stamp(cr, o, o.x, y, r[1], r[2], r[3]) end
 		y = y + o.lh
+	end
+end
+
+-- top panel ---------------------------------------------------------------------------------------
+
+-- Bytes as the lines show them: 512B, 1.5K, 23M (1024-based).
+local function size(v)
+	local u = 1
+	local units = {'B', 'K', 'M', 'G', 'T'}
+	if v < 0.5 then return '0' end
+	while v >= 1000 and u < #units do v, u = v / 1024, u + 1 end
+	return string.format((u > 1 and v < 9.95) and '%.1f%s' or '%.0f%s', v, units[u])
+end
+
+local function fill(cr, c, x, y, w, h)
+	cairo_set_source_rgba(cr, c[1], c[2], c[3], c[4])
+	cairo_rectangle(cr, x, y, w, h)
+	cairo_fill(cr)
+end
+
+-- The sparkline of `h` (rates, oldest first) in the box at (x, y, w, h), scaled to its peak.
+local function sparkline(cr, t, hist, x, y, w, bh)
+	fill(cr, t.colors.box, x, y, w, bh)
+	if not hist or #hist < 2 then return end
+	local peak = math.max(1024, table.unpack(hist))
+	local c = t.colors.spark
+	cairo_set_source_rgba(cr, c[1], c[2], c[3], c[4])
+	cairo_set_line_width(cr, 1.2)
+	for i, v in ipairs(hist) do
+		local px = x + w - (#hist - i) * w / (t.history - 1)
+		local py = y + bh - 1 - v / peak * (bh - 2)
+		if i == 1 then cairo_move_to(cr, px, py) else cairo_line_to(cr, px, py) end
+	end
+	cairo_stroke(cr)
+end
+
+-- What a row is called: the program and pid for processes, else the group's key.
+local function top_name(g)
+	if g.unattributed then return '(unattributed)' end
+	if g.by == 'process' then return string.format('%s %d', g.cmd, g.pid) end
+	if g.key == '' then return '-' end
+	return g.key
+end
+
+local function draw_top(cr, o, t, groups)
+	cairo_select_font_face(cr, t.font, CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL)
+	cairo_set_font_size(cr, t.size)
+	local x, y, w = t.x, t.y, t.width
+	local cw = t.size * 0.6 -- a monospace cell, near enough for any font
+	local tot = groups.total
+	if t.title and tot then
+		stamp(cr, o, x, y + t.size, string.format('by %s  v %s/s ^ %s/s  total v %s ^ %s',
+			t.by, size(tot.rx_rate), size(tot.tx_rate), size(tot.rx), size(tot.tx)),
+			t.colors.title, 1)
+		y = y + t.size * 1.5
+	end
+	local peak = 1024
+	for _, g in ipairs(groups) do peak = math.max(peak, g.rx_rate, g.tx_rate) end
+	local rowh, bar_w = t.size + 2 * t.bar_height + 6, w * 0.74
+	for _, g in ipairs(groups) do
+		local c = g.exited and t.colors.exited or t.colors.text
+		local name = top_name(g)
+		local room = math.floor(w * 0.36 / cw) - 1
+		if #name > room then name = name:sub(1, math.max(1, room - 1)) .. '+' end
+		stamp(cr, o, x, y + t.size, name, c, 1)
+		stamp(cr, o, x + w * 0.36, y + t.size,
+			string.format('v %s ^ %s', size(g.rx_rate), size(g.tx_rate)), c, 1)
+		stamp(cr, o, x + w * 0.58, y + t.size, size(g.rx) .. '/' .. size(g.tx), c, 1)
+		local by = y + t.size + 3
+		fill(cr, t.colors.box, x, by, bar_w, 2 * t.bar_height + 1)
+		local function bar(rate) return math.max(rate > 0 and 1 or 0, bar_w * rate / peak) end
+		fill(cr, t.colors.rx, x, by, bar(g.rx_rate), t.bar_height)
+		fill(cr, t.colors.tx, x, by + t.bar_height + 1, bar(g.tx_rate), t.bar_height)
+		sparkline(cr, t, st.hist[g.key], x + w * 0.78, y + 2, w * 0.22, rowh - 4)
+		y = y + rowh
 	end
 end
 
@@ -338,7 +493,11 @@ function M.draw()
 	local cs = cairo_xlib_surface_create(conky_window.display, conky_window.drawable,
 		conky_window.visual, conky_window.width, conky_window.height)
 	local cr = cairo_create(cs)
-	local dok, derr = pcall(draw_rows, cr, st.opts or build_options(nil), rows)
+	local o = st.opts or build_options(nil)
+	local dok, derr = pcall(draw_rows, cr, o, rows)
+	if dok and o.top and st.groups and not st.msg then
+		dok, derr = pcall(draw_top, cr, o, o.top, st.groups)
+	end
 	cairo_destroy(cr)
 	cairo_surface_destroy(cs)
 	if not dok then log_once(tostring(derr)) end

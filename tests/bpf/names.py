@@ -3,7 +3,8 @@
 """Names of remote addresses end to end (the names job: a uprobe on the C library's
 getaddrinfo, bpf/names.bpf.c; the reader's index, lib/names.c): programs resolve made-up
 names that only their private mount namespace's /etc/hosts knows, connect over loopback,
-and the records, `leco lines --json`, the line text and `leco status` are checked.
+and the records, `leco lines --json`, `leco conns --json`, Lua `conns()`, the remote groups of
+`leco top`, the line text and `leco status` are checked.
 
 usage: names.py --load LECO-LOAD --dump LECO-DUMP --leco LECO [--lua-dir BUILD/lua] names
 
@@ -140,6 +141,30 @@ def line_of(args, pin, lport, raddr, *extra):
     return wait_for(find, 10) or {}
 
 
+def conn_of(args, pin, lport, raddr):
+    """`leco conns --json`: the outbound connection from lport to raddr, polled until there"""
+    def find():
+        r = subprocess.run([args.leco, "conns", "--json", "-p", pin], capture_output=True,
+                           text=True, timeout=60)
+        for t in r.stdout.splitlines() if r.returncode == 0 else []:
+            o = json.loads(t)
+            if o["lport"] == lport and o["raddr"] == raddr and o["dir"] == "out":
+                return o
+        return None
+    return wait_for(find, 10) or {}
+
+
+def remote_group(args, pin, raddr):
+    """`leco top --by remote --once --json`: the group of remote address raddr"""
+    r = subprocess.run([args.leco, "top", "--by", "remote", "--once", "--json", "-n", "100000",
+                        "-p", pin], capture_output=True, text=True, timeout=60)
+    for t in r.stdout.splitlines() if r.returncode == 0 else []:
+        o = json.loads(t)
+        if o.get("by") == "remote" and o.get("key") == raddr:
+            return o
+    return {}
+
+
 def status(args, pin):
     r = subprocess.run([args.leco, "status", "--json", "-p", pin], capture_output=True,
                        text=True, timeout=60)
@@ -178,6 +203,13 @@ def test_self_and_borrowed(args, p):
             "the resolving process's connection: rname, self", o)
     T.check(v4 + " %d" % srv.port in o.get("text", "") and tag not in o.get("text", ""),
             "remote-names off (the default): the text keeps the address", o.get("text"))
+    c = conn_of(args, p.dir, lport, v4)
+    T.check(c.get("rname") == tag and c.get("rname_src") == "self",
+            "leco conns --json: rname, self", c)
+    out = lua_conn(args, p.dir, lport)
+    T.check(out is None or out.strip() == tag + " self", "Lua conns(): rname, self", out)
+    g = remote_group(args, p.dir, v4)
+    T.check(g.get("rname") == tag, "leco top --by remote --json: the group's rname", g)
     # a second process, same address, no lookup of its own: the name is borrowed
     b = socket.create_connection((v4, srv.port))
     b.sendall(b"y" * 10)
@@ -186,6 +218,9 @@ def test_self_and_borrowed(args, p):
     o = line_of(args, p.dir, blport, v4)
     T.check(o.get("rname") == tag and o.get("rname_src") == "other",
             "another process's connection to that address: the name, borrowed", o)
+    c = conn_of(args, p.dir, blport, v4)
+    T.check(c.get("rname") == tag and c.get("rname_src") == "other",
+            "leco conns --json: the borrowed name", c)
     # the text shows it with [format] remote-names, and rules match it
     cfg = os.path.join(h.dir, "leco.ini")
     with open(cfg, "w") as f:
@@ -234,21 +269,37 @@ def test_status(args, p):
     lua_status(args, p.dir, "uprobe getaddrinfo in ", "")
 
 
-def lua_status(args, pin, hook, lacks):
-    """the Lua status table names the hook and what is missing (where Lua runs: the host)"""
+def lua_run(args, code):
+    """run Lua code with the leco module (where Lua runs: the host): stdout, or None"""
     for v in ("5.4", "5.3"):
         so = os.path.join(args.lua_dir or "", v, "leco.so")
         lua = shutil.which("lua" + v)
         if not args.lua_dir or not os.path.exists(so) or not lua:
             continue
-        code = ("local s = require('leco').open{pin_dir = %r}:status() "
-                "print(s.hooks.names) print(s.lacks.names or '') print(s.names_max)" % pin)
         r = subprocess.run([lua, "-e", code], capture_output=True, text=True, timeout=60,
                            env=dict(os.environ, LUA_CPATH=os.path.join(args.lua_dir, v, "?.so")))
-        out = r.stdout.split("\n")
-        T.check(r.returncode == 0 and len(out) >= 3 and out[0].startswith(hook) and
-                lacks in out[1], "Lua %s status: hooks.names, lacks.names" % v, r.stdout + r.stderr)
+        return r.stdout + r.stderr
+    return None
+
+
+def lua_conn(args, pin, lport):
+    """Lua reader:conns(): rname and rname_src of the connection from lport (checked where Lua
+    runs)"""
+    out = lua_run(args, "for _, c in ipairs(require('leco').open{pin_dir = %r}:conns()) do "
+                  "if c.lport == %d then print(c.rname .. ' ' .. c.rname_src) end end" %
+                  (pin, lport))
+    return out
+
+
+def lua_status(args, pin, hook, lacks):
+    """the Lua status table names the hook and what is missing (where Lua runs: the host)"""
+    out = lua_run(args, "local s = require('leco').open{pin_dir = %r}:status() "
+                  "print(s.hooks.names) print(s.lacks.names or '') print(s.names_max)" % pin)
+    if out is None:
         return
+    got = out.split("\n")
+    T.check(len(got) >= 3 and got[0].startswith(hook) and lacks in got[1] and
+            got[2].isdigit(), "Lua status: hooks.names, lacks.names", out)
 
 
 def test_group(args, p):

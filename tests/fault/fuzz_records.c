@@ -7,7 +7,9 @@
  * than 4/6, unknown states and protocols, times in the future, comm without a
  * NUL, invalid UTF-8), every line must be valid UTF-8 without control
  * characters, bounded, with alpha in 0..1, and keeps exactly the default
- * line's four ` :: ` field separators; nothing may crash or leak. The driver
+ * line's four ` :: ` field separators; the accounting's groups and every-
+ * connection walk hold the same kind of strings and sane numbers; nothing may
+ * crash or leak. The driver
  * also points the reader at a fixture cgroup tree whose directory names are
  * hostile (` :: `, escapes, newlines, invalid UTF-8) and uses their ids.
  *
@@ -111,6 +113,54 @@ static void setup(void)
 	}
 }
 
+/* The accounting over the same records (lib/account.c, lib/top.c): every group and every
+ * connection of the walk holds sane strings and numbers; no group claims more bytes than the
+ * total, none has more open connections than it has seen. */
+static void check_accounting(const uint8_t *data, size_t size)
+{
+	LECO_OPTS(leco_top_opts, to, .by = size ? data[0] % 8 : 0,
+		  .sort = size > 1 ? data[1] % 15 : 0, .keep = size > 2 ? data[2] : 0,
+		  .n = size > 3 ? data[size - 2] % 65 : 0);
+	const struct leco_group *g, *total;
+	unsigned __int128 rx = 0, tx = 0;
+	int n = leco_reader_top(reader, &to);
+
+	if (n < 0)
+		return; /* -ENOMEM: allowed */
+	if (!(total = leco_reader_top_total(reader)))
+		fail("top", "no total");
+	for (int i = 0; i < n; i++) {
+		g = leco_reader_group(reader, (size_t)i);
+		check_str("group key", g->key, 4096);
+		check_str("group cmd", g->cmd, 512);
+		check_str("group exe", g->exe, 4096);
+		check_str("group user", g->user, 256);
+		check_str("group unit", g->unit, 512);
+		if (!(g->rx_rate >= 0 && g->tx_rate >= 0 && g->rx_rate_avg >= 0 &&
+		      g->tx_rate_avg >= 0 && !isinf(g->rx_rate) && !isinf(g->tx_rate)))
+			fail("group rates", g->key);
+		if (g->conns > g->conns_total || g->failed > g->conns_total)
+			fail("group counts", g->key);
+		if (g->rx > total->rx || g->tx > total->tx)
+			fail("group bytes", "more than the total");
+		rx += g->rx;
+		tx += g->tx;
+	}
+	/* counters stop at UINT64_MAX (random ones get there); below it the groups of one
+	 * group-by share out the total's bytes, less those of groups that aged out */
+	if ((total->rx < UINT64_MAX && rx > total->rx) ||
+	    (total->tx < UINT64_MAX && tx > total->tx))
+		fail("groups", "more bytes than the total");
+	n = leco_reader_conn_count(reader);
+	for (int i = 0; i < n; i++) {
+		const struct leco_conn_info *ci = leco_reader_conn(reader, (size_t)i);
+
+		check_str("conn cmd", ci->cmd, 512);
+		check_str("conn raddr", ci->raddr, 64);
+		check_str("conn unit", ci->unit, 512);
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -159,6 +209,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (l->family != 4 && l->family != 6)
 			fail("family", l->text);
 	}
+	check_accounting(data, size);
 	return 0;
 }
 

@@ -35,6 +35,7 @@ missing=/sys/fs/bpf/leco-test-$$-missing
 vg "leco lines -p <missing pin dir>" 2 "$LECO_BIN/leco" lines -p "$missing"
 vg "leco lines --json -p <missing pin dir>" 2 "$LECO_BIN/leco" lines --json -p "$missing"
 vg "leco status -p <missing pin dir> (1: not loaded)" 1 "$LECO_BIN/leco" status -p "$missing"
+vg "leco top --once -p <missing pin dir>" 2 "$LECO_BIN/leco" top --once -p "$missing"
 if [ -f "$LECO_SRC/examples/leco.ini" ]; then
 	vg "leco rx-test -c examples/leco.ini" 0 "$LECO_BIN/leco" rx-test -c "$LECO_SRC/examples/leco.ini" \
 		"18:32 :: myuser :: drill [tmux-spawn-822f3728+] :: 10.2.0.1 53/udp :: v 58B / 26B ^"
@@ -58,6 +59,9 @@ if [ "$(id -u)" = 0 ] && [ -x "$LECO_BIN/leco-load" ]; then
 		"$SVC_PY" "$here/../service/traffic.py" pair 6000 7000 >/dev/null
 		vg "leco lines --json -p <real pins>" 0 "$LECO_BIN/leco" lines --json -p "$pin"
 		vg "leco status -p <real pins>" 0 "$LECO_BIN/leco" status -p "$pin"
+		vg "leco conns --json -p <real pins>" 0 "$LECO_BIN/leco" conns --json -p "$pin"
+		vg "leco top --once --json -p <real pins>" 0 "$LECO_BIN/leco" top --once --json \
+			-i 0.2 --by user -p "$pin"
 		if [ -f "$LECO_SRC/examples/leco.ini" ]; then
 			vg "leco lines -c examples/leco.ini -p <real pins>" 0 \
 				"$LECO_BIN/leco" lines -c "$LECO_SRC/examples/leco.ini" -p "$pin"
@@ -68,6 +72,7 @@ if [ "$(id -u)" = 0 ] && [ -x "$LECO_BIN/leco-load" ]; then
 			vg "lua$v: lines from real pins" 0 "lua$v" -e "
 				local r = assert(require('leco').open{pin = '$pin'})
 				for i = 1, 3 do assert(r:lines()) end
+				for i = 1, 3 do assert(r:top{by = 'program', n = 5}) assert(r:conns()) end
 				r:close()"
 		done
 	else

@@ -118,8 +118,9 @@ for e in conkyrc leco.ini; do
 done
 # README.md and doc/ keep the source tree's layout: their relative links work once installed.
 t_check "README.md in $docdir" cmp -s "$D$docdir/README.md" "$LECO_SRC/README.md"
-t_check "doc/screenshot.png (README's picture) in $docdir/doc" \
-	cmp -s "$D$docdir/doc/screenshot.png" "$LECO_SRC/doc/screenshot.png"
+for png in screenshot-top.png screenshot.png; do # README's picture, doc/conky.md's too
+	t_check "doc/$png in $docdir/doc" cmp -s "$D$docdir/doc/$png" "$LECO_SRC/doc/$png"
+done
 # md_links: "FILE TARGET" for every relative link and image in the installed Markdown files
 md_links() {
 	local f l

@@ -34,6 +34,15 @@ function cairo_move_to(_, x, y) rec.x, rec.y = x, y end
 function cairo_show_text(_, text)
 	rec.texts[#rec.texts + 1] = {text = text, x = rec.x, y = rec.y, color = rec.color}
 end
+function cairo_rectangle(_, x, y, w, h) rec.rect = {x = x, y = y, w = w, h = h} end
+function cairo_fill()
+	rec.rects = rec.rects or {}
+	rec.rects[#rec.rects + 1] = {x = rec.rect.x, y = rec.rect.y, w = rec.rect.w, h = rec.rect.h,
+		color = rec.color}
+end
+function cairo_set_line_width() end
+function cairo_line_to(_, x, y) rec.segments = (rec.segments or 0) + 1 end
+function cairo_stroke() rec.strokes = (rec.strokes or 0) + 1 end
 
 local nopin = '/sys/fs/bpf/leco-test-nonexistent-helper'
 local window = {display = 1, drawable = 2, visual = 3, width = 800, height = 600}
@@ -157,6 +166,66 @@ do
 	package.loaded.leco = real
 end
 
+-- the top panel, from a reader whose top() is recorded -------------------------------------------
+do
+	local real = package.loaded.leco
+	local asked, rate = {}, 2048
+	local function groups()
+		local g = {
+			{by = 'unit', key = 'tmux', rx_rate = rate, tx_rate = 1024, rx = 5 * 1048576, tx = 300,
+				exited = false, unattributed = false},
+			{by = 'unit', key = '', rx_rate = rate / 2, tx_rate = 0, rx = 10, tx = 20, exited = true,
+				unattributed = false},
+		}
+		g.total = {by = 'unit', key = 'total', rx_rate = 3072, tx_rate = 1024, rx = 5242890, tx = 320}
+		return g
+	end
+	package.loaded.leco = {open = function()
+		return {lines = function() return {} end, close = function() end,
+			top = function(_, o) asked[#asked + 1] = o return groups() end}
+	end}
+	local H = dofile(helper)
+	H.setup{shadow = false, size = 10, top = {x = 20, y = 300, width = 500, n = 2, by = 'unit',
+		sort = 'total', colors = {exited = 0x808080}, bogus = 1}}
+	for i = 1, 3 do
+		reset()
+		rate = 1024 * i
+		H.draw()
+	end
+	H.shutdown()
+	local o = asked[#asked]
+	check('top panel: reader:top asked with the options, on the poll lines() made',
+		#asked == 3 and o.poll == false and o.by == 'unit' and o.sort == 'total' and o.n == 2, o and o.by)
+	local texts = {}
+	for _, t in ipairs(rec.texts) do texts[#texts + 1] = t.text end
+	check('top panel: title with the grouping and the totals',
+		rec.texts[1] and rec.texts[1].text == 'by unit  v 3.0K/s ^ 1.0K/s  total v 5.0M ^ 320B' and
+		rec.texts[1].x == 20 and rec.texts[1].y == 310, texts[1])
+	check('top panel: a row per group: name, rates, totals',
+		texts[2] == 'tmux' and texts[3] == 'v 3.0K ^ 1.0K' and texts[4] == '5.0M/300B' and
+		texts[5] == '-' and texts[6] == 'v 1.5K ^ 0', table.concat(texts, ' | '))
+	check('top panel: exited rows in their colour', rec.texts[5] and
+		near(rec.texts[5].color[1], 0x80 / 255) and not near(rec.texts[2].color[1], 0x80 / 255))
+	local bars = {}
+	for _, r in ipairs(rec.rects or {}) do
+		if r.h == 4 then bars[#bars + 1] = r end
+	end
+	check('top panel: rx and tx bars per row, scaled to the busiest',
+		#bars == 4 and near(bars[1].w, 370) and near(bars[2].w, 370 / 3) and near(bars[3].w, 185) and
+		bars[4].w == 0, #bars .. ' bars' .. (bars[3] and (', ' .. bars[3].w) or ''))
+	check('top panel: a sparkline per row after three polls', (rec.strokes or 0) == 2 and
+		(rec.segments or 0) == 4, ('%s strokes %s segments'):format(rec.strokes, rec.segments))
+	-- no `top` table: the lines alone, as before
+	asked = {}
+	H = dofile(helper)
+	H.setup{shadow = false}
+	reset()
+	H.draw()
+	H.shutdown()
+	check('no top table: reader:top not asked, nothing but lines', #asked == 0 and rec.rects == nil)
+	package.loaded.leco = real
+end
+
 -- live: lines drawn, capped by max_lines -------------------------------------------------------
 local pin = os.getenv('LECO_TEST_PIN')
 if pin then
@@ -177,6 +246,21 @@ if pin then
 	local tt = M.text(2)
 	local _, lines = tt:gsub('\n', '')
 	check('live: text(2) gives two lines', lines == 1 and has(tt, '${color '), tt)
+	M.shutdown()
+	-- the top panel from the real module: test_leco.lua's python process is in it
+	M = dofile(helper)
+	M.setup{pin = pin, shadow = false, top = {n = 50, by = 'program', sort = 'total'}}
+	local found
+	for _ = 1, 20 do
+		reset()
+		M.draw()
+		for _, t in ipairs(rec.texts) do
+			if t.text == 'python3' or t.text == 'test_leco.lua' then found = t.text end
+		end
+		if found and rec.rects then break end
+		os.execute('env -u LD_PRELOAD sleep 0.1')
+	end
+	check('live: top panel drawn from reader:top', rec.rects ~= nil and #rec.texts > 1, #rec.texts)
 	M.shutdown()
 end
 

@@ -32,6 +32,13 @@ check('_LUA matches the interpreter', leco._LUA == luaver, leco._LUA)
 for _, f in ipairs{'open', 'rx_test', 'load_config', 'state_names'} do
 	check('leco.' .. f .. ' is a function', type(leco[f]) == 'function')
 end
+do
+	local r = leco.open{pin = nopin}
+	for _, m in ipairs{'lines', 'status', 'conns', 'top', 'close'} do
+		check('reader:' .. m .. ' is a method', type(r[m]) == 'function')
+	end
+	r:close()
+end
 check('state_names[3] == failed', leco.state_names()[3] == 'failed')
 check('require returns the same table', require('leco') == leco)
 
@@ -80,6 +87,21 @@ local bad_args = {
 		r:close()
 		return r:status()
 	end},
+	{'top on a closed reader', 'attempt to use a closed reader', function()
+		local r = leco.open{pin = nopin}
+		r:close()
+		return r:top()
+	end},
+	{'top unknown group-by', "field 'by' must be one of process, exe,",
+		function() return leco.open{pin = nopin}:top{by = 'pid'} end},
+	{'top sort not a name', "field 'sort' must be one of rate,",
+		function() return leco.open{pin = nopin}:top{sort = 3} end},
+	{'top n negative', "field 'n' must be an integer", function() return leco.open{pin = nopin}:top{n = -1} end},
+	{'top keep fraction', "field 'keep' must be an integer",
+		function() return leco.open{pin = nopin}:top{keep = 0.5} end},
+	{'top unknown option', "unknown option 'group'", function() return leco.open{pin = nopin}:top{group = 'unit'} end},
+	{'top options not a table', 'bad argument #1 to', function() return leco.open{pin = nopin}:top('unit') end},
+	{'conns unknown option', "unknown option 'pid'", function() return leco.open{pin = nopin}:conns{pid = 1} end},
 	{'apply on a closed config', 'attempt to use a closed config', function()
 		local c = leco.load_config('[view]\n')
 		c:close()
@@ -189,6 +211,17 @@ do
 		lines == nil and has(msg, 'probes not loaded') and e == 2, msg)
 	local ok = pcall(r.lines, r)
 	check('lines() does not raise on missing pins', ok)
+	local tp, tmsg, te = r:top()
+	check('top() on missing pins: nil, "probes not loaded: ...", ENOENT',
+		tp == nil and has(tmsg, 'probes not loaded') and te == 2, tmsg)
+	local cn, cmsg, ce = r:conns()
+	check('conns() on missing pins: nil, "probes not loaded: ...", ENOENT',
+		cn == nil and has(cmsg, 'probes not loaded') and ce == 2, cmsg)
+	tp = r:top{poll = false}
+	check('top{poll = false} before any poll: no groups, a total', type(tp) == 'table' and #tp == 0 and
+		type(tp.total) == 'table' and tp.total.rx == 0 and tp.total.key == 'total')
+	cn = r:conns{poll = false}
+	check('conns{poll = false} before any poll: none', type(cn) == 'table' and #cn == 0)
 	local st = r:status()
 	check('status says not loaded', st and st.state == 'no_probes' and st.loaded == false, st and st.state)
 	local rp = leco.open{pin_dir = nopin}
@@ -328,6 +361,9 @@ if pin and loader then
 	end
 	check('live: reader recovers once the probes are loaded', type(lines) == 'table', msg)
 	check('live: status ok', r:status().state == 'ok', r:status().message)
+	-- a reader whose accounting starts before the traffic below
+	local rt = leco.open{pin = pin, raw = true, max_lines = 1}
+	check('live: top() starts the accounting', type(rt:top()) == 'table')
 
 	-- known traffic: client sends 3000 bytes, server answers 7000, on 127.0.0.1
 	local py = [[
@@ -395,6 +431,40 @@ print(port, os.getpid(), got, closed)
 	check('live: refused attempt: state failed, error ECONNREFUSED',
 		rf and rf.state == 'failed' and rf.error == 'ECONNREFUSED' and rf.dir == 'out',
 		rf and ('%s %s'):format(rf.state, rf.error))
+	-- the accounting: the python process sent and received exactly 10,000 bytes (3,000 + 7,000
+	-- on each side of its own connection), made 3 connections, 1 failed; it has exited
+	local pg, conn
+	for _ = 1, 100 do
+		for _, g in ipairs(rt:top{by = 'process'} or {}) do
+			if g.pid == pypid then pg = g end
+		end
+		if pg and pg.conns_total == 3 then break end
+		sleep(0.05)
+	end
+	check('live: top: the process group, exact bytes', pg and pg.rx == 10000 and pg.tx == 10000,
+		pg and ('rx %s tx %s'):format(pg.rx, pg.tx))
+	check('live: top: 3 connections, 1 failed, none open', pg and pg.conns_total == 3 and
+		pg.failed == 1 and pg.conns == 0, pg and ('%s %s %s'):format(pg.conns_total, pg.failed, pg.conns))
+	check('live: top: group fields', pg and pg.by == 'process' and pg.comm == 'python3' and
+		pg.user == 'root' and type(pg.key) == 'string' and pg.key:find('^' .. pypid) and
+		type(pg.rx_rate) == 'number' and type(pg.first_seen) == 'number', pg and pg.key)
+	for _ = 1, 40 do -- exited: its pid is checked once a second
+		for _, g in ipairs(rt:top{by = 'process'} or {}) do
+			if g.pid == pypid then pg = g end
+		end
+		if pg and pg.exited then break end
+		sleep(0.05)
+	end
+	check('live: top: the process has exited, its group stays', pg and pg.exited == true)
+	for _, c in ipairs(rt:conns{poll = false}) do
+		if c.rport == port and c.dir == 'out' then conn = c end
+	end
+	check('live: conns: the client connection, exact, exited', conn and conn.tx == 3000 and
+		conn.rx == 7000 and conn.pid == pypid and conn.exited == true and conn.text == nil,
+		conn and ('%s %s %s'):format(conn.tx, conn.rx, conn.exited))
+	local tot = rt:top{by = 'user', poll = false}.total
+	check('live: top: the total counts them too', tot and tot.rx >= 10000 and tot.tx >= 10000)
+	rt:close()
 	-- the second reader (rules) sees the same connection, rewritten
 	local seen2
 	for _ = 1, 100 do

@@ -5,9 +5,10 @@
  * (root): layout check and refusal, batch read over several chunks and the
  * key-iteration fallback, the closed-connection ring (position, missed,
  * unwritten slots, kept closed connections), evictions, detached probes,
- * stats, read-only fds, reattach after the pins are replaced or removed, and
- * an unprivileged reader (permission denied with its real cause, then read
- * access through file permissions only).
+ * stats, read-only fds, reattach after the pins are replaced or removed,
+ * accounting over changes-only reads of live TCP, and an unprivileged reader
+ * (permission denied with its real cause, then read access through file
+ * permissions only).
  */
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
@@ -508,6 +509,20 @@ static const struct leco_line *line_to(struct leco_reader *r, uint16_t rport)
 	return NULL;
 }
 
+/* The record of TCP connection `cookie` to port `rport` with tx bytes now: it began when the
+ * test did (the kernel stamps a connection's start once) */
+static void live_rec(struct leco_conn *c, uint64_t cookie, uint16_t rport, uint64_t tx)
+{
+	static uint64_t t0;
+
+	if (!t0)
+		t0 = mono_now();
+	record(c, cookie, 1, t0);
+	c->last_ns = mono_now();
+	c->rport = rport;
+	c->tx_bytes = tx;
+}
+
 /* A live TCP record with tx bytes, to port `rport`: into the changes ring too (as the iterator
  * does), or, `quiet`, into "live" only */
 static void live_set(struct mapset *m, uint64_t cookie, uint16_t rport, uint64_t tx, bool quiet)
@@ -515,9 +530,7 @@ static void live_set(struct mapset *m, uint64_t cookie, uint16_t rport, uint64_t
 	struct leco_key k = {.cookie = cookie};
 	struct leco_conn c;
 
-	record(&c, cookie, 1, mono_now());
-	c.rport = rport;
-	c.tx_bytes = tx;
+	live_rec(&c, cookie, rport, tx);
 	if (quiet)
 		CHECK(bpf_map_update_elem(m->live, &k, &c, 0) == 0);
 	else
@@ -525,6 +538,29 @@ static void live_set(struct mapset *m, uint64_t cookie, uint16_t rport, uint64_t
 }
 
 #define TX_OF(r, port) (line_to(r, port) ? (long long)line_to(r, port)->tx : -1)
+
+/* Maps with a live TCP iterator's maps (a changes ring of 8) pinned under mnt/name (into `dir`),
+ * two live connections (1 to port 101 with 10 B sent, 2 to 102 with 20 B), and a reader that
+ * polled them once, reading all of "live"; NULL (maps closed) when that failed */
+static struct leco_reader *live_two(struct mapset *m, char *dir, size_t dirsz, const char *name)
+{
+	struct leco_reader *r;
+
+	snprintf(dir, dirsz, "%s/%s", mnt, name);
+	CHECK(mapset_create(m, LECO_LAYOUT_VERSION, sizeof(struct leco_conn), 64, 16, "tcp") == 0);
+	if (mapset_live(m, 8)) {
+		CHECKF(0, "mapset_live: %s", strerror(errno));
+		mapset_close(m);
+		return NULL;
+	}
+	CHECK_INTEQ(mapset_pin(m, dir), 0);
+	live_set(m, 1, 101, 10, false);
+	live_set(m, 2, 102, 20, false);
+	r = open_reader(dir);
+	CHECK(r && leco_reader_poll(r) >= 2);
+	CHECK(r && r->live_all && TX_OF(r, 101) == 10 && TX_OF(r, 102) == 20);
+	return r;
+}
 
 /*
  * Live TCP read by changes: the first poll reads all of "live"; later ones only the changes
@@ -539,18 +575,8 @@ static void test_live_changes(void)
 	struct leco_conn c;
 	char dir[600];
 
-	snprintf(dir, sizeof(dir), "%s/changes", mnt);
-	CHECK(mapset_create(&m, LECO_LAYOUT_VERSION, sizeof(struct leco_conn), 64, 16, "tcp") == 0);
-	if (mapset_live(&m, 8)) {
-		CHECKF(0, "mapset_live: %s", strerror(errno));
+	if (!(r = live_two(&m, dir, sizeof(dir), "changes")))
 		return;
-	}
-	CHECK_INTEQ(mapset_pin(&m, dir), 0);
-	live_set(&m, 1, 101, 10, false);
-	live_set(&m, 2, 102, 20, false);
-	r = open_reader(dir);
-	CHECK(leco_reader_poll(r) >= 2);
-	CHECK(r->live_all && TX_OF(r, 101) == 10 && TX_OF(r, 102) == 20);
 	/* 1 moves; 2 leaves "live" unannounced; 3 appears without a change: only 1's shows */
 	live_set(&m, 1, 101, 30, false);
 	CHECK(bpf_map_delete_elem(m.live, &gone) == 0);
@@ -588,6 +614,74 @@ static void test_live_changes(void)
 	mapset_close(&m);
 }
 
+/* The group of remote port `port` (accounting by port), or NULL */
+static const struct leco_group *port_group(struct leco_reader *r, uint16_t port)
+{
+	LECO_OPTS(leco_top_opts, o, .by = LECO_BY_PORT);
+	const struct leco_group *g;
+	char key[8];
+
+	snprintf(key, sizeof(key), "%u", port);
+	CHECK(leco_reader_top(r, &o) >= 0);
+	for (size_t i = 0; (g = leco_reader_group(r, i)); i++)
+		if (!strcmp(g->key, key))
+			return g;
+	return NULL;
+}
+
+#define GTX(r, port) (port_group(r, port) ? (long long)port_group(r, port)->tx : -1)
+
+/*
+ * Accounting over live TCP read by changes and the closed ring: a connection a changes-only
+ * poll did not read keeps its entry and its bytes (its delta is 0: nothing negative, no
+ * restart); its final record from the ring adds only what came after the last live count;
+ * one that leaves the table keeps its bytes in its groups.
+ */
+static void test_live_accounting(void)
+{
+	struct leco_key gone = {.cookie = 2};
+	const struct leco_group *t;
+	struct leco_reader *r;
+	struct mapset m;
+	struct leco_conn c;
+	char dir[600];
+
+	if (!(r = live_two(&m, dir, sizeof(dir), "acct")))
+		return;
+	CHECK_INTEQ(leco_reader_top(r, NULL), 1); /* counting starts from the table as it is */
+	live_set(&m, 1, 101, 30, false);
+	live_set(&m, 2, 102, 25, false);
+	CHECK(leco_reader_poll(r) >= 2 && !r->live_all);
+	CHECK_INTEQ(GTX(r, 101), 20);
+	CHECK_INTEQ(GTX(r, 102), 5);
+	/* 2 leaves "live" unannounced; two changes-only polls read neither 2 nor anything */
+	CHECK(bpf_map_delete_elem(m.live, &gone) == 0);
+	for (int i = 0; i < 2; i++) {
+		CHECK(leco_reader_poll(r) >= 2 && !r->live_all);
+		CHECK_INTEQ(GTX(r, 101), 20);
+		CHECK_INTEQ(GTX(r, 102), 5);
+		CHECK((t = leco_reader_top_total(r)) && t->tx == 25 && t->tx_rate == 0 &&
+		      t->conns == 2);
+	}
+	/* 1 closes: its final record (35) from the ring adds 5, not its 35 again */
+	live_rec(&c, 1, 101, 35);
+	c.state = LECO_ST_CLOSED;
+	CHECK(bpf_map_delete_elem(m.live, &(struct leco_key){.cookie = 1}) == 0);
+	CHECK_INTEQ(mapset_push(&m, &c), 0);
+	CHECK(leco_reader_poll(r) >= 2);
+	CHECK_INTEQ(GTX(r, 101), 25);
+	/* all of "live" a minute later: 2 leaves the table, its bytes stay in its group */
+	r->live_all_mono -= 61 * LECO_NS;
+	CHECK(leco_reader_poll(r) >= 1 && r->live_all);
+	CHECK_INTEQ(TX_OF(r, 102), -1);
+	CHECK_INTEQ(GTX(r, 102), 5);
+	CHECK((t = leco_reader_top_total(r)) && t->tx == 30 && t->conns == 0 &&
+	      t->conns_total == 2);
+	leco_reader_free(r);
+	mapset_unpin(dir);
+	mapset_close(&m);
+}
+
 int main(void)
 {
 	if (geteuid() != 0)
@@ -609,6 +703,7 @@ int main(void)
 	RUN(test_ring);
 	RUN(test_live_changes);
 	RUN(test_names_ring);
+	RUN(test_live_accounting);
 	RUN(test_evicted_detached);
 	RUN(test_unprivileged);
 	umount2(mnt, MNT_DETACH);
