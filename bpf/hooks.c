@@ -7,6 +7,8 @@
  * everything chosen. The choice goes into the info map for readers.
  */
 #include <errno.h>
+#include <limits.h>
+#include <link.h> /* dl_iterate_phdr (_GNU_SOURCE) */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,11 +32,14 @@ enum kind {
 	K_CGROUP,    /* cgroup hook on the cgroup2 root; must return 1 */
 	K_ITER_MAP,  /* iterator over tcp_socks, pinned at DIR/tcp for readers */
 	K_ITER_ONCE, /* iterator run once at load (adoption), not kept */
+	K_UPROBE,    /* uprobe on function `func` of the C library (any process) */
+	K_URETPROBE, /* uretprobe on the same */
 };
 
 struct prog {
 	const char *name;
 	enum kind kind;
+	const char *func; /* K_UPROBE, K_URETPROBE: the C library's function */
 };
 
 struct tier {
@@ -52,9 +57,13 @@ struct job {
 	struct tier tiers[4];
 };
 
-#define P(n, k)       \
-	{             \
-#n, k \
+#define P(n, k)             \
+	{                   \
+#n, k, NULL \
+	}
+#define U(n, k, f)       \
+	{                \
+#n, k, f \
 	}
 
 static const struct job jobs[] = {
@@ -115,6 +124,14 @@ static const struct job jobs[] = {
 	   "iter task_file (once, at load)",
 	   NULL,
 	   {P(leco_adopt_listen, K_ITER_ONCE), P(leco_adopt, K_ITER_ONCE)}}}},
+	{"names",
+	 "names",
+	 "names of remote addresses",
+	 true,
+	 {{"uprobe",
+	   "uprobe getaddrinfo",
+	   "programs that resolve without this getaddrinfo",
+	   {U(leco_gai, K_UPROBE, "getaddrinfo"), U(leco_gai_ret, K_URETPROBE, "getaddrinfo")}}}},
 };
 #define NJOBS (sizeof(jobs) / sizeof(jobs[0]))
 _Static_assert(NJOBS == LOAD_NJOBS, "leco-load.h: LOAD_NJOBS");
@@ -124,12 +141,34 @@ const struct map_pin map_pins[] = {
 	{LECO_PIN_RING, "closed"},     {LECO_PIN_HEAD, "closed_head"},
 	{LECO_PIN_STATS, "stats"},     {LECO_PIN_LIVE, "live"},
 	{LECO_PIN_CHANGES, "changes"}, {LECO_PIN_CHANGES_HEAD, "changes_head"},
+	{LECO_PIN_NAMES, "names"},     {LECO_PIN_NAMES_HEAD, "names_head"},
 };
 const size_t n_map_pins = sizeof(map_pins) / sizeof(map_pins[0]);
 
 /* Maps shrunk for a probe load: it only has to verify and attach */
-static const char *const big_maps[] = {"conns", "closed",  "changes", "listeners",
-				       "peers", "scripts", "scans"};
+static const char *const big_maps[] = {"conns",	  "closed", "changes", "listeners",  "peers",
+				       "scripts", "scans",  "names",   "name_calls", "names_seen"};
+
+/* dl_iterate_phdr: the real path of the first object named libc.so.* */
+static int libc_of(struct dl_phdr_info *info, size_t size, void *data)
+{
+	const char *base = info->dlpi_name ? strrchr(info->dlpi_name, '/') : NULL;
+	struct loader *l = data;
+
+	(void)size;
+	if (!base || strncmp(base + 1, "libc.so.", 8))
+		return 0;
+	return realpath(info->dlpi_name, l->libc) ? 1 : 0;
+}
+
+void find_libc(struct loader *l)
+{
+	l->libc[0] = 0;
+	if (l->o.libc)
+		snprintf(l->libc, sizeof(l->libc), "%s", l->o.libc);
+	else if (dl_iterate_phdr(libc_of, l) != 1)
+		l->libc[0] = 0;
+}
 
 /* The job list for --help */
 void usage_jobs(FILE *f)
@@ -162,7 +201,7 @@ int parse_hooks(struct options *o, char *arg)
 			load_msg("--hooks: unknown job '%s' (see --help)", t);
 			return -EINVAL;
 		}
-		o->force[j] = eq + 1;
+		o->force[j] = strcmp(eq + 1, "off") ? eq + 1 : "none";
 	}
 	return 0;
 }
@@ -190,9 +229,17 @@ static struct bpf_link *attach_one(struct loader *l, const struct prog *p)
 {
 	struct bpf_program *bp = find_prog(l->obj, p->name);
 	LIBBPF_OPTS(bpf_iter_attach_opts, io);
+	LIBBPF_OPTS(bpf_uprobe_opts, uo, .func_name = p->func, .retprobe = p->kind == K_URETPROBE);
 	union bpf_iter_link_info li = {};
 
 	switch (p->kind) {
+	case K_UPROBE:
+	case K_URETPROBE:
+		if (!l->libc[0]) {
+			errno = ENOENT;
+			return NULL;
+		}
+		return bpf_program__attach_uprobe_opts(bp, -1, l->libc, 0, &uo);
 	case K_CGROUP:
 		return bpf_program__attach_cgroup(bp, l->cgfd);
 	case K_ITER_MAP:
@@ -244,8 +291,10 @@ int open_load(struct loader *l, const int *want, bool probe)
 	if (probe)
 		for (size_t i = 0; i < sizeof(big_maps) / sizeof(big_maps[0]); i++)
 			bpf_map__set_max_entries(find_map(l->obj, big_maps[i]), 64);
-	else if (l->o.conns_max)
+	if (!probe && l->o.conns_max)
 		bpf_map__set_max_entries(find_map(l->obj, "conns"), (__u32)l->o.conns_max);
+	if (!probe && l->o.names_max)
+		bpf_map__set_max_entries(find_map(l->obj, "names"), (__u32)l->o.names_max);
 	r = bpf_object__load(l->obj);
 	if (!r)
 		return 0;
@@ -262,6 +311,9 @@ int write_cfg(struct loader *l)
 	struct leco_cfg c = {
 		.drops_udp = l->chosen[u] >= 0 &&
 			     !strcmp(jobs[u].tiers[l->chosen[u]].name, "cgroup_skb"),
+		.names_max = find_map(l->obj, "names")
+				     ? bpf_map__max_entries(find_map(l->obj, "names"))
+				     : 0,
 	};
 	__u32 k = 0;
 
@@ -290,6 +342,32 @@ static int probe_tier(struct loader *l, size_t j, int t)
 	return r;
 }
 
+static bool uses_libc(const struct tier *t)
+{
+	return t->progs[0].kind == K_UPROBE;
+}
+
+/* Why tier t of job j is not used (r: what probing it returned; libbpf's own codes too) */
+static void tier_why(struct loader *l, size_t j, int t, int r)
+{
+	const struct tier *tr = &jobs[j].tiers[t];
+	size_t n = strlen(l->why[j]);
+	char e[64], w[160];
+
+	libbpf_strerror(r, e, sizeof(e));
+	if (uses_libc(tr) && !l->libc[0])
+		snprintf(w, sizeof(w), "%s: no C library found (--libc PATH)", tr->name);
+	else if (uses_libc(tr) && access(l->libc, R_OK))
+		snprintf(w, sizeof(w), "%.8s on %.40s: %.40s", tr->name, l->libc, strerror(errno));
+	else if (uses_libc(tr))
+		snprintf(w, sizeof(w), "%.8s on %.40s: %.40s", tr->name, l->libc,
+			 r == -ENOENT ? "no such function in it" : e);
+	else
+		snprintf(w, sizeof(w), "%.24s: %s", tr->name, e);
+	/* every tier passed over, with its reason: "fentry: ...; kprobe: ..." */
+	snprintf(l->why[j] + n, sizeof(l->why[j]) - n, "%s%s", n ? "; " : "", w);
+}
+
 /* Pick a tier per job: the forced one, else the first that loads and attaches */
 int choose_tiers(struct loader *l)
 {
@@ -315,11 +393,7 @@ int choose_tiers(struct loader *l)
 				l->chosen[j] = t;
 				break;
 			}
-			/* every tier passed over, with its reason: "fentry: ...; kprobe: ..." */
-			size_t n = strlen(l->why[j]);
-
-			snprintf(l->why[j] + n, sizeof(l->why[j]) - n, "%s%s: %s", n ? "; " : "",
-				 jb->tiers[t].name, strerror(-r));
+			tier_why(l, j, t, r);
 			if (load_verbose || force)
 				load_msg("%s: %s unavailable (%s)", jb->name, jb->tiers[t].name,
 					 strerror(-r));
@@ -387,6 +461,16 @@ int fill_interps(struct bpf_object *obj)
 	return 0;
 }
 
+/* "uprobe getaddrinfo in /lib/.../libc.so.6": the path's end when all of it does not fit */
+static void libc_hook(char *buf, size_t n, const char *hook, const char *libc)
+{
+	size_t room = n - strlen(hook) - sizeof(" in ...");
+	size_t len = strlen(libc);
+
+	snprintf(buf, n, "%s in %s%.*s", hook, len <= room ? "" : "...", (int)room,
+		 len <= room ? libc : libc + len - room);
+}
+
 int write_info(struct loader *l)
 {
 	struct leco_info li = {};
@@ -410,11 +494,16 @@ int write_info(struct loader *l)
 		const struct tier *t = l->chosen[j] >= 0 ? &jobs[j].tiers[l->chosen[j]] : NULL;
 
 		snprintf(li.jobs[j].job, sizeof(li.jobs[j].job), "%s", jobs[j].name);
-		snprintf(li.jobs[j].hook, sizeof(li.jobs[j].hook), "%s", t ? t->hook : "");
-		snprintf(li.jobs[j].lacks, sizeof(li.jobs[j].lacks), "%s",
-			 !t	    ? jobs[j].lacks
-			 : t->lacks ? t->lacks
-				    : "");
+		if (t && uses_libc(t))
+			libc_hook(li.jobs[j].hook, sizeof(li.jobs[j].hook), t->hook, l->libc);
+		else
+			snprintf(li.jobs[j].hook, sizeof(li.jobs[j].hook), "%s", t ? t->hook : "");
+		if (t)
+			snprintf(li.jobs[j].lacks, sizeof(li.jobs[j].lacks), "%s",
+				 t->lacks ? t->lacks : "");
+		else /* what is missing, and why */
+			snprintf(li.jobs[j].lacks, sizeof(li.jobs[j].lacks), "%s (%s)",
+				 jobs[j].lacks, l->why[j][0] ? l->why[j] : "turned off");
 	}
 	for (int i = 0; i < l->nlinks; i++)
 		off += snprintf(li.links + off, off < sizeof(li.links) ? sizeof(li.links) - off : 0,
@@ -440,11 +529,12 @@ void report_hooks(const struct loader *l)
 		const struct tier *t = l->chosen[j] >= 0 ? &jobs[j].tiers[l->chosen[j]] : NULL;
 
 		if (t)
-			load_msg("  %-13s %s%s%s%s%s", jobs[j].name, t->hook,
+			load_msg("  %-13s %s%s%s%s%s%s%s", jobs[j].name, t->hook,
+				 uses_libc(t) ? " in " : "", uses_libc(t) ? l->libc : "",
 				 t->lacks ? "; lacks: " : "", t->lacks ? t->lacks : "",
 				 l->why[j][0] ? "; passed over: " : "", l->why[j]);
 		else
-			load_msg("  %-13s none: this kernel lacks it (%s); no %s", jobs[j].name,
+			load_msg("  %-13s none (%s); no %s", jobs[j].name,
 				 l->why[j][0] ? l->why[j] : "turned off", jobs[j].lacks);
 	}
 }

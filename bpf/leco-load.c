@@ -74,6 +74,9 @@ static void usage(FILE *f)
 		"      --hooks LIST   force hooks, e.g. udp=tp_btf or drops=none (tests)\n"
 		"      --object FILE  load this build of the object instead of the built-in one\n"
 		"      --conns-max N  a smaller UDP/drops table (tests of evictions)\n"
+		"      --names-max N  a smaller ring of names resolved (a power of two, tests)\n"
+		"      --libc PATH    the C library whose getaddrinfo the names job probes\n"
+		"                     (default: the one leco-load runs with)\n"
 		"      --unload       detach the probes and remove the pins\n"
 		"  -v, --verbose      show libbpf's log (verifier output on failure)\n"
 		"  -h, --help         this text\n"
@@ -81,6 +84,40 @@ static void usage(FILE *f)
 		"jobs and tiers, in order of preference:\n",
 		LECO_DEFAULT_PIN_DIR);
 	usage_jobs(f);
+}
+
+/* --conns-max, --names-max: a table size in 16..max (a power of two if pow2); 0 or -1 */
+static int table_size(const char *opt, const char *arg, unsigned long max, bool pow2,
+		      unsigned long *out)
+{
+	char *end;
+	unsigned long v = strtoul(arg, &end, 10);
+
+	if (*end || v < 16 || v > max || (pow2 && (v & (v - 1)))) {
+		load_msg("%s: '%s' is not %sin 16..%lu", opt, arg, pow2 ? "a power of two " : "",
+			 max);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+/* What the options say, checked together: 0 or 1 */
+static int check_args(const struct options *o)
+{
+	if (o->dir[0] != '/') {
+		load_msg("pin directory must be an absolute path: '%s'", o->dir);
+		return 1;
+	}
+	if (strlen(o->dir) > PATH_MAX - 64) {
+		load_msg("pin directory path too long");
+		return 1;
+	}
+	if (o->group && !getgrnam(o->group)) {
+		load_msg("unknown group '%s'", o->group);
+		return 1;
+	}
+	return 0;
 }
 
 static int parse_args(int argc, char **argv, struct options *o)
@@ -94,6 +131,8 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{"verbose", no_argument, NULL, 'v'},
 		{"object", required_argument, NULL, 'O'},
 		{"conns-max", required_argument, NULL, 'C'},
+		{"names-max", required_argument, NULL, 'N'},
+		{"libc", required_argument, NULL, 'L'},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
@@ -120,12 +159,15 @@ static int parse_args(int argc, char **argv, struct options *o)
 			o->object = optarg;
 			break;
 		case 'C':
-			o->conns_max = strtoul(optarg, NULL, 10);
-			if (o->conns_max < 16 || o->conns_max > LECO_CONNS_MAX) {
-				load_msg("--conns-max: '%s' is not in 16..%d", optarg,
-					 LECO_CONNS_MAX);
+			if (table_size("--conns-max", optarg, LECO_CONNS_MAX, false, &o->conns_max))
 				return 1;
-			}
+			break;
+		case 'N':
+			if (table_size("--names-max", optarg, LECO_NAMES_MAX, true, &o->names_max))
+				return 1;
+			break;
+		case 'L':
+			o->libc = optarg;
 			break;
 		case 'v':
 			load_verbose = true;
@@ -147,19 +189,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 		usage(stderr);
 		return 1;
 	}
-	if (o->dir[0] != '/') {
-		load_msg("pin directory must be an absolute path: '%s'", o->dir);
-		return 1;
-	}
-	if (strlen(o->dir) > PATH_MAX - 64) {
-		load_msg("pin directory path too long");
-		return 1;
-	}
-	if (o->group && !getgrnam(o->group)) {
-		load_msg("unknown group '%s'", o->group);
-		return 1;
-	}
-	return 0;
+	return check_args(o);
 }
 
 /* Pin into DIR-new-PID, then rename into place: readers never see half a set */
@@ -256,6 +286,7 @@ static int load(struct loader *l, int state, const char *why)
 	gid_t gid = pins_group(&l->o, state);
 	int r;
 
+	find_libc(l);
 	if (check_kernel(l) || choose_tiers(l))
 		return 1;
 	r = open_load(l, l->chosen, false);

@@ -16,7 +16,7 @@
 #include <bpf/libbpf.h>
 
 #define LECO_LOAD_MAX_LINKS 32
-#define LOAD_NJOBS	    7 /* entries of the jobs table (hooks.c) */
+#define LOAD_NJOBS	    8 /* entries of the jobs table (hooks.c) */
 
 extern bool load_verbose, load_quiet; /* -v; no libbpf warnings while probing */
 
@@ -42,7 +42,9 @@ struct options {
 	const char *dir, *group;
 	const char
 		*object; /* --object: another build of the object (tests), else the embedded one */
-	unsigned long conns_max;       /* --conns-max: a smaller conns table (tests of evictions) */
+	unsigned long conns_max; /* --conns-max: a smaller conns table (tests of evictions) */
+	unsigned long names_max; /* --names-max: a smaller names ring (tests of evictions) */
+	const char *libc; /* --libc: the C library to probe, else the one leco-load runs with */
 	const char *force[LOAD_NJOBS]; /* --hooks: tier name, or "none" */
 	bool unload;
 };
@@ -50,9 +52,10 @@ struct options {
 struct loader {
 	struct options o;
 	char cgpath[PATH_MAX], krel[128];
+	char libc[PATH_MAX]; /* the C library the names job probes; "" = none found */
 	int cgfd;
 	int chosen[LOAD_NJOBS]; /* tier index, -1 = none */
-	char why[LOAD_NJOBS][96];
+	char why[LOAD_NJOBS][256];
 	struct bpf_object *obj;
 	struct link_pin links[LECO_LOAD_MAX_LINKS];
 	int nlinks;
@@ -60,6 +63,8 @@ struct loader {
 
 /* hooks.c */
 void usage_jobs(FILE *f);
+/* --libc, else the C library this process runs with (its real path); "" when none */
+void find_libc(struct loader *l);
 int parse_hooks(struct options *o, char *arg);
 int choose_tiers(struct loader *l);
 int open_load(struct loader *l, const int *want, bool probe);

@@ -112,6 +112,33 @@ struct leco_clk {
 	__u64 ns;
 };
 
+/* A getaddrinfo() call in flight (names.bpf.c), by thread: its node and res arguments */
+struct name_args {
+	__u64 node; /* const char * */
+	__u64 res;  /* struct addrinfo ** */
+};
+
+/* The answer being recorded (per CPU): the name asked for (with the process: the key of
+ * names_seen) and the distinct addresses found */
+struct name_seen_key {
+	__u32 tgid;
+	__u32 _pad;
+	char name[LECO_NAME_LEN];
+};
+
+struct name_answer {
+	__u64 ns; /* when it was last put into the names ring */
+	__u16 naddr;
+	__u8 more;
+	__u8 _pad[5];
+	__u8 addr[LECO_NAME_ADDRS][16];
+};
+
+struct name_call {
+	struct name_seen_key k;
+	struct name_answer a;
+};
+
 #define EXEC_ARGS_LEN 256
 struct exec_buf {
 	char args[EXEC_ARGS_LEN];
@@ -167,6 +194,13 @@ MAP(scans, BPF_MAP_TYPE_LRU_HASH, 4096, struct scan_key, __u32);
 MAP(clk_cache, BPF_MAP_TYPE_PERCPU_ARRAY, 1, __u32, struct leco_clk);
 MAP(exec_scratch, BPF_MAP_TYPE_PERCPU_ARRAY, 1, __u32, struct exec_buf);
 MAP(cfg, BPF_MAP_TYPE_ARRAY, 1, __u32, struct leco_cfg);
+/* names (names.bpf.c): the ring readers read is pinned; calls in flight and recent answers
+ * are not */
+MAP(names, BPF_MAP_TYPE_ARRAY, LECO_NAMES_MAX, __u32, struct leco_name);
+MAP(names_head, BPF_MAP_TYPE_ARRAY, 1, __u32, struct leco_ring_head);
+MAP(name_calls, BPF_MAP_TYPE_LRU_HASH, 1024, __u64, struct name_args);
+MAP(name_scratch, BPF_MAP_TYPE_PERCPU_ARRAY, 1, __u32, struct name_call);
+MAP(names_seen, BPF_MAP_TYPE_LRU_HASH, 1024, struct name_seen_key, struct name_answer);
 
 /* ---- helpers ---- */
 
@@ -176,6 +210,15 @@ static __always_inline int cfg_drops_udp(void)
 	struct leco_cfg *c = bpf_map_lookup_elem(&cfg, &k);
 
 	return c && c->drops_udp;
+}
+
+/* Slots of the names ring - 1 (leco-load may make it smaller) */
+static __always_inline __u32 cfg_names_mask(void)
+{
+	__u32 k = 0;
+	struct leco_cfg *c = bpf_map_lookup_elem(&cfg, &k);
+
+	return c && c->names_max ? c->names_max - 1 : LECO_NAMES_MAX - 1;
 }
 
 static __always_inline struct leco_stats *stats_get(void)

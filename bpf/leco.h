@@ -15,6 +15,8 @@
  *   closed TCP connections the "closed" ring: final counts, read once by each reader
  *   UDP flows, inbound     the "conns" LRU hash, read whole at every poll
  *   firewall drops
+ *   names resolved         the "names" ring: what getaddrinfo() answered, read once by
+ *                          each reader (optional job "names", a uprobe on the C library)
  */
 #ifndef LECO_RECORD_H
 #define LECO_RECORD_H
@@ -27,7 +29,7 @@
 #endif
 
 #define LECO_MAGIC	    0x4f43454cU /* "LECO" little endian */
-#define LECO_LAYOUT_VERSION 2
+#define LECO_LAYOUT_VERSION 3
 
 /* Pin directory layout, relative to the pin dir (default /sys/fs/bpf/leco) */
 #define LECO_PIN_INFO  "info"	     /* ARRAY[1] of struct leco_info */
@@ -42,6 +44,10 @@
 #define LECO_PIN_CHANGES      "changes"
 #define LECO_PIN_CHANGES_HEAD "changes_head"
 #define LECO_PIN_LINKS	      "links" /* directory of pinned links (group-listable, not readable) */
+/* ARRAY[LECO_NAMES_MAX] of struct leco_name: names resolved, and its head (ARRAY[1] of struct
+ * leco_ring_head) */
+#define LECO_PIN_NAMES	    "names"
+#define LECO_PIN_NAMES_HEAD "names_head"
 
 #define LECO_CONNS_MAX	  32768 /* UDP flows and inbound drops */
 #define LECO_RING_MAX	  16384 /* closed TCP connections a reader can fall behind by */
@@ -50,6 +56,9 @@
 #define LECO_COMM_LEN	  16
 #define LECO_SCRIPT_LEN	  40 /* script name kept at exec (basename, truncated) */
 #define LECO_JOBS_MAX	  10
+#define LECO_NAMES_MAX	  4096 /* names resolved a reader can fall behind by */
+#define LECO_NAME_LEN	  256  /* a DNS name is at most 253 bytes */
+#define LECO_NAME_ADDRS	  8    /* addresses kept per answer */
 #define LECO_LINKS_LEN	  400
 
 /* enum leco_conn_state (the public API mirrors these values) */
@@ -149,12 +158,31 @@ struct leco_ring_head {
 	__u64 _reserved[3];
 };
 
+/*
+ * One answer of the C library's resolver (getaddrinfo), in the "names" ring. No lock (a
+ * uprobe program may not take one): the writer sets `begun` first and `done` last, each with
+ * an atomic exchange, and a reader, which copies `done` first and `begun` last, takes the
+ * record only when both are the sequence number it wants (lib/maps.c).
+ */
+struct leco_name {
+	__u64 done;	/* 1 + the sequence number, once written; 0: never written */
+	__u64 ns;	/* when getaddrinfo() returned (CLOCK_MONOTONIC, like first_ns) */
+	__u64 start_ns; /* the resolving process's start (as leco_conn.start_ns) */
+	__u32 tgid;	/* the resolving process */
+	__u16 naddr;	/* addresses in addr[] */
+	__u8 more;	/* the answer had more distinct addresses than addr[] keeps */
+	__u8 _pad0;
+	__u8 addr[LECO_NAME_ADDRS][16]; /* IPv6; IPv4 as IPv4-mapped (::ffff:a.b.c.d) */
+	char name[LECO_NAME_LEN];	/* the name the program asked for, NUL-terminated */
+	__u64 begun; /* 1 + the sequence number, set before the rest is written */
+};
+
 /* The loader's settings, in the unpinned "cfg" map (a map, not rodata: --object loads any
  * build of the object) */
 struct leco_cfg {
 	__u32 drops_udp; /* the UDP tier sees no send's return value (cgroup_skb), so the
 			    kfree_skb hook reports the UDP sends the firewall drops */
-	__u32 _pad;
+	__u32 names_max; /* slots of the names ring (a power of two; --names-max) */
 };
 
 /* Health counters of the probes, per CPU; the reader sums them. */
@@ -172,14 +200,20 @@ struct leco_stats {
 	__u64 storage_fail; /* per-socket storage refused (memory) */
 	__u64 restarted;    /* UDP records recreated after an eviction */
 	__u64 adopted;	    /* sockets found open at load */
-	__u64 _reserved[3];
+	/* added with layout 3 */
+	__u64 names_calls; /* getaddrinfo() answers with addresses for a name (not a literal) */
+	__u64 names_dup;   /* of those, the same answer to the same process within a minute:
+			      not put into the names ring again */
+	__u64 _reserved[1];
 };
 
 /* Which hook serves a job on this kernel: hook "" = none (the feature is missing) */
 struct leco_job {
-	char job[24];	/* "udp bytes" */
-	char hook[80];	/* "tp_btf sock_send_length/sock_recv_length, cgroup sendmsg/recvmsg" */
-	char lacks[64]; /* what this kernel cannot give for the job, "" = nothing */
+	char job[24];	 /* "udp bytes" */
+	char hook[128];	 /* "tp_btf sock_send_length/sock_recv_length, cgroup sendmsg/recvmsg"
+			    (layout 3: 80 bytes before) */
+	char lacks[128]; /* what this kernel cannot give for the job, "" = nothing; for a job
+			    with no hook, also why (layout 3: 64 bytes before) */
 };
 
 /* Written once by the loader after load, then frozen; the reader checks every field. */
@@ -205,7 +239,8 @@ _Static_assert(sizeof(struct leco_key) == 32, "leco_key layout");
 _Static_assert(sizeof(struct leco_conn) == 176, "leco_conn layout");
 _Static_assert(sizeof(struct leco_slot) == 192, "leco_slot layout");
 _Static_assert(sizeof(struct leco_stats) == 128, "leco_stats layout");
-_Static_assert(sizeof(struct leco_info) == 2160, "leco_info layout");
+_Static_assert(sizeof(struct leco_info) == 3280, "leco_info layout");
+_Static_assert(sizeof(struct leco_name) == 424, "leco_name layout");
 #endif
 
 #endif /* LECO_RECORD_H */

@@ -23,5 +23,10 @@ struct scans_map scans SEC(".maps");
 struct clk_cache_map clk_cache SEC(".maps");
 struct exec_scratch_map exec_scratch SEC(".maps");
 struct cfg_map cfg SEC(".maps");
+struct names_map names SEC(".maps");
+struct names_head_map names_head SEC(".maps");
+struct name_calls_map name_calls SEC(".maps");
+struct name_scratch_map name_scratch SEC(".maps");
+struct names_seen_map names_seen SEC(".maps");
 
 char LICENSE[] SEC("license") = "GPL";

@@ -233,6 +233,36 @@ enum skb_drop_reason {
 	SKB_DROP_REASON_NETFILTER_DROP = 12, /* value resolved at load (bpf_core_enum_value) */
 };
 
+/* The registers of a uprobe's context (names.bpf.c reads the arguments and the return value
+ * through bpf_tracing.h's PT_REGS_*, which use the kernel's names with __VMLINUX_H__) */
+#if defined(__TARGET_ARCH_x86)
+struct pt_regs {
+	unsigned long ax;
+	unsigned long cx;
+	unsigned long dx;
+	unsigned long si;
+	unsigned long di;
+	unsigned long r8;
+	unsigned long sp;
+	unsigned long bp;
+	unsigned long ip;
+};
+#elif defined(__TARGET_ARCH_arm64)
+struct user_pt_regs {
+	__u64 regs[31];
+	__u64 sp;
+	__u64 pc;
+	__u64 pstate;
+};
+struct pt_regs {
+	struct user_pt_regs user_regs;
+};
+#endif
+
 #pragma clang attribute pop
+
+#ifndef __VMLINUX_H__
+#define __VMLINUX_H__ /* bpf_tracing.h: the kernel's register names (di, not rdi) */
+#endif
 
 #endif /* LECO_VMLINUX_MIN_H */

@@ -236,6 +236,15 @@ struct leco_status {
 	uint64_t closed_missed;	     /* closed connections this reader never read */
 	uint64_t conns_evicted;	     /* UDP / inbound-drop records pushed out of the full table */
 	uint32_t hooks;		     /* jobs described by leco_reader_hook() */
+	/* added with layout 3: names of remote addresses (doc/names.md) */
+	uint64_t stat_names_calls;  /* getaddrinfo() answers with addresses for a name */
+	uint64_t stat_names_dup;    /* of those, repeats within a minute not recorded again */
+	uint32_t names_max;	    /* slots of the names ring; 0: no names job */
+	uint64_t names_total;	    /* answers recorded in the ring since load */
+	uint64_t names_overwritten; /* of those, overwritten in the ring (evicted) */
+	uint64_t names_missed;	    /* answers this reader never read */
+	uint32_t names_known;	    /* (address, process, name) entries in this reader's index */
+	uint64_t names_evicted;	    /* entries pushed out of this reader's full index */
 	size_t : 0;
 };
 
@@ -280,6 +289,11 @@ struct leco_line {
 	/* the app (exe, cmd, unit, user) never talked to this endpoint (raddr, rport, proto)
 	 * before this connection, by the history at .history_path; false without one */
 	bool first_ever;
+	/* added with layout 3 */
+	const char *rname;     /* the name of raddr a program on this machine resolved (through
+				  the C library's getaddrinfo; doc/names.md), "" if none */
+	const char *rname_src; /* "self": the owning process resolved it; "other": another
+				  process did (a borrowed name); "" without a name */
 };
 
 /*
@@ -371,6 +385,11 @@ struct leco_conn_info {
 	/* the app (exe, cmd, unit, user) never talked to this endpoint (raddr, rport, proto)
 	 * before this connection, by the history at .history_path; false without one */
 	bool first_ever;
+	/* added with layout 3 (doc/names.md) */
+	const char *rname;     /* the name of raddr a program on this machine resolved (through
+				  the C library's getaddrinfo), "" if none */
+	const char *rname_src; /* "self": the owning process resolved it; "other": another
+				  process did (a borrowed name); "" without a name */
 };
 
 /*
@@ -461,6 +480,9 @@ struct leco_group {
 	uint32_t pid, uid;
 	int64_t start_time; /* unix seconds; 0 if unknown */
 	const char *comm, *cmd, *user, *unit, *exe;
+	/* remote groups only (else ""): the name of the address (rname, doc/names.md) its latest
+	 * connection with a name had when it was first counted; "" if none had one */
+	const char *rname;
 };
 
 /*

@@ -342,6 +342,17 @@ static uint64_t owner_sig(const struct leco_reader *r, const struct leco_ct_ent 
 	return leco_hash(&s, sizeof(s), 0);
 }
 
+/* A remote group's name: the rname of its latest connection with one (memory out: the old) */
+static void remote_name(struct acct_group *g, const char *rname)
+{
+	char *s;
+
+	if (!rname || !rname[0] || (g->attrs && !strcmp(g->attrs, rname)) || !(s = strdup(rname)))
+		return;
+	free(g->attrs);
+	g->attrs = s;
+}
+
 /* Choose the groups of table entry `i`; counts it into those it is new to. -ENOMEM. */
 static int ent_assign(struct leco_reader *r, struct leco_account *a, uint32_t i, bool fresh,
 		      uint64_t sig)
@@ -369,6 +380,7 @@ static int ent_assign(struct leco_reader *r, struct leco_account *a, uint32_t i,
 	for (int d = 0; d < LECO_BY_COUNT; d++)
 		if (grp[d] == ACCT_NONE)
 			return -ENOMEM; /* tried again next poll; its bytes wait in the record */
+	remote_name(&a->dims[LECO_BY_REMOTE].g[grp[LECO_BY_REMOTE]], ci.rname);
 	if (fresh) {
 		a->total.conns_total++;
 		if (e->c.first_ns < a->total.first_ns)

@@ -20,7 +20,7 @@
 struct acct_group {
 	uint64_t hash;
 	char *key;	    /* identity (string group-bys) and the text handed out */
-	char *attrs;	    /* process groups: "comm\0cmd\0user\0unit\0exe\0" */
+	char *attrs;	    /* process groups: "comm\0cmd\0user\0unit\0exe\0"; remote: rname */
 	uint32_t tgid;	    /* process groups: identity with start_ns */
 	uint32_t uid;	    /* process groups */
 	uint64_t start_ns;  /* process start, CLOCK_MONOTONIC base; 0 unknown */

@@ -181,6 +181,17 @@ static uint64_t delta(uint64_t now, uint64_t prev)
 	return now >= prev ? now - prev : now;
 }
 
+/* The name of the remote address (lib/names.c): its own process's, else a borrowed one */
+static void rname(const struct leco_reader *r, const struct leco_conn *c, struct leco_conn_info *ci)
+{
+	bool borrowed = false;
+	const char *n = leco_names_lookup(r->names, c->raddr, c->family, c->tgid, c->start_ns,
+					  c->first_ns, &borrowed);
+
+	ci->rname = n ? n : "";
+	ci->rname_src = !n ? "" : borrowed ? "other" : "self";
+}
+
 void leco_annotate_peek(struct leco_reader *r, struct leco_ct_ent *e, struct leco_conn_info *ci)
 {
 	const struct leco_conn *c = &e->c;
@@ -220,6 +231,7 @@ void leco_annotate_peek(struct leco_reader *r, struct leco_ct_ent *e, struct lec
 	ci->comm = text(s, S_COMM), ci->cmd = text(s, S_CMD), ci->exe = text(s, S_EXE);
 	ci->user = text(s, S_USER), ci->cgroup = text(s, S_CGROUP), ci->unit = text(s, S_UNIT);
 	ci->laddr = text(s, S_LADDR), ci->raddr = text(s, S_RADDR);
+	rname(r, c, ci);
 	if (dt > 0) {
 		/* first seen now but older than the previous poll (that poll's table was full, or
 		 * the record came back): its bytes span its whole life */

@@ -25,6 +25,8 @@ struct leco_format_conf {
 	unsigned int script_cut;  /* script-name-cut = 16: script name width, 0 disables */
 	uint64_t traffic_min;	  /* conn-traffic-min = 5120 bytes: traffic shown at/above this */
 	uint64_t reltime_after_s; /* use-reltime-after = 81000 (22h30m): HH:MM before, -1d after */
+	bool remote_names;	  /* remote-names = no: the remote's resolved name (rname) in
+				     place of its address, where it has one */
 };
 
 /* [view] and the fade (leco's [text] line-fade-* keys are read too) */

@@ -32,6 +32,7 @@ enum leco_field_type {
 /* struct leco_field.only: shown only ... */
 #define LECO_FO_WALK	1 /* ... for the every-connection walk (not for a line) */
 #define LECO_FO_PROCESS 2 /* ... for a process group with a known process */
+#define LECO_FO_REMOTE	4 /* ... for a remote-address group */
 
 struct leco_field {
 	const char *name;
@@ -54,7 +55,7 @@ struct leco_field {
 
 /* A line's JSON puts its display fields before the last LECO_CONN_FIELDS_TAIL fields, from the
  * cookie on (tools/output.c) */
-#define LECO_CONN_FIELDS_TAIL 4
+#define LECO_CONN_FIELDS_TAIL 6
 static const struct leco_field leco_conn_fields[] = {
 	LECO_CONN_FIELD(proto, LECO_FT_PROTO, 0),
 	LECO_CONN_FIELD(family, LECO_FT_INT, 0),
@@ -86,6 +87,8 @@ static const struct leco_field leco_conn_fields[] = {
 	LECO_CONN_FIELD(owner, LECO_FT_STR, 0),
 	LECO_CONN_FIELD(restarted, LECO_FT_BOOL, 0),
 	LECO_CONN_FIELD(count, LECO_FT_U32, 0),
+	LECO_CONN_FIELD(rname, LECO_FT_STR, 0),
+	LECO_CONN_FIELD(rname_src, LECO_FT_STR, 0),
 };
 
 static const struct leco_field leco_group_fields[] = {
@@ -113,6 +116,7 @@ static const struct leco_field leco_group_fields[] = {
 	LECO_GROUP_FIELD(user, LECO_FT_STR, LECO_FO_PROCESS),
 	LECO_GROUP_FIELD(unit, LECO_FT_STR, LECO_FO_PROCESS),
 	LECO_GROUP_FIELD(exe, LECO_FT_STR, LECO_FO_PROCESS),
+	LECO_GROUP_FIELD(rname, LECO_FT_STR, LECO_FO_REMOTE),
 };
 
 /* A history total (`leco report --json` and Lua's history:totals() put `by` before them). */
@@ -142,9 +146,12 @@ static const struct leco_field leco_history_pair_fields[] = {
 
 #define LECO_NFIELDS(a) (sizeof(a) / sizeof((a)[0]))
 
-/* Which `only` fields a group shows: the process ones for a process group with a process. */
+/* Which `only` fields a group shows: the process ones for a process group with a process, the
+ * name for a remote-address group. */
 static inline unsigned int leco_group_shows(const struct leco_group *g)
 {
+	if (g->by == LECO_BY_REMOTE)
+		return LECO_FO_REMOTE;
 	return g->by == LECO_BY_PROCESS && !g->unattributed ? LECO_FO_PROCESS : 0;
 }
 

@@ -147,7 +147,7 @@ static void sb_add(struct sbuf *b, const char *s)
 
 static void sb_ep(struct sbuf *b, const char *addr, uint16_t port, int proto)
 {
-	char tmp[96];
+	char tmp[LECO_NAME_LEN * 3 + 32]; /* a sanitized name, or an address */
 
 	snprintf(tmp, sizeof(tmp), "%s %u%s", addr, port,
 		 proto == 6    ? ""
@@ -182,7 +182,8 @@ size_t leco_fmt_line(char *buf, size_t bufsz, const struct leco_format_conf *f, 
 	}
 	if (ci->dir == LECO_DIR_IN)
 		sb_add(&b, "<- ");
-	sb_ep(&b, ci->raddr, ci->rport, ci->proto);
+	sb_ep(&b, f->remote_names && ci->rname && ci->rname[0] ? ci->rname : ci->raddr, ci->rport,
+	      ci->proto);
 	if (word) {
 		sb_add(&b, " ");
 		sb_add(&b, word);

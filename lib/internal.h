@@ -153,11 +153,13 @@ struct leco_maps {
 	bool batch_unsupported;
 	struct leco_ring ring;	  /* closed TCP connections */
 	struct leco_ring changes; /* records the iterator exported into "live"; fd -1: none */
+	struct leco_ring names;	  /* names resolved (the names job); fd -1: none */
 	char detached[160];	  /* "" or why the probes are not attached */
 	struct leco_key *kbuf;	  /* one chunk of keys and values */
 	struct leco_conn *vbuf;
 	struct leco_slot *sbuf;
 	char *ibuf; /* read() of the iterator (it writes nothing) */
+	struct leco_name *nbuf;
 };
 void leco_maps_init(struct leco_maps *m);
 /*
@@ -184,6 +186,47 @@ int leco_maps_read_tcp(struct leco_maps *m, bool full, leco_maps_cb cb, void *ct
 /* Closed TCP connections added to the ring since this reader's last read. */
 int leco_maps_read_ring(struct leco_maps *m, leco_maps_cb cb, void *ctx);
 int leco_maps_stats(struct leco_maps *m, struct leco_stats *sum);
+/* Ring helpers shared by the readers of the rings (lib/maps.c, lib/names.c):
+ *  - leco_ring_begin: the head now; the position moved up to what the ring still holds (a new
+ *    reader starts with all of it, one further behind counts the rest as missed);
+ *  - leco_ring_span: how many slots to read from the position on (at most `chunk`, never past
+ *    the end of the array or the head);
+ *  - leco_ring_slots: slots [idx, idx + *n) into buf (records of vsize bytes), each copied
+ *    with `flags` (BPF_F_LOCK: under its lock); batch lookup, else one by one. */
+int leco_ring_begin(struct leco_ring *g, struct leco_ring_head *h);
+uint32_t leco_ring_span(const struct leco_ring *g, uint64_t head, uint32_t chunk);
+int leco_ring_slots(struct leco_ring *g, uint32_t idx, uint32_t *n, void *buf, size_t vsize,
+		    uint64_t flags);
+
+/* ---- names of remote addresses (lib/names.c) ----------------------------- */
+
+#define LECO_NAMES_CHUNK     64	   /* names ring records read per batch */
+#define LECO_NAMES_INDEX_MAX 16384 /* entries of a reader's names index */
+
+/* Names resolved since this reader's last read, one record at a time (whole ones only: a
+ * record being written is read next time); 0 without the names job. */
+typedef int (*leco_names_cb)(void *ctx, const struct leco_name *n);
+int leco_maps_read_names(struct leco_maps *m, leco_names_cb cb, void *ctx);
+
+/* A reader's index of the names resolved on the machine: (address, process, name, when) */
+struct leco_names;
+struct leco_names *leco_names_new(size_t cap);
+void leco_names_free(struct leco_names *x);
+/* Read what the names ring got since the last read into the index; forget what is older than
+ * a day (`now`: CLOCK_MONOTONIC). 0 or -errno (the index keeps what it had). */
+int leco_names_read(struct leco_names *x, struct leco_maps *m, uint64_t now);
+/* One record into the index, as if read from the ring (tests, benchmarks) */
+int leco_names_add(struct leco_names *x, const struct leco_name *r);
+/*
+ * The name of remote address `raddr` (family 4: IPv4 in the first 4 bytes; 6: IPv6, mapped
+ * IPv4 included) for a connection of process (tgid, start_ns) that began at first_ns
+ * (CLOCK_MONOTONIC): the one that process resolved, else one another process resolved within
+ * an hour of first_ns (*borrowed set), else NULL. Valid until the next leco_names_read().
+ */
+const char *leco_names_lookup(const struct leco_names *x, const uint8_t raddr[16], int family,
+			      uint32_t tgid, uint64_t start_ns, uint64_t first_ns, bool *borrowed);
+size_t leco_names_count(const struct leco_names *x);
+uint64_t leco_names_evicted(const struct leco_names *x); /* pushed out of the full index */
 
 /* ---- formatting (lib/format.c) ------------------------------------------ */
 
@@ -282,6 +325,7 @@ struct leco_reader {
 	struct leco_users *users;
 	struct leco_proc *proc;
 	struct leco_cgroups *cgroups;
+	struct leco_names *names;	       /* names of remote addresses (lib/names.c) */
 	struct leco_annot_slot **annot;	       /* per table entry: what lib/annotate.c keeps */
 	struct leco_annot_slot *annot_scratch; /* the annotation made last, not kept (yet) */
 	const struct leco_ct_ent *annot_scratch_for; /* ... and its entry */

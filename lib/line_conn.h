@@ -29,6 +29,7 @@ static inline void leco_line_as_conn(const struct leco_line *l, struct leco_conn
 	ci->start_time = l->start_time;
 	ci->owner = l->owner, ci->restarted = l->restarted, ci->count = l->count;
 	ci->first_ever = l->first_ever;
+	ci->rname = l->rname, ci->rname_src = l->rname_src;
 }
 
 #endif /* LECO_LINE_CONN_H */

@@ -31,12 +31,14 @@ void leco_maps_init(struct leco_maps *m)
 	memset(m, 0, sizeof(*m));
 	m->info_fd = m->conns_fd = m->stats_fd = m->live_fd = -1;
 	m->ring.fd = m->ring.head_fd = m->changes.fd = m->changes.head_fd = -1;
+	m->names.fd = m->names.head_fd = -1;
 }
 
 void leco_maps_close(struct leco_maps *m)
 {
-	int *fds[] = {&m->info_fd,  &m->conns_fd, &m->ring.fd,	  &m->ring.head_fd,
-		      &m->stats_fd, &m->live_fd,  &m->changes.fd, &m->changes.head_fd};
+	int *fds[] = {&m->info_fd,  &m->conns_fd,     &m->ring.fd,    &m->ring.head_fd,
+		      &m->stats_fd, &m->live_fd,      &m->changes.fd, &m->changes.head_fd,
+		      &m->names.fd, &m->names.head_fd};
 
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
 		if (*fds[i] >= 0)
@@ -45,6 +47,7 @@ void leco_maps_close(struct leco_maps *m)
 	free(m->vbuf);
 	free(m->sbuf);
 	free(m->ibuf);
+	free(m->nbuf);
 	free(m->tcp_path);
 	leco_maps_init(m);
 }
@@ -237,19 +240,39 @@ static void close_ring(struct leco_ring *g)
 	g->fd = g->head_fd = -1;
 }
 
-/* A ring and its head, checked */
+/* A ring of `vsize` records and its head, checked */
 static int open_ring(struct leco_ring *g, const char *dir, const char *ring, const char *head,
-		     char *msg, size_t msgsz)
+		     __u32 vsize, char *msg, size_t msgsz)
 {
 	int ret;
 
 	if ((ret = pin_open(dir, ring, &g->fd, msg, msgsz)) ||
-	    (ret = check_map(g->fd, dir, ring, 4, sizeof(struct leco_slot), &g->max, msg, msgsz)) ||
+	    (ret = check_map(g->fd, dir, ring, 4, vsize, &g->max, msg, msgsz)) ||
 	    (ret = pin_open(dir, head, &g->head_fd, msg, msgsz)) ||
 	    (ret = check_map(g->head_fd, dir, head, 4, sizeof(struct leco_ring_head), NULL, msg,
 			     msgsz)))
 		return ret;
 	return 0;
+}
+
+/* The names ring: only where leco-load attached the names job (the info map names its links);
+ * without it no connection gets a name */
+static int open_names(struct leco_maps *m, const char *dir, char *msg, size_t msgsz)
+{
+	int ret;
+
+	if (!strstr(m->info.links, "leco_gai"))
+		return 0;
+	ret = open_ring(&m->names, dir, LECO_PIN_NAMES, LECO_PIN_NAMES_HEAD,
+			sizeof(struct leco_name), msg, msgsz);
+	if (!ret && m->names.max)
+		return 0;
+	close_ring(&m->names);
+	if (ret == -ENOENT || !ret) {
+		msg[0] = 0;
+		return 0;
+	}
+	return ret;
 }
 
 /* Open every pin, each checked before the next: info first (its version says most) */
@@ -262,13 +285,16 @@ static int open_checked(struct leco_maps *m, const char *dir, char *msg, size_t 
 	    (ret = pin_open(dir, LECO_PIN_CONNS, &m->conns_fd, msg, msgsz)) ||
 	    (ret = check_map(m->conns_fd, dir, LECO_PIN_CONNS, sizeof(struct leco_key),
 			     sizeof(struct leco_conn), &m->conns_max, msg, msgsz)) ||
-	    (ret = open_ring(&m->ring, dir, LECO_PIN_RING, LECO_PIN_HEAD, msg, msgsz)) ||
+	    (ret = open_ring(&m->ring, dir, LECO_PIN_RING, LECO_PIN_HEAD, sizeof(struct leco_slot),
+			     msg, msgsz)) ||
 	    (ret = pin_open(dir, LECO_PIN_STATS, &m->stats_fd, msg, msgsz)) ||
 	    (ret = check_map(m->stats_fd, dir, LECO_PIN_STATS, 4, sizeof(struct leco_stats), NULL,
 			     msg, msgsz)))
 		return ret;
 	if (!m->ring.max)
 		return layout_err(dir, msg, msgsz, "ring size", 0, LECO_RING_MAX);
+	if ((ret = open_names(m, dir, msg, msgsz)))
+		return ret;
 	/* live TCP: only where this kernel has the iterator (the info map names its link) */
 	if (!strstr(m->info.links, LECO_PIN_TCP))
 		return 0;
@@ -277,7 +303,8 @@ static int open_checked(struct leco_maps *m, const char *dir, char *msg, size_t 
 			     sizeof(struct leco_conn), &m->live_max, msg, msgsz)))
 		return ret;
 	/* the changes ring: without it every read is a whole one */
-	ret = open_ring(&m->changes, dir, LECO_PIN_CHANGES, LECO_PIN_CHANGES_HEAD, msg, msgsz);
+	ret = open_ring(&m->changes, dir, LECO_PIN_CHANGES, LECO_PIN_CHANGES_HEAD,
+			sizeof(struct leco_slot), msg, msgsz);
 	if (ret == -ENOENT || (!ret && !m->changes.max)) {
 		close_ring(&m->changes);
 		msg[0] = 0;
@@ -329,6 +356,8 @@ static int alloc_bufs(struct leco_maps *m, const char *dir)
 	m->vbuf = calloc(CHUNK, sizeof(*m->vbuf));
 	m->sbuf = calloc(CHUNK, sizeof(*m->sbuf));
 	m->ibuf = malloc(ITER_BUF);
+	if (m->names.fd >= 0 && !(m->nbuf = calloc(LECO_NAMES_CHUNK, sizeof(*m->nbuf))))
+		return -ENOMEM;
 	snprintf(path, sizeof(path), "%s/%s", dir, LECO_PIN_TCP);
 	if (m->live_fd >= 0)
 		m->tcp_path = strdup(path);
@@ -483,15 +512,17 @@ static int refresh_live(struct leco_maps *m)
 	return ret;
 }
 
-/* Slots [idx, idx + n) of a ring, each copied under its lock */
-static int ring_slots(struct leco_maps *m, struct leco_ring *g, __u32 idx, __u32 *n)
+/* Slots [idx, idx + n) of a ring into buf (records of vsize bytes), each copied with `flags`
+ * (BPF_F_LOCK: under its lock) */
+int leco_ring_slots(struct leco_ring *g, uint32_t idx, uint32_t *n, void *buf, size_t vsize,
+		    uint64_t flags)
 {
-	LIBBPF_OPTS(bpf_map_batch_opts, o, .elem_flags = BPF_F_LOCK);
+	LIBBPF_OPTS(bpf_map_batch_opts, o, .elem_flags = flags);
 	__u32 keys[CHUNK], prev = idx - 1, out;
 	int err;
 
 	if (!g->batch_unsupported) {
-		err = bpf_map_lookup_batch(g->fd, idx ? &prev : NULL, &out, keys, m->sbuf, n, &o);
+		err = bpf_map_lookup_batch(g->fd, idx ? &prev : NULL, &out, keys, buf, n, &o);
 		if (!err || errno == ENOENT)
 			return 0;
 		if (errno != EINVAL && errno != KERNEL_ENOTSUPP && errno != EOPNOTSUPP)
@@ -501,10 +532,22 @@ static int ring_slots(struct leco_maps *m, struct leco_ring *g, __u32 idx, __u32
 	for (__u32 i = 0; i < *n; i++) {
 		__u32 k = idx + i;
 
-		if (bpf_map_lookup_elem_flags(g->fd, &k, &m->sbuf[i], BPF_F_LOCK))
+		if (bpf_map_lookup_elem_flags(g->fd, &k, (char *)buf + i * vsize, flags))
 			return -errno;
 	}
 	return 0;
+}
+
+/* How many slots from the reader's position to read in one go (at most `chunk`) */
+uint32_t leco_ring_span(const struct leco_ring *g, uint64_t head, uint32_t chunk)
+{
+	__u32 idx = (__u32)(g->pos % g->max), n = chunk;
+
+	if (n > g->max - idx)
+		n = g->max - idx;
+	if (n > head - g->pos)
+		n = (__u32)(head - g->pos);
+	return n;
 }
 
 /* The records of one chunk of slots from the reader's position on; *stop: the next one was
@@ -512,14 +555,10 @@ static int ring_slots(struct leco_maps *m, struct leco_ring *g, __u32 idx, __u32
 static int ring_chunk(struct leco_maps *m, struct leco_ring *g, uint64_t head, leco_maps_cb cb,
 		      void *ctx, bool *stop)
 {
-	__u32 idx = (__u32)(g->pos % g->max), n = CHUNK, k = 0;
+	__u32 idx = (__u32)(g->pos % g->max), n = leco_ring_span(g, head, CHUNK), k = 0;
 	int ret;
 
-	if (n > g->max - idx)
-		n = g->max - idx;
-	if (n > head - g->pos)
-		n = (__u32)(head - g->pos);
-	if ((ret = ring_slots(m, g, idx, &n)) < 0)
+	if ((ret = leco_ring_slots(g, idx, &n, m->sbuf, sizeof(*m->sbuf), BPF_F_LOCK)) < 0)
 		return ret;
 	*stop = !n;
 	for (__u32 i = 0; i < n; i++) {
@@ -540,24 +579,34 @@ static int ring_chunk(struct leco_maps *m, struct leco_ring *g, uint64_t head, l
 	return k ? cb(ctx, m->kbuf, m->vbuf, k) : 0;
 }
 
+/* The ring's head now; the reader's position moved up to what the ring still holds (a new
+ * reader starts with all of it; one that fell further behind counts the rest missed) */
+int leco_ring_begin(struct leco_ring *g, struct leco_ring_head *h)
+{
+	__u32 zero = 0;
+
+	if (bpf_map_lookup_elem(g->head_fd, &zero, h))
+		return -errno;
+	g->head = h->next;
+	if (!g->started)
+		g->pos = h->next > g->max ? h->next - g->max : 0;
+	g->started = true;
+	if (h->next - g->pos > g->max) {
+		g->missed += h->next - g->max - g->pos;
+		g->pos = h->next - g->max;
+	}
+	return 0;
+}
+
 /* What a ring got since this reader's last read; a new reader starts with what it still holds */
 static int read_ring(struct leco_maps *m, struct leco_ring *g, leco_maps_cb cb, void *ctx)
 {
 	struct leco_ring_head h;
-	__u32 zero = 0;
 	bool stop = false;
 	int ret;
 
-	if (bpf_map_lookup_elem(g->head_fd, &zero, &h))
-		return -errno;
-	g->head = h.next;
-	if (!g->started)
-		g->pos = h.next > g->max ? h.next - g->max : 0;
-	g->started = true;
-	if (h.next - g->pos > g->max) {
-		g->missed += h.next - g->max - g->pos;
-		g->pos = h.next - g->max;
-	}
+	if ((ret = leco_ring_begin(g, &h)))
+		return ret;
 	while (g->pos < h.next && !stop)
 		if ((ret = ring_chunk(m, g, h.next, cb, ctx, &stop)) < 0)
 			return ret;

@@ -233,6 +233,8 @@ static const struct option {
 	 "expected bytes, optionally with a K, M or G suffix"},
 	{"use-reltime-after", S_FORMAT, K_SECONDS_U64, AT(format.reltime_after_s),
 	 "expected seconds, [[HH:]MM:]SS or e.g. 22h30m"},
+	{"remote-names", S_FORMAT, K_BOOL, AT(format.remote_names),
+	 "expected yes/no, true/false, on/off or 1/0"},
 	{"max-lines", S_VIEW, K_LINES, AT(view.max_lines), "expected a whole number, 1..10000"},
 	{"new-time", S_VIEW, K_SECONDS, AT(view.new_s), "expected seconds or e.g. 1m30s"},
 	{"line-fade-time", S_VIEW | S_TEXT, K_SECONDS, AT(view.fade_time_s),

@@ -138,6 +138,7 @@ LECO_API void leco_reader_free(struct leco_reader *r)
 	leco_users_free(r->users);
 	leco_proc_free(r->proc);
 	leco_cgroups_free(r->cgroups);
+	leco_names_free(r->names);
 	leco_annotate_free(r);
 	leco_hmark_free(r->hmark);
 	leco_account_free(r);
@@ -198,8 +199,10 @@ LECO_API int leco_reader_open(const struct leco_reader_opts *opts, struct leco_r
 	r->config_text = o.config_text ? strdup(o.config_text) : NULL;
 	r->users = leco_users_new(o.passwd_path);
 	r->hmark = o.history_path ? leco_hmark_new(o.history_path) : NULL;
+	r->names = leco_names_new(LECO_NAMES_INDEX_MAX);
 	if (!r->pin_dir || (o.config_path && !r->config_path) ||
-	    (o.config_text && !r->config_text) || !r->users || (o.history_path && !r->hmark)) {
+	    (o.config_text && !r->config_text) || !r->users || !r->names ||
+	    (o.history_path && !r->hmark)) {
 		leco_reader_free(r);
 		return set_err(err, -ENOMEM, "out of memory");
 	}
@@ -342,6 +345,8 @@ static int read_snapshot(struct leco_reader *r)
 		return ret;
 	if (st.conns_new > r->conns_old && st.conns_new - r->conns_old > r->conns_evicted)
 		r->conns_evicted = st.conns_new - r->conns_old;
+	/* names are optional: a failure leaves the names known so far */
+	leco_names_read(r->names, &r->maps, r->now_mono);
 	return 0;
 }
 
@@ -447,6 +452,11 @@ static void status_stats(struct leco_reader *r, struct leco_status *s)
 	s->closed_missed = r->maps.ring.missed;
 	s->conns_evicted = r->conns_evicted;
 	s->hooks = r->maps.info.njobs < LECO_JOBS_MAX ? r->maps.info.njobs : LECO_JOBS_MAX;
+	s->names_max = r->maps.names.max;
+	s->names_total = r->maps.names.head;
+	s->names_overwritten =
+		r->maps.names.head > r->maps.names.max ? r->maps.names.head - r->maps.names.max : 0;
+	s->names_missed = r->maps.names.missed;
 	if (leco_maps_stats(&r->maps, &sum))
 		return;
 	s->stat_events = sum.events;
@@ -462,6 +472,8 @@ static void status_stats(struct leco_reader *r, struct leco_status *s)
 	s->stat_storage_fail = sum.storage_fail;
 	s->stat_restarted = sum.restarted;
 	s->stat_adopted = sum.adopted;
+	s->stat_names_calls = sum.names_calls;
+	s->stat_names_dup = sum.names_dup;
 }
 
 LECO_API int leco_reader_status(struct leco_reader *r, struct leco_status *st)
@@ -478,6 +490,8 @@ LECO_API int leco_reader_status(struct leco_reader *r, struct leco_status *st)
 	if (r->attached)
 		status_stats(r, &s);
 	s.conns = r->tab.used;
+	s.names_known = (uint32_t)leco_names_count(r->names);
+	s.names_evicted = leco_names_evicted(r->names);
 	s.polls = r->polls;
 	s.reattaches = r->reattaches;
 	memcpy(st, &s, st->sz < sizeof(s) ? st->sz : sizeof(s));

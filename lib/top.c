@@ -195,7 +195,9 @@ static void group_out(const struct leco_reader *r, int by, const struct acct_gro
 	o->failed = g->failed, o->blocked = g->blocked;
 	o->first_seen = leco_account_unix(r, g->first_ns);
 	o->last_seen = leco_account_unix(r, g->last_ns);
-	o->comm = o->cmd = o->user = o->unit = o->exe = "";
+	o->comm = o->cmd = o->user = o->unit = o->exe = o->rname = "";
+	if (by == LECO_BY_REMOTE && g->attrs)
+		o->rname = g->attrs;
 	if (by != LECO_BY_PROCESS || !g->attrs)
 		return;
 	o->pid = g->tgid;

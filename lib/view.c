@@ -163,6 +163,7 @@ static void line_fill(struct leco_reader *r, struct leco_line *l, struct leco_ct
 	l->owner = ci->owner, l->restarted = ci->restarted, l->count = ci->count;
 	l->start_time = ci->start_time;
 	l->first_ever = leco_hmark_first_ever(r->hmark, &e->key, ci, r->now_mono);
+	l->rname = adup(r, ci->rname), l->rname_src = ci->rname_src;
 }
 
 /* Entry `e` as the next line, unless the rules drop it or a newer connection owns its slot. */

@@ -370,6 +370,19 @@ static void status_layout2(lua_State *L, struct leco_reader *r, const struct lec
 	lua_setfield(L, -2, "lacks");
 }
 
+/* What layout 3 added: names of remote addresses */
+static void status_names(lua_State *L, const struct leco_status *st)
+{
+	lleco_set_int(L, "names_calls", (lua_Integer)st->stat_names_calls);
+	lleco_set_int(L, "names_dup", (lua_Integer)st->stat_names_dup);
+	lleco_set_int(L, "names_max", st->names_max);
+	lleco_set_int(L, "names_total", (lua_Integer)st->names_total);
+	lleco_set_int(L, "names_overwritten", (lua_Integer)st->names_overwritten);
+	lleco_set_int(L, "names_missed", (lua_Integer)st->names_missed);
+	lleco_set_int(L, "names_known", st->names_known);
+	lleco_set_int(L, "names_evicted", (lua_Integer)st->names_evicted);
+}
+
 static int reader_status(lua_State *L)
 {
 	struct lreader *lr = lleco_check_reader(L);
@@ -404,6 +417,7 @@ static int reader_status(lua_State *L)
 	lleco_set_int(L, "polls", (lua_Integer)st.polls);
 	lleco_set_int(L, "reattaches", (lua_Integer)st.reattaches);
 	status_layout2(L, lr->r, &st);
+	status_names(L, &st);
 	push_notices(L, lr->r);
 	lua_setfield(L, -2, "notices");
 	return 1;

@@ -5,7 +5,8 @@
  * info, conns, the closed ring (its slots hold a bpf_spin_lock, so the map
  * needs BTF saying where) and its head, stats; with mapset_live() also "live",
  * the changes ring and a pinned iterator that does nothing (the real one takes
- * the probes: tests/bpf), so that what the reader reads is what the test wrote.
+ * the probes: tests/bpf), so that what the reader reads is what the test wrote;
+ * with mapset_names() the names ring and its head.
  */
 #ifndef LECO_TESTS_MAPSET_H
 #define LECO_TESTS_MAPSET_H
@@ -27,12 +28,15 @@ struct mapset {
 	uint32_t ring_max;
 	int live, changes, changes_head, iter; /* mapset_live(); -1 without */
 	uint32_t changes_max;
+	int names, names_head; /* mapset_names(); -1 without */
+	uint32_t names_max;
 };
 
-#define MAPSET_NPINS 9
+#define MAPSET_NPINS 11
 static const char *const mapset_pins[MAPSET_NPINS] = {
-	LECO_PIN_INFO, LECO_PIN_CONNS,	 LECO_PIN_RING,		LECO_PIN_HEAD, LECO_PIN_STATS,
-	LECO_PIN_LIVE, LECO_PIN_CHANGES, LECO_PIN_CHANGES_HEAD, LECO_PIN_TCP};
+	LECO_PIN_INFO,	LECO_PIN_CONNS, LECO_PIN_RING,	    LECO_PIN_HEAD,
+	LECO_PIN_STATS, LECO_PIN_LIVE,	LECO_PIN_CHANGES,   LECO_PIN_CHANGES_HEAD,
+	LECO_PIN_TCP,	LECO_PIN_NAMES, LECO_PIN_NAMES_HEAD};
 
 /* A ring: an ARRAY of struct leco_slot whose BTF places the bpf_spin_lock */
 static inline int mapset_ring(const char *name, uint32_t max)
@@ -88,6 +92,7 @@ static inline int mapset_create(struct mapset *m, uint32_t layout, uint32_t valu
 				  value_size, max, NULL);
 	m->ring = mapset_ring("closed", ring_max);
 	m->live = m->changes = m->changes_head = m->iter = -1;
+	m->names = m->names_head = -1;
 	m->head = bpf_map_create(BPF_MAP_TYPE_ARRAY, "closed_head", 4, sizeof(h), 1, NULL);
 	m->stats = bpf_map_create(BPF_MAP_TYPE_PERCPU_ARRAY, "stats", 4, sizeof(struct leco_stats),
 				  1, NULL);
@@ -105,17 +110,23 @@ static inline int mapset_create(struct mapset *m, uint32_t layout, uint32_t valu
 	return bpf_map_update_elem(m->info, &zero, &info, 0);
 }
 
-/* What the kernel does at a TCP close: claim a sequence, then write the slot under its lock */
-static inline uint64_t mapset_claim(struct mapset *m)
+/* Claim the next sequence of the ring whose head is head_fd (the kernel's fetch-and-add) */
+static inline uint64_t mapset_claim_at(int head_fd)
 {
 	struct leco_ring_head h;
 	__u32 zero = 0;
 	uint64_t seq;
 
-	bpf_map_lookup_elem(m->head, &zero, &h);
+	bpf_map_lookup_elem(head_fd, &zero, &h);
 	seq = h.next++;
-	bpf_map_update_elem(m->head, &zero, &h, 0);
+	bpf_map_update_elem(head_fd, &zero, &h, 0);
 	return seq;
+}
+
+/* What the kernel does at a TCP close: claim a sequence, then write the slot under its lock */
+static inline uint64_t mapset_claim(struct mapset *m)
+{
+	return mapset_claim_at(m->head);
 }
 
 static inline int mapset_write(struct mapset *m, uint64_t seq, const struct leco_conn *c)
@@ -191,6 +202,38 @@ static inline int mapset_change(struct mapset *m, const struct leco_conn *c)
 	return bpf_map_update_elem(m->changes, &idx, &s, BPF_F_LOCK);
 }
 
+/* The names ring (names_max slots) and its head */
+static inline int mapset_names(struct mapset *m, uint32_t names_max)
+{
+	struct leco_ring_head h = {0};
+	__u32 zero = 0;
+
+	m->names_max = names_max;
+	m->names = bpf_map_create(BPF_MAP_TYPE_ARRAY, "names", 4, sizeof(struct leco_name),
+				  names_max, NULL);
+	m->names_head = bpf_map_create(BPF_MAP_TYPE_ARRAY, "names_head", 4, sizeof(h), 1, NULL);
+	if (m->names < 0 || m->names_head < 0)
+		return -1;
+	return bpf_map_update_elem(m->names_head, &zero, &h, 0);
+}
+
+/* Claim the next sequence of the names ring (as the probe's fetch-and-add does) */
+static inline uint64_t mapset_name_claim(struct mapset *m)
+{
+	return mapset_claim_at(m->names_head);
+}
+
+/* Write slot seq % names_max with the marks given (done, begun: seq + 1 once whole) */
+static inline int mapset_name_write(struct mapset *m, uint64_t seq, struct leco_name r,
+				    uint64_t done, uint64_t begun)
+{
+	__u32 k = (__u32)(seq % m->names_max);
+
+	r.done = done;
+	r.begun = begun;
+	return bpf_map_update_elem(m->names, &k, &r, 0);
+}
+
 /* Per-CPU stats: field `off` (offsetof in struct leco_stats) set to v on CPU 0, 0 elsewhere */
 static inline void mapset_stat(struct mapset *m, size_t off, uint64_t v)
 {
@@ -209,8 +252,9 @@ static inline void mapset_stat(struct mapset *m, size_t off, uint64_t v)
 
 static inline int mapset_pin(const struct mapset *m, const char *dir)
 {
-	const int fds[MAPSET_NPINS] = {m->info, m->conns,   m->ring,	     m->head, m->stats,
-				       m->live, m->changes, m->changes_head, m->iter};
+	const int fds[MAPSET_NPINS] = {m->info,	 m->conns, m->ring,	 m->head,
+				       m->stats, m->live,  m->changes,	 m->changes_head,
+				       m->iter,	 m->names, m->names_head};
 	char p[4200];
 
 	mkdir(dir, 0755);
@@ -242,7 +286,7 @@ static inline void mapset_close(struct mapset *m)
 	close(m->ring);
 	close(m->head);
 	close(m->stats);
-	const int more[] = {m->live, m->changes, m->changes_head, m->iter};
+	const int more[] = {m->live, m->changes, m->changes_head, m->iter, m->names, m->names_head};
 
 	for (size_t i = 0; i < sizeof(more) / sizeof(more[0]); i++)
 		if (more[i] >= 0)

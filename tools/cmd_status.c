@@ -20,7 +20,7 @@ static void print_hooks(struct leco_reader *r, const struct leco_status *st)
 		if (hook[0])
 			printf("  %-13s %s%s%s\n", job, hook, lacks[0] ? "; lacks: " : "", lacks);
 		else
-			printf("  %-13s none: this kernel lacks it (%s)\n", job, lacks);
+			printf("  %-13s none: no %s\n", job, lacks);
 	}
 }
 
@@ -55,6 +55,15 @@ static void print_text(struct leco_reader *r, const struct leco_status *st, cons
 	printf("lost:         %llu; unattributed: %llu; adopted at load: %llu\n", U(st->stat_lost),
 	       U(st->stat_unattributed), U(st->stat_adopted));
 	printf("execs:        %llu\n", U(st->stat_execs));
+	if (st->names_max)
+		printf("names:        %llu resolved since load (ring of %u: %llu overwritten, %llu "
+		       "missed by this reader; %llu repeats not recorded); %u known here, %llu "
+		       "evicted\n",
+		       U(st->names_total), st->names_max, U(st->names_overwritten),
+		       U(st->names_missed), U(st->stat_names_dup), st->names_known,
+		       U(st->names_evicted));
+	else
+		printf("names:        not recorded (the names job is not attached: see hooks)\n");
 	print_hooks(r, st);
 	if (msg[0] && st->state != LECO_READER_DETACHED)
 		printf("note:         %s\n", msg);

@@ -69,6 +69,13 @@ int cli_print_status_json(FILE *f, struct leco_reader *r, const struct leco_stat
 		U(st->stat_storage_fail), U(st->stat_restarted), U(st->stat_adopted),
 		st->closed_max, U(st->closed_total), U(st->closed_overwritten),
 		U(st->closed_missed), U(st->conns_evicted));
+	fprintf(f,
+		",\"names_calls\":%llu,\"names_dup\":%llu,\"names_max\":%u,\"names_total\":%llu,"
+		"\"names_overwritten\":%llu,\"names_missed\":%llu,\"names_known\":%u,"
+		"\"names_evicted\":%llu",
+		U(st->stat_names_calls), U(st->stat_names_dup), st->names_max, U(st->names_total),
+		U(st->names_overwritten), U(st->names_missed), st->names_known,
+		U(st->names_evicted));
 	hooks_json(f, r, st);
 	fputs(",\"recorders\":[", f);
 	cli_record_status_show(f, rf->list, rf->n, true);

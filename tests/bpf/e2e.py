@@ -33,7 +33,7 @@ SO_COOKIE = 57
 ST = {"connecting": 1, "established": 2, "failed": 3, "blocked": 4, "closed": 5, "active": 6}
 DIR_OUT, DIR_IN = 0, 1
 F_UNCONNECTED, F_SCRIPT, F_RESTARTED, F_ADOPTED, F_LATE, F_AGGREGATE = 1, 2, 4, 8, 16, 32
-LAYOUT_VERSION = 2
+LAYOUT_VERSION = 3
 
 libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
 
@@ -108,7 +108,7 @@ class Probes:
                            timeout=60)
         if r.returncode != 0:
             raise RuntimeError("leco-dump failed: %s" % r.stderr.strip())
-        out = {"info": None, "stats": None, "conns": []}
+        out = {"info": None, "stats": None, "conns": [], "names": []}
         for line in r.stdout.splitlines():
             o = json.loads(line)
             if "info" in o:
@@ -117,6 +117,8 @@ class Probes:
                 out["stats"] = o["stats"]
             elif "conn" in o:
                 out["conns"].append(o["conn"])
+            elif "name" in o:
+                out["names"].append(o["name"])
         return out
 
     def conns(self, **match):

@@ -10,6 +10,8 @@
  *	                             UDP, inbound drops), "tcp" (live TCP, after
  *	                             running the iterator that refreshes it),
  *	                             "closed" (the ring, oldest first)
+ *	{"name": {...}}              one per record of the names ring (oldest first):
+ *	                             name, tgid, start_ns, ns, addrs (text), more, seq
  *
  * leco-dump [-p DIR] [-b]: -b reads the hash key by key instead of in batches.
  * Exit 0, or 1 with a message on stderr.
@@ -249,9 +251,50 @@ static int dump_info(struct leco_info *li)
 }
 
 static const char *const stat_names[] = {
-	"events",  "conns_new",	 "update_fail", "lost",		"unattributed", "blocked", "execs",
-	"tcp_new", "blocked_in", "scan_merged", "storage_fail", "restarted",	"adopted",
+	"events",	"conns_new", "update_fail", "lost",	   "unattributed",
+	"blocked",	"execs",     "tcp_new",	    "blocked_in",  "scan_merged",
+	"storage_fail", "restarted", "adopted",	    "names_calls", "names_dup",
 };
+
+/* The names ring (absent before layout 3): whole records only (both marks = seq + 1) */
+static int dump_names(void)
+{
+	int fd = open_pin(LECO_PIN_NAMES), hfd = open_pin(LECO_PIN_NAMES_HEAD);
+	struct bpf_map_info mi = {};
+	__u32 len = sizeof(mi), k = 0;
+	struct leco_ring_head h;
+	struct leco_name r;
+	char a[INET6_ADDRSTRLEN];
+
+	if (fd < 0 || hfd < 0 || bpf_obj_get_info_by_fd(fd, &mi, &len) || !mi.max_entries ||
+	    bpf_map_lookup_elem(hfd, &k, &h))
+		return -1;
+	for (__u64 seq = h.next > mi.max_entries ? h.next - mi.max_entries : 0; seq < h.next;
+	     seq++) {
+		k = seq % mi.max_entries;
+		if (bpf_map_lookup_elem(fd, &k, &r))
+			return -1;
+		if (r.done != seq + 1 || r.begun != seq + 1)
+			continue; /* overwritten meanwhile, or still being written */
+		printf("{\"name\": {\"seq\": %llu, \"tgid\": %u, \"start_ns\": %llu, \"ns\": %llu, "
+		       "\"more\": %u, \"name\": ",
+		       (unsigned long long)seq, r.tgid, (unsigned long long)r.start_ns,
+		       (unsigned long long)r.ns, r.more);
+		jstr(r.name, sizeof(r.name));
+		printf(", \"addrs\": [");
+		for (__u32 i = 0; i < r.naddr && i < LECO_NAME_ADDRS; i++) {
+			const __u8 *p = r.addr[i];
+			bool v4 = !memcmp(p, "\0\0\0\0\0\0\0\0\0\0\xff\xff", 12);
+
+			inet_ntop(v4 ? AF_INET : AF_INET6, v4 ? p + 12 : p, a, sizeof(a));
+			printf("%s\"%s\"", i ? ", " : "", a);
+		}
+		printf("]}}\n");
+	}
+	close(fd);
+	close(hfd);
+	return 0;
+}
 
 static int dump_stats(void)
 {
@@ -301,7 +344,7 @@ int main(int argc, char **argv)
 	if (fd < 0 || dump_hash(fd, "conns") < 0)
 		return 1;
 	close(fd);
-	if (dump_tcp() || dump_ring(&li))
+	if (dump_tcp() || dump_ring(&li) || dump_names())
 		return 1;
 	return 0;
 }

@@ -9,10 +9,16 @@
 . "$(dirname "$0")/common.sh"
 command -v bpftool >/dev/null || t_skip "bpftool missing"
 
-# fake_pins DIR VERSION CONN_SIZE [INFO_SIZE]: an info record of layout 2's shape (2160
-# bytes) or, with INFO_SIZE 72, of layout 1's; and a conns hash of that record size
+# the layout this build reads (bpf/leco.h), and the size of its info record
+layout=$(sed -n 's/^#define LECO_LAYOUT_VERSION \([0-9]*\).*/\1/p' "$LECO_SRC/bpf/leco.h")
+info_size=$(sed -n 's/.*sizeof(struct leco_info) == \([0-9]*\).*/\1/p' "$LECO_SRC/bpf/leco.h")
+t_check "bpf/leco.h says layout $layout, info record $info_size bytes" \
+	test -n "$layout" -a -n "$info_size"
+
+# fake_pins DIR VERSION CONN_SIZE [INFO_SIZE]: an info record of this layout's shape or,
+# with INFO_SIZE 72, of layout 1's; and a conns hash of that record size
 fake_pins() {
-	local d=$1 ver=$2 csz=$3 isz=${4:-2160} hex
+	local d=$1 ver=$2 csz=$3 isz=${4:-$info_size} hex
 	mkdir -p "$d"
 	# struct leco_info: magic, layout_version, key_size, conn_size, slot_size,
 	# stats_size, conns_max, ring_max, load_mono_ns, version[32], ... (little endian)
@@ -32,7 +38,7 @@ print(" ".join("%02x" % x for x in b))' "$ver" "$csz" "$isz")
 fake_pins "$pin" 1 120 72 >/dev/null
 "$LECO_BIN/leco" lines -p "$pin" >"$SVC_TMP/o" 2>"$SVC_TMP/e"; rc=$?
 t_check "layout 1 pins: exit 2, message names version 1 ($(head -c 200 "$SVC_TMP/e"))" \
-	bash -c "[ $rc = 2 ] && grep -q 'another layout (version 1, this libleco reads 2)' '$SVC_TMP/e'"
+	bash -c "[ $rc = 2 ] && grep -q 'another layout (version 1, this libleco reads $layout)' '$SVC_TMP/e'"
 rm -rf "$pin"
 
 fake_pins "$pin" 999 120 >/dev/null
@@ -46,7 +52,7 @@ t_check "layout 999: no lines printed" test ! -s "$SVC_TMP/o"
 t_check "layout 999: leco status fails cleanly (rc $rc, not a signal)" test "$rc" -ge 1 -a "$rc" -lt 128
 rm -rf "$pin"
 
-fake_pins "$pin" 2 64 >/dev/null
+fake_pins "$pin" "$layout" 64 >/dev/null
 "$LECO_BIN/leco" lines -p "$pin" >"$SVC_TMP/o" 2>"$SVC_TMP/e"; rc=$?
 t_check "right version, wrong record size: exit 2 (got $rc)" test "$rc" = 2
 t_check "wrong record size: message says so ($(head -c 200 "$SVC_TMP/e"))" \

@@ -4,7 +4,7 @@
 with the built binaries in an initramfs, run test commands in it and check
 the one result line the guest prints on its serial console.
 
-usage: guest.py --build BUILD [--run probe|load|core ...] [--step CMD ...]
+usage: guest.py --build BUILD [--run probe|load|core|names ...] [--step CMD ...]
                 [--kernel META | --kernel-deb DEB] [--cache DIR] [--shell] [--timeout S]
 
 The kernel is the package Debian 12's linux-image-amd64 (or --kernel META, e.g.
@@ -437,6 +437,9 @@ def steps_for(args):
     e2e = "python3 %s --load %s --dump %s --burst %s --obj %s" % (
         shlex.quote(os.path.join(source_dir(args.build), "tests/bpf/e2e.py")), b("bin/leco-load"),
         b("tests/bpf/leco-dump"), b("tests/bpf/leco-burst"), b("bpf/leco.bpf.o"))
+    names = "python3 %s --load %s --dump %s --leco %s names" % (
+        shlex.quote(os.path.join(source_dir(args.build), "tests/bpf/names.py")),
+        b("bin/leco-load"), b("tests/bpf/leco-dump"), b("bin/leco"))
     pins = "/sys/fs/bpf/leco-guest"
     sets = {
         "probe": ["%s --strict %s" % (b("tests/kernel/leco-probe"), b("tests/kernel/probe.bpf.o"))],
@@ -444,6 +447,7 @@ def steps_for(args):
                                                     pins)],
         # the UDP tiers both Debian kernels have (doc/kernel.md): each must load and count
         "core": [e2e + " --need-tier fentry --need-tier kprobe core"],
+        "names": [names],
     }
     steps = []
     for r in args.run:
@@ -544,7 +548,8 @@ def boot(args, vmlinuz, initrd, logpath):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--build", required=True, help="cmake build dir whose binaries run")
-    ap.add_argument("--run", action="append", choices=("probe", "load", "core"), default=[],
+    ap.add_argument("--run", action="append", choices=("probe", "load", "core", "names"),
+                    default=[],
                     help="a named test set (repeatable; default: probe)")
     ap.add_argument("--step", action="append", default=[], help="a shell command to run")
     ap.add_argument("--kernel", default=META,

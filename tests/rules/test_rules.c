@@ -453,6 +453,8 @@ static const struct err_case err_cases[] = {
 	 "empty opacity range (5..5): give range=N:M", 2, 19},
 	{"local-addr-port", "[format]\nlocal-addr-port = maybe\n",
 	 "t.ini:2:19: bad value 'maybe' for local-addr-port in [format]: expected yes/no", 2, 19},
+	{"remote-names", "[format]\nremote-names = names\n",
+	 "t.ini:2:16: bad value 'names' for remote-names in [format]: expected yes/no", 2, 16},
 	{"cg-label-cut", "[format]\ncg-label-cut = wide\n", "bad value 'wide' for cg-label-cut", 2,
 	 16},
 	{"script-name-cut", "[format]\nscript-name-cut = 99999\n",
@@ -582,13 +584,16 @@ struct opt_case {
 	double want;
 };
 
-enum { F_LOCAL, F_LABEL, F_SCRIPT, F_TRAFFIC, F_RELTIME, V_MAX, V_NEW, V_FADE, V_NPOINTS };
+enum { F_LOCAL, F_LABEL, F_SCRIPT, F_TRAFFIC, F_RELTIME, V_MAX, V_NEW, V_FADE, V_NPOINTS, F_NAMES };
 
 static const struct opt_case opt_cases[] = {
 	{"local-addr-port yes", "[format]\nlocal-addr-port = yes\n", F_LOCAL, 1},
 	{"local-addr-port 1", "[format]\nlocal-addr-port = 1\n", F_LOCAL, 1},
 	{"local-addr-port off", "[format]\nlocal-addr-port = off\n", F_LOCAL, 0},
 	{"local_addr_port (underscores)", "[format]\nlocal_addr_port = True\n", F_LOCAL, 1},
+	{"remote-names default off", "[format]\n", F_NAMES, 0},
+	{"remote-names yes", "[format]\nremote-names = yes\n", F_NAMES, 1},
+	{"remote_names on", "[format]\nremote_names = on\n", F_NAMES, 1},
 	{"cg-label-cut", "[format]\ncg-label-cut = 12\n", F_LABEL, 12},
 	{"cg-label-cut negative disables", "[format]\ncg-label-cut = -1\n", F_LABEL, 0},
 	{"script-name-cut", "[format]\nscript-name-cut = 0\n", F_SCRIPT, 0},
@@ -637,6 +642,7 @@ static void test_options(void)
 			     : c->field == V_MAX     ? v->max_lines
 			     : c->field == V_NEW     ? v->new_s
 			     : c->field == V_FADE    ? v->fade_time_s
+			     : c->field == F_NAMES   ? f->remote_names
 						     : (double)v->fade_npoints;
 		CHECKF(got == c->want, "%s: got %g, want %g", c->name, got, c->want);
 		CHECKF(leco_config_notice_count(cfg) == 0, "%s: notice %s", c->name,

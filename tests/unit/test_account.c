@@ -6,7 +6,7 @@
  * tree and passwd. Pid reuse, an exited process, rollups by unit and user, the
  * unattributed group, rates across missed polls, connections leaving the
  * table, the process start the probes record, a record made again, sorting
- * and cutting, the every-connection walk.
+ * and cutting, the every-connection walk, the names of remote addresses.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -571,6 +571,44 @@ static void test_conns_walk(void)
 	leco_reader_free(r);
 }
 
+/* rname (lib/names.c) in the walk and in remote groups: the name the owning process resolved,
+ * one another process resolved (borrowed), none */
+static void test_remote_names(void)
+{
+	struct leco_reader *r = reader();
+	struct leco_name n = {.tgid = 900, .ns = now_mono - 10 * LECO_NS, .naddr = 1};
+	struct snap s = {0};
+	const struct leco_conn_info *ci;
+	const struct leco_group *g;
+
+	process(900, "curl", 100);
+	process(901, "wget", 100);
+	snprintf(n.name, sizeof(n.name), "example.test");
+	n.addr[0][10] = n.addr[0][11] = 0xff; /* IPv4 mapped, as the probe writes it */
+	inet_pton(AF_INET, "10.9.0.1", n.addr[0] + 12);
+	CHECK_INTEQ(leco_names_add(r->names, &n), 0);
+	rec(&s, 1, 900, "curl", 1000, 5);
+	rec(&s, 2, 901, "wget", 1000, 5);
+	inet_pton(AF_INET, "10.9.0.3", rec(&s, 3, 901, "wget", 1000, 5)->raddr);
+	CHECK(poll_snap(r, &s) >= 0);
+	CHECK_INTEQ(leco_reader_conn_count(r), 3);
+	for (size_t i = 0; (ci = leco_reader_conn(r, i)); i++) {
+		const char *want = ci->cookie == 3 ? "" : "example.test";
+		const char *src = ci->cookie == 1 ? "self" : ci->cookie == 2 ? "other" : "";
+
+		CHECKF(!strcmp(ci->rname, want) && !strcmp(ci->rname_src, src),
+		       "cookie %llu: '%s' '%s'", (unsigned long long)ci->cookie, ci->rname,
+		       ci->rname_src);
+	}
+	CHECK_INTEQ(top(r, LECO_BY_REMOTE, LECO_SORT_RX), 2);
+	CHECK((g = group(r, "10.9.0.1")) && g->conns_total == 2);
+	CHECKF(g && !strcmp(g->rname, "example.test"), "'%s'", g ? g->rname : "(no group)");
+	CHECK((g = group(r, "10.9.0.3")) && !strcmp(g->rname, ""));
+	CHECK(top(r, LECO_BY_PROCESS, LECO_SORT_RX) == 2 &&
+	      !strcmp(leco_reader_group(r, 0)->rname, ""));
+	leco_reader_free(r);
+}
+
 static void setup(void)
 {
 	char path[600];
@@ -604,6 +642,7 @@ int main(void)
 	RUN(test_made_again);
 	RUN(test_sort_cut_names);
 	RUN(test_conns_walk);
+	RUN(test_remote_names);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmp);
 	if (system(cmd))
 		fprintf(stderr, "cleanup of %s failed\n", tmp);

@@ -118,7 +118,12 @@ static void test_read(void)
 	CHECK_INTEQ(leco_reader_status(r, &st), 0);
 	CHECK_INTEQ(st.state, LECO_READER_OK);
 	CHECK_INTEQ(st.layout_version, LECO_LAYOUT_VERSION);
-	CHECK_STREQ(st.version, "test-2");
+	{
+		char want[32];
+
+		snprintf(want, sizeof(want), "test-%u", LECO_LAYOUT_VERSION);
+		CHECK_STREQ(st.version, want);
+	}
 	CHECK_INTEQ(st.conns_evicted, 0);
 	CHECK_INTEQ(st.closed_max, 64);
 	CHECK_INTEQ(st.hooks, 1);
@@ -203,8 +208,9 @@ static void test_layout_mismatch(void)
 	r = open_reader(dir);
 	CHECK_INTEQ(leco_reader_poll(r), -EPROTO);
 	CHECK_INTEQ(r->state, LECO_READER_BAD_LAYOUT);
-	CHECKF(strstr(leco_reader_errmsg(r), "another layout (version 3, this libleco reads 2)"),
-	       "%s", leco_reader_errmsg(r));
+	snprintf(want, sizeof(want), "another layout (version %u, this libleco reads %u)",
+		 LECO_LAYOUT_VERSION + 1, LECO_LAYOUT_VERSION);
+	CHECKF(strstr(leco_reader_errmsg(r), want), "%s", leco_reader_errmsg(r));
 	CHECK_INTEQ(leco_reader_count(r), 0);
 	leco_reader_free(r);
 	mapset_close(&m);
@@ -359,6 +365,93 @@ static void test_ring(void)
 	CHECK_INTEQ(st.closed_missed, 0);
 	leco_reader_free(r2);
 	leco_reader_free(r);
+	mapset_close(&m);
+}
+
+/* A names record of `name` for 127.0.0.`last`, by process 4242 (the records' owner) */
+static struct leco_name name_rec(const char *name, uint8_t last, uint64_t now)
+{
+	struct leco_name r = {.tgid = 4242, .ns = now - 10 * LECO_NS, .naddr = 1};
+
+	snprintf(r.name, sizeof(r.name), "%s", name);
+	r.addr[0][10] = r.addr[0][11] = 0xff;
+	r.addr[0][12] = 127, r.addr[0][15] = last;
+	return r;
+}
+
+/* The names ring: whole records only (both marks), one being written waits, overwritten ones
+ * and those a reader fell behind by are counted; a new reader starts with what it holds */
+static void test_names_ring(void)
+{
+	char dir[600], nm[32];
+	struct mapset m;
+	struct leco_reader *r, *r2;
+	struct leco_status st = {.sz = sizeof(st)};
+	uint64_t now = mono_now(), seq;
+
+	snprintf(dir, sizeof(dir), "%s/names", mnt);
+	CHECK(mapset_create(&m, LECO_LAYOUT_VERSION, sizeof(struct leco_conn), 64, 64,
+			    "leco_gai leco_gai_ret") == 0);
+	CHECK_INTEQ(mapset_names(&m, 16), 0);
+	fill(&m, 2, 1); /* cookies 1, 2 from 127.0.0.1 ports 1000, 1001 by 4242 */
+	seq = mapset_name_claim(&m);
+	CHECK_INTEQ(mapset_name_write(&m, seq, name_rec("one.test", 1, now), seq + 1, seq + 1), 0);
+	CHECK_INTEQ(mapset_pin(&m, dir), 0);
+	r = open_reader(dir);
+	if (!r)
+		return;
+	CHECK_INTEQ(leco_reader_poll(r), 2);
+	CHECK_STREQ(leco_reader_line(r, 0)->rname, "one.test");
+	CHECK_STREQ(leco_reader_line(r, 0)->rname_src, "self");
+	/* claimed, then begun but not done: the reader waits at it */
+	seq = mapset_name_claim(&m);
+	CHECK_INTEQ(leco_reader_poll(r), 2);
+	CHECK_INTEQ(r->maps.names.pos, 1);
+	CHECK_INTEQ(mapset_name_write(&m, seq, name_rec("two.test", 1, now), 0, seq + 1), 0);
+	CHECK_INTEQ(leco_reader_poll(r), 2);
+	CHECK_INTEQ(r->maps.names.pos, 1);
+	CHECK_STREQ(leco_reader_line(r, 0)->rname, "one.test");
+	CHECK_INTEQ(mapset_name_write(&m, seq, name_rec("two.test", 1, now), seq + 1, seq + 1), 0);
+	CHECK_INTEQ(leco_reader_poll(r), 2);
+	CHECK_INTEQ(r->maps.names.pos, 2);
+	CHECK_STREQ(leco_reader_line(r, 0)->rname, "two.test"); /* the latest of the process's */
+	/* overwritten while the reader read (a newer sequence in the slot): counted, skipped */
+	seq = mapset_name_claim(&m);
+	CHECK_INTEQ(mapset_name_write(&m, seq, name_rec("lost.test", 9, now), seq + 17, seq + 17),
+		    0);
+	CHECK_INTEQ(leco_reader_poll(r), 2);
+	CHECK_INTEQ(r->maps.names.pos, 3);
+	CHECK_INTEQ(r->maps.names.missed, 1);
+	/* a torn record (begun by a newer writer, done by the older one): skipped the same way */
+	seq = mapset_name_claim(&m);
+	CHECK_INTEQ(mapset_name_write(&m, seq, name_rec("torn.test", 9, now), seq + 1, seq + 17),
+		    0);
+	CHECK_INTEQ(leco_reader_poll(r), 2);
+	CHECK_INTEQ(r->maps.names.missed, 2);
+	/* 20 more while the reader sleeps: 16 fit, the rest are missed */
+	for (int i = 0; i < 20; i++) {
+		snprintf(nm, sizeof(nm), "n%d.test", i);
+		seq = mapset_name_claim(&m);
+		mapset_name_write(&m, seq, name_rec(nm, (uint8_t)(10 + i), now), seq + 1, seq + 1);
+	}
+	CHECK_INTEQ(leco_reader_poll(r), 2);
+	CHECK_INTEQ(leco_reader_status(r, &st), 0);
+	CHECK_INTEQ(st.names_max, 16);
+	CHECK_INTEQ(st.names_total, 24);
+	CHECK_INTEQ(st.names_overwritten, 24 - 16);
+	CHECK_INTEQ(st.names_missed, 2 + 24 - 4 - 16); /* at 4; the ring holds the last 16 */
+	CHECK_INTEQ(st.names_known, 2 + 16);
+	CHECK_INTEQ(st.names_evicted, 0);
+	/* a new reader: what the ring holds, nothing missed */
+	r2 = open_reader(dir);
+	CHECK_INTEQ(leco_reader_poll(r2), 2);
+	CHECK_INTEQ(leco_reader_status(r2, &st), 0);
+	CHECK_INTEQ(st.names_known, 16);
+	CHECK_INTEQ(st.names_missed, 0);
+	CHECK_STREQ(leco_reader_line(r2, 0)->rname, "");
+	leco_reader_free(r2);
+	leco_reader_free(r);
+	mapset_unpin(dir);
 	mapset_close(&m);
 }
 
@@ -609,6 +702,7 @@ int main(void)
 	RUN(test_layout_mismatch);
 	RUN(test_ring);
 	RUN(test_live_changes);
+	RUN(test_names_ring);
 	RUN(test_live_accounting);
 	RUN(test_evicted_detached);
 	RUN(test_unprivileged);
