@@ -137,22 +137,6 @@ struct msghdr {
 	void *msg_name;
 };
 
-/* kprobe arguments (BPF_KPROBE): the kernel's register names, as in a generated vmlinux.h */
-#if defined(__TARGET_ARCH_x86)
-#define __VMLINUX_H__ /* bpf_tracing.h: kernel names (di), not the UAPI ones (rdi) */
-struct pt_regs {
-	unsigned long di;
-	unsigned long si;
-	unsigned long dx;
-	unsigned long cx;
-	unsigned long r8;
-	unsigned long r9;
-	unsigned long ax;
-	unsigned long sp;
-	unsigned long ip;
-};
-#endif
-
 struct mm_struct {
 	unsigned long arg_start;
 	unsigned long arg_end;
@@ -233,7 +217,8 @@ enum skb_drop_reason {
 	SKB_DROP_REASON_NETFILTER_DROP = 12, /* value resolved at load (bpf_core_enum_value) */
 };
 
-/* The registers of a uprobe's context (names.bpf.c reads the arguments and the return value
+/* The registers of a kprobe's or uprobe's context (udp.bpf.c's kprobe tier, names.bpf.c read the
+ * arguments and the return value
  * through bpf_tracing.h's PT_REGS_*, which use the kernel's names with __VMLINUX_H__) */
 #if defined(__TARGET_ARCH_x86)
 struct pt_regs {
@@ -243,6 +228,7 @@ struct pt_regs {
 	unsigned long si;
 	unsigned long di;
 	unsigned long r8;
+	unsigned long r9;
 	unsigned long sp;
 	unsigned long bp;
 	unsigned long ip;
