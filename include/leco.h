@@ -618,6 +618,9 @@ struct leco_history_total {
 	uint64_t conns, failed, blocked; /* connections opened, failed, blocked */
 	/* the group's first and last activity ever recorded (day and hour groups: in the range) */
 	int64_t first_seen, last_seen;
+	/* by remote: the name a program here resolved to reach the address (doc/names.md), the
+	 * latest recorded for it; "" when none was, and for the other groupings */
+	const char *rname;
 };
 
 /*
@@ -638,6 +641,7 @@ struct leco_history_pair {
 	uint16_t rport;
 	int proto;
 	int64_t first_seen, last_seen;
+	const char *rname; /* the endpoint's latest recorded name of raddr, "" if none */
 };
 /* The pairs first seen in [since, until) (until 0: now), oldest first, at most `top` (0: all).
  * Returns their number or -errno. */

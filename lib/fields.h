@@ -129,6 +129,7 @@ static const struct leco_field leco_history_total_fields[] = {
 	LECO_FIELD_OF(leco_history_total, blocked, LECO_FT_U64),
 	LECO_FIELD_OF(leco_history_total, first_seen, LECO_FT_I64),
 	LECO_FIELD_OF(leco_history_total, last_seen, LECO_FT_I64),
+	LECO_FIELD_OF(leco_history_total, rname, LECO_FT_STR),
 };
 
 /* A new (app, endpoint) pair of the history (`leco report --new --json`, history:new()). */
@@ -139,6 +140,7 @@ static const struct leco_field leco_history_pair_fields[] = {
 	LECO_FIELD_OF(leco_history_pair, user, LECO_FT_STR),
 	LECO_FIELD_OF(leco_history_pair, raddr, LECO_FT_STR),
 	LECO_FIELD_OF(leco_history_pair, rport, LECO_FT_U16),
+	LECO_FIELD_OF(leco_history_pair, rname, LECO_FT_STR),
 	LECO_FIELD_OF(leco_history_pair, proto, LECO_FT_PROTO),
 	LECO_FIELD_OF(leco_history_pair, first_seen, LECO_FT_I64),
 	LECO_FIELD_OF(leco_history_pair, last_seen, LECO_FT_I64),

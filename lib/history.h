@@ -14,7 +14,8 @@
  * Schema (PRAGMA user_version 1, every table STRICT; column names are the fields' names in C,
  * JSON and Lua):
  *   apps(id, exe, cmd, unit, user, first_seen, last_seen)       interned app
- *   endpoints(id, raddr, rport, rname, first_seen, last_seen)    interned endpoint
+ *   endpoints(id, raddr, rport, rname, first_seen, last_seen)    interned endpoint (rname: the
+ *                                                                latest name it was reached by)
  *   pairs(app, endpoint, proto, first_seen, last_seen)           (app, endpoint) ever seen
  *   samples_raw|_1m|_1h|_1d(t, app, endpoint, proto, dir, rx, tx, conns, failed, blocked)
  *   samples_1h_app|_1d_app(t, app, rx, tx, conns, failed, blocked)  the same per app
@@ -132,6 +133,7 @@ struct leco_hconn {
 	const char *exe, *cmd, *unit, *user; /* the app */
 	const char *raddr;		     /* the endpoint, with rport */
 	uint16_t rport;
+	const char *rname; /* raddr's name ("" or NULL: none; never erases a known one) */
 	int proto, dir;
 	int64_t first_seen, last_seen; /* unix seconds */
 };
@@ -197,5 +199,7 @@ bool leco_hmark_first_ever(struct leco_hmark *m, const struct leco_key *key,
 /* A tick on records that did not come from the maps (tests, benchmarks). */
 int leco_recorder_tick_records(struct leco_recorder *rec, const struct leco_key *keys,
 			       const struct leco_conn *conns, size_t n);
+/* The recorder's reader (tests: names put into its index). */
+struct leco_reader *leco_recorder_reader(struct leco_recorder *rec);
 
 #endif /* LECO_LIB_HISTORY_H */

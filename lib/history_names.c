@@ -43,6 +43,7 @@ void leco_hnames_clear(struct leco_hnames *n)
 {
 	n->count = 0;
 	n->used = 0;
+	n->last = UINT32_MAX;
 	leco_hidx_clear(&n->idx);
 }
 
@@ -54,11 +55,12 @@ void leco_hnames_free(struct leco_hnames *n)
 	memset(n, 0, sizeof(*n));
 }
 
-static int64_t cached(const struct leco_hnames *n, const char *key, size_t len, uint64_t h)
+static int64_t cached(struct leco_hnames *n, const char *key, size_t len, uint64_t h)
 {
 	struct key_ref k = {n, key, len, h};
 	uint32_t e = leco_hidx_find(&n->idx, h, name_eq, &k);
 
+	n->last = e;
 	return e == UINT32_MAX ? 0 : n->v[e].id;
 }
 
@@ -72,6 +74,7 @@ static void remember(struct leco_hnames *n, const char *key, size_t len, uint64_
 	    leco_hidx_add(&n->idx, h, n->count, name_hash, n))
 		return;
 	memcpy(n->buf + n->used, key, len);
+	n->last = n->count;
 	n->v[n->count++] = (struct leco_hname){.h = h, .id = id, .off = n->used, .len = len};
 	n->used += len;
 }
@@ -138,4 +141,23 @@ int64_t leco_hnames_get(struct leco_hnames *n, sqlite3 *db, const char *const *s
 	if (id > 0)
 		remember(n, key, len, h, id);
 	return id;
+}
+
+int leco_hnames_set(struct leco_hnames *n, int64_t id, const char *val)
+{
+	struct leco_hname *v = n->last < n->count && n->v[n->last].id == id ? &n->v[n->last] : NULL;
+	uint64_t h = leco_hash_str(val) | 1;
+	int rc;
+
+	if (v && v->val == h)
+		return 0;
+	sqlite3_bind_int64(n->set, 1, id);
+	sqlite3_bind_text(n->set, 2, val, -1, SQLITE_STATIC);
+	rc = sqlite3_step(n->set);
+	sqlite3_reset(n->set);
+	if (rc != SQLITE_DONE)
+		return -(rc ? rc : SQLITE_ERROR);
+	if (v)
+		v->val = h;
+	return 0;
 }

@@ -11,11 +11,13 @@
 struct leco_hname {
 	uint64_t h;
 	int64_t id;
+	uint64_t val;	   /* hash of the value leco_hnames_set() last wrote (0: none yet) */
 	uint32_t off, len; /* the key in buf */
 };
 
 /* One table's cache: `get` selects the id by the key columns, `add` inserts a row (the key
- * columns, then first_seen and last_seen) RETURNING id; both prepared by the owner. */
+ * columns, then first_seen and last_seen) RETURNING id, `set` (if any) sets a value column of
+ * row ?1 to ?2; all prepared by the owner. */
 struct leco_hnames {
 	struct leco_hname *v;
 	uint32_t count;
@@ -23,7 +25,8 @@ struct leco_hnames {
 	char *buf;
 	size_t used, bcap;
 	struct leco_hidx idx;
-	sqlite3_stmt *get, *add;
+	sqlite3_stmt *get, *add, *set;
+	uint32_t last; /* the entry of the last leco_hnames_get() (UINT32_MAX: not cached) */
 };
 
 /*
@@ -32,6 +35,13 @@ struct leco_hnames {
  */
 int64_t leco_hnames_get(struct leco_hnames *n, sqlite3 *db, const char *const *s, int ns,
 			const uint16_t *port, int64_t first, int64_t last);
+/*
+ * Set the value column (the `set` statement) of `id`, the id the last leco_hnames_get() gave,
+ * to `val`: skipped when this cache saw it written with that value already (the endpoints'
+ * rname: one UPDATE per endpoint and name, not one per connection and interval). 0, or a
+ * negative SQLite result code.
+ */
+int leco_hnames_set(struct leco_hnames *n, int64_t id, const char *val);
 void leco_hnames_clear(struct leco_hnames *n);
 void leco_hnames_free(struct leco_hnames *n);
 

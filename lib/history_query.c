@@ -78,7 +78,7 @@ static int open_db(struct leco_history *h)
 				       &h->app, h->msg, sizeof(h->msg));
 	if (!ret)
 		ret = leco_hdb_prepare(h->db,
-				       "SELECT raddr, rport, first_seen, last_seen "
+				       "SELECT raddr, rport, first_seen, last_seen, rname "
 				       "FROM endpoints WHERE id = ?1",
 				       &h->ep, h->msg, sizeof(h->msg));
 	if (!ret)
@@ -238,7 +238,7 @@ int64_t leco_hq_str(struct leco_history *h, const char *s)
 
 const char leco_hq_pairs_sql[] =
 	"SELECT a.cmd, a.exe, a.unit, a.user, e.raddr, e.rport, p.proto, p.first_seen, "
-	"p.last_seen FROM pairs p JOIN apps a ON a.id = p.app JOIN endpoints e ON "
+	"p.last_seen, e.rname FROM pairs p JOIN apps a ON a.id = p.app JOIN endpoints e ON "
 	"e.id = p.endpoint WHERE p.first_seen >= ?1 AND p.first_seen < ?2 "
 	"ORDER BY p.first_seen, a.cmd, e.raddr, e.rport LIMIT ?3";
 
@@ -246,17 +246,18 @@ const char leco_hq_pairs_sql[] =
 static int pair_row(struct leco_history *h, sqlite3_stmt *st)
 {
 	struct leco_history_pair *p;
-	int64_t off[5];
+	int64_t off[6];
 
 	if (leco_reserve((void **)&h->pair, &h->cappair, h->npair + 1, sizeof(*h->pair)))
 		return -ENOMEM;
-	for (int i = 0; i < 5; i++)
-		if ((off[i] = leco_hq_str(h, (const char *)sqlite3_column_text(st, i))) < 0)
+	for (int i = 0; i < 6; i++)
+		if ((off[i] = leco_hq_str(
+			     h, (const char *)sqlite3_column_text(st, i < 5 ? i : 9))) < 0)
 			return -ENOMEM;
 	p = &h->pair[h->npair++];
 	p->app = (const char *)(uintptr_t)off[0], p->exe = (const char *)(uintptr_t)off[1];
 	p->unit = (const char *)(uintptr_t)off[2], p->user = (const char *)(uintptr_t)off[3];
-	p->raddr = (const char *)(uintptr_t)off[4];
+	p->raddr = (const char *)(uintptr_t)off[4], p->rname = (const char *)(uintptr_t)off[5];
 	p->rport = (uint16_t)sqlite3_column_int(st, 5);
 	p->proto = sqlite3_column_int(st, 6);
 	p->first_seen = sqlite3_column_int64(st, 7);
@@ -296,7 +297,7 @@ LECO_API int leco_history_new_pairs(struct leco_history *h, int64_t since, int64
 
 		p->app = h->buf + (uintptr_t)p->app, p->exe = h->buf + (uintptr_t)p->exe;
 		p->unit = h->buf + (uintptr_t)p->unit, p->user = h->buf + (uintptr_t)p->user;
-		p->raddr = h->buf + (uintptr_t)p->raddr;
+		p->raddr = h->buf + (uintptr_t)p->raddr, p->rname = h->buf + (uintptr_t)p->rname;
 	}
 	h->msg[0] = 0;
 	return h->npair > INT32_MAX ? INT32_MAX : (int)h->npair;

@@ -206,8 +206,8 @@ void leco_hstore_detach(struct leco_hstore *s)
 		sqlite3_finalize(s->st[i]);
 	memset(s->st, 0, sizeof(s->st));
 	sqlite3_finalize(s->apps.get), sqlite3_finalize(s->apps.add);
-	sqlite3_finalize(s->eps.get), sqlite3_finalize(s->eps.add);
-	s->apps.get = s->apps.add = s->eps.get = s->eps.add = NULL;
+	sqlite3_finalize(s->eps.get), sqlite3_finalize(s->eps.add), sqlite3_finalize(s->eps.set);
+	s->apps.get = s->apps.add = s->eps.get = s->eps.add = s->eps.set = NULL;
 	leco_hnames_clear(&s->apps);
 	leco_hnames_clear(&s->eps);
 	leco_tiers_free(s->tiers);
@@ -243,21 +243,23 @@ sqlite3 *leco_hstore_db(struct leco_hstore *s)
 
 static int prepare_all(struct leco_hstore *s, char *msg, size_t msgsz)
 {
-	static const char *const names_sql[4] = {
+	static const char *const names_sql[5] = {
 		"SELECT id FROM apps WHERE exe = ?1 AND cmd = ?2 AND unit = ?3 AND user = ?4",
 		"INSERT INTO apps (exe, cmd, unit, user, first_seen, last_seen) "
 		"VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id",
 		"SELECT id FROM endpoints WHERE raddr = ?1 AND rport = ?2",
 		"INSERT INTO endpoints (raddr, rport, first_seen, last_seen) "
 		"VALUES (?1, ?2, ?3, ?4) RETURNING id",
+		/* the latest name: an unnamed connection never sets it back to "" */
+		"UPDATE endpoints SET rname = ?2 WHERE id = ?1 AND rname <> ?2 AND ?2 <> ''",
 	};
-	sqlite3_stmt **nst[4] = {&s->apps.get, &s->apps.add, &s->eps.get, &s->eps.add};
+	sqlite3_stmt **nst[5] = {&s->apps.get, &s->apps.add, &s->eps.get, &s->eps.add, &s->eps.set};
 	int ret;
 
 	for (int i = 0; i < S_COUNT; i++)
 		if ((ret = leco_hdb_prepare(s->db, leco_hstore_sql[i], &s->st[i], msg, msgsz)))
 			return ret;
-	for (int i = 0; i < 4; i++)
+	for (int i = 0; i < 5; i++)
 		if ((ret = leco_hdb_prepare(s->db, names_sql[i], nst[i], msg, msgsz)))
 			return ret;
 	return leco_tiers_new(s->db, &s->conf, &s->tiers, msg, msgsz);
@@ -363,17 +365,22 @@ void leco_hstore_begin(struct leco_hstore *s, int64_t now)
 		leco_hstore_tick_fail(s, ret, msg);
 }
 
-/* Intern the connection's app and endpoint and add its counts to its group. */
+/* Intern the connection's app and endpoint (with the endpoint's name, when it has one) and add
+ * its counts to its group. */
 static int record(struct leco_hstore *s, const struct leco_hconn *hc, const struct group *counts)
 {
 	const char *app[4] = {hc->exe, hc->cmd, hc->unit, hc->user};
 	struct group g = *counts;
 	char msg[512];
+	int rc;
 
 	g.app = leco_hnames_get(&s->apps, s->db, app, 4, NULL, hc->first_seen, hc->last_seen);
 	g.ep = g.app > 0 ? leco_hnames_get(&s->eps, s->db, &hc->raddr, 1, &hc->rport,
 					   hc->first_seen, hc->last_seen)
 			 : g.app;
+	if (g.ep > 0 && hc->rname && hc->rname[0] &&
+	    (rc = leco_hnames_set(&s->eps, g.ep, hc->rname)))
+		g.ep = rc;
 	if (g.app < 0 || g.ep < 0) {
 		int ret = leco_hdb_fail(s->db, (int)-(g.app < 0 ? g.app : g.ep), "interning names",
 					msg, sizeof(msg));

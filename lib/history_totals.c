@@ -179,9 +179,11 @@ static int read_segment(struct leco_history *h, int by, int tier, int64_t a, int
 
 /* ---- ids to keys ----------------------------------------------------------- */
 
-/* Key text and first/last seen of id `g` into key[]; 0, or -errno. */
+/* Key text and first/last seen of id `g` into key[], and the endpoint's name into rname[]
+ * (RNAME_MAX bytes; "" but by remote); 0, or -errno. */
+#define RNAME_MAX 256
 static int key_of(struct leco_history *h, int by, const struct leco_hagg *g, char *key, size_t size,
-		  int64_t *first, int64_t *last)
+		  int64_t *first, int64_t *last, char *rname)
 {
 	sqlite3_stmt *st = by <= LECO_HISTORY_BY_USER ? h->app : h->ep;
 	static const int col[] = {[LECO_HISTORY_BY_APP] = 0,	[LECO_HISTORY_BY_EXE] = 1,
@@ -192,6 +194,7 @@ static int key_of(struct leco_history *h, int by, const struct leco_hagg *g, cha
 	int rc, nc;
 
 	*first = g->first, *last = g->last;
+	rname[0] = 0;
 	if (by == LECO_HISTORY_BY_PROTO) {
 		snprintf(key, size, "%s", leco_proto_name((int)g->id));
 		return 0;
@@ -208,6 +211,8 @@ static int key_of(struct leco_history *h, int by, const struct leco_hagg *g, cha
 		snprintf(key, size, "%s", (const char *)sqlite3_column_text(st, col[by]));
 		*first = sqlite3_column_int64(st, nc);
 		*last = sqlite3_column_int64(st, nc + 1);
+		if (by == LECO_HISTORY_BY_REMOTE)
+			snprintf(rname, RNAME_MAX, "%s", (const char *)sqlite3_column_text(st, 4));
 	} else {
 		snprintf(key, size, "?"); /* no such row (cannot happen in a consistent file) */
 	}
@@ -230,11 +235,26 @@ static int tot_eq(const void *ctx, uint32_t e)
 	return k->h->agg[e].h == k->hs && !strcmp(k->h->buf + (uintptr_t)k->h->tot[e].key, k->key);
 }
 
-/* Merge the per-id sums into per-key totals (several ids can share a key: apps by cmd). */
+/* Key entry e's name: `rname` when its endpoint (last seen at `last`) is the latest named one. */
+static int name_key(struct leco_history *h, uint32_t e, const char *rname, int64_t last)
+{
+	int64_t off;
+
+	if (h->tot[e].rname && (!rname[0] || last < h->agg[e].last))
+		return 0;
+	if ((off = leco_hq_str(h, rname)) < 0)
+		return -ENOMEM;
+	h->tot[e].rname = (const char *)(uintptr_t)(off + 1); /* 0: none yet */
+	h->agg[e].last = rname[0] ? last : INT64_MIN;
+	return 0;
+}
+
+/* Merge the per-id sums into per-key totals (several ids can share a key: apps by cmd, remote
+ * addresses by port; a remote address is named by its latest endpoint with a name). */
 static int merge_keys(struct leco_history *h, int by)
 {
 	uint32_t nid = h->nagg;
-	char key[1024];
+	char key[1024], rname[RNAME_MAX];
 	int ret;
 
 	if (!(h->tot = realloc(h->tot, (nid ? nid : 1) * sizeof(*h->tot))))
@@ -249,7 +269,7 @@ static int merge_keys(struct leco_history *h, int by)
 		struct strkey k = {h, key, 0};
 		uint32_t e;
 
-		if ((ret = key_of(h, by, &g, key, sizeof(key), &first, &last)))
+		if ((ret = key_of(h, by, &g, key, sizeof(key), &first, &last, rname)))
 			return ret;
 		k.hs = leco_hash_str(key);
 		e = leco_hidx_find(&h->idx, k.hs, tot_eq, &k);
@@ -266,6 +286,8 @@ static int merge_keys(struct leco_history *h, int by)
 		}
 		struct leco_history_total *t = &h->tot[e];
 
+		if (name_key(h, e, rname, last))
+			return -ENOMEM;
 		t->rx += g.rx, t->tx += g.tx, t->conns += g.conns;
 		t->failed += g.failed, t->blocked += g.blocked;
 		t->first_seen = first < t->first_seen ? first : t->first_seen;
@@ -299,8 +321,10 @@ static int totals(struct leco_history *h, const struct leco_history_query *q)
 			return ret;
 	if ((ret = merge_keys(h, q->by)))
 		return ret;
-	for (size_t i = 0; i < h->ntot; i++)
+	for (size_t i = 0; i < h->ntot; i++) {
 		h->tot[i].key = h->buf + (uintptr_t)h->tot[i].key;
+		h->tot[i].rname = h->buf + (uintptr_t)h->tot[i].rname - 1;
+	}
 	qsort(h->tot, h->ntot, sizeof(*h->tot), cmp_total);
 	if (q->top && h->ntot > q->top)
 		h->ntot = q->top;

@@ -301,6 +301,7 @@ static void fill(void *ctx, void *ent, struct leco_hconn *out)
 		.user = ci.user,
 		.raddr = ci.raddr,
 		.rport = ci.rport,
+		.rname = ci.rname,
 		.proto = ci.proto,
 		.dir = ci.dir,
 		.first_seen = ci.first_seen,
@@ -360,6 +361,11 @@ int leco_recorder_tick_records(struct leco_recorder *rec, const struct leco_key 
 
 	rec->ticks++;
 	return ret < 0 ? ret : record(rec);
+}
+
+struct leco_reader *leco_recorder_reader(struct leco_recorder *rec)
+{
+	return rec->r;
 }
 
 LECO_API const char *leco_recorder_errmsg(const struct leco_recorder *rec)

@@ -105,7 +105,7 @@ static int report_args(int argc, char **argv, struct report_args *a, int *status
 
 static void print_total(const struct report_args *a, const struct leco_history_total *t)
 {
-	char rx[16], tx[16], f[32], l[32];
+	char rx[16], tx[16], f[32], l[32], key[1024];
 
 	if (a->out == OUT_JSON) {
 		cli_print_history_total(stdout, a->by, t, NULL);
@@ -118,8 +118,11 @@ static void print_total(const struct report_args *a, const struct leco_history_t
 		cli_size(tx, sizeof(tx), (double)t->tx);
 		cli_fmt_time(f, sizeof(f), t->first_seen);
 		cli_fmt_time(l, sizeof(l), t->last_seen);
-		printf("%-32s %8s %8s %7llu %6llu %7llu  %-16s  %s\n", t->key[0] ? t->key : "-", rx,
-		       tx, (unsigned long long)t->conns, (unsigned long long)t->failed,
+		/* a remote address with the name it was resolved from, when one was recorded */
+		snprintf(key, sizeof(key), t->rname[0] ? "%s (%s)" : "%s", t->key[0] ? t->key : "-",
+			 t->rname);
+		printf("%-32s %8s %8s %7llu %6llu %7llu  %-16s  %s\n", key, rx, tx,
+		       (unsigned long long)t->conns, (unsigned long long)t->failed,
 		       (unsigned long long)t->blocked, f, l);
 	}
 }
@@ -154,8 +157,9 @@ static void print_pair(const struct report_args *a, const struct leco_history_pa
 			       LECO_NFIELDS(leco_history_pair_fields), p, true);
 	} else {
 		cli_fmt_time(f, sizeof(f), p->first_seen);
-		printf("%-16s  %-24s %-16s %s %u/%s\n", f, p->app[0] ? p->app : "-",
-		       p->user[0] ? p->user : "-", p->raddr, p->rport, leco_proto_name(p->proto));
+		printf("%-16s  %-24s %-16s %s %u/%s%s%s%s\n", f, p->app[0] ? p->app : "-",
+		       p->user[0] ? p->user : "-", p->raddr, p->rport, leco_proto_name(p->proto),
+		       p->rname[0] ? " (" : "", p->rname, p->rname[0] ? ")" : "");
 	}
 }
 

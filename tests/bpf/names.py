@@ -183,6 +183,32 @@ def addr_tag():
     return "127.0.0.%d" % (2 + os.getpid() % 253)
 
 
+def history_name(args, p, h, v4, tag):
+    """a real `leco record` stores the name with the endpoint: `leco report --by remote
+    --json` and `--new --json` give it"""
+    db = os.path.join(h.dir, "history.db")
+    rec = subprocess.Popen([args.leco, "record", "-p", p.dir, "--db", db, "-i", "1",
+                            "--status-file", os.path.join(h.dir, "record.status")],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+
+    def report(*extra):
+        r = subprocess.run([args.leco, "report", "--db", db, "--since", "1h", "--json"]
+                           + list(extra), capture_output=True, text=True, timeout=10)
+        rows = [json.loads(x) for x in r.stdout.splitlines()] if r.returncode == 0 else []
+        return [x for x in rows if x.get("key", x.get("raddr")) == v4]
+
+    try:
+        g = wait_for(lambda: [x for x in report("--by", "remote") if x.get("rname")], 15)
+    finally:
+        rec.terminate()
+        err = rec.communicate(timeout=10)[1]
+    T.check(g and g[0]["rname"] == tag and g[0]["rx"] + g[0]["tx"] >= 1000,
+            "leco record + leco report --by remote --json: the address's rname", (g, err))
+    new = report("--new")
+    T.check(new and all(x["rname"] == tag for x in new),
+            "leco report --new --json: the pair's endpoint carries the rname", new)
+
+
 def test_self_and_borrowed(args, p):
     """a process that resolved the name gets it ("self"), one that connects to the same
     address without resolving borrows it ("other"); the text shows it only when asked"""
@@ -210,6 +236,7 @@ def test_self_and_borrowed(args, p):
     T.check(out is None or out.strip() == tag + " self", "Lua conns(): rname, self", out)
     g = remote_group(args, p.dir, v4)
     T.check(g.get("rname") == tag, "leco top --by remote --json: the group's rname", g)
+    history_name(args, p, h, v4, tag)
     # a second process, same address, no lookup of its own: the name is borrowed
     b = socket.create_connection((v4, srv.port))
     b.sendall(b"y" * 10)

@@ -32,6 +32,8 @@ check('first/last seen are unix seconds', rows[1].first_seen > 1.7e9 and
 	rows[1].last_seen >= rows[1].first_seen)
 t = by_key(assert(h:totals{since = os.time() - 7200, ['until'] = os.time() + 60, by = 'remote'}))
 check('by remote', t['192.0.2.1'] and t['192.0.2.1'].rx == 1007)
+check('by remote: rname where recorded', t['192.0.2.1'].rname == 'svc.example.test' and
+	t['192.0.2.2'].rname == '', t['192.0.2.1'].rname)
 t = by_key(assert(h:totals{since = '2h', by = 'proto'}))
 check('by proto', t.udp and t.udp.rx == 50 and t.tcp and t.tcp.rx == 1007)
 t = by_key(assert(h:totals{since = '2h', by = 'port'}))
@@ -46,6 +48,8 @@ local seen = {}
 for _, p in ipairs(new) do seen[p.app .. ' ' .. p.raddr .. ':' .. p.rport .. '/' .. p.proto] = p end
 check('pair alpha udp', seen['alpha 192.0.2.2:53/udp'])
 check('pair beta failed', seen['beta 192.0.2.3:8080/tcp'])
+check('pair rname', seen['beta 192.0.2.1:443/tcp'].rname == 'svc.example.test' and
+	seen['alpha 192.0.2.2:53/udp'].rname == '')
 check('pair fields', new[1].first_seen > 1.7e9 and new[1].user ~= nil and new[1].exe ~= nil)
 check('nothing new later', #assert(h:new{since = os.time() + 10}) == 0)
 

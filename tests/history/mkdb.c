@@ -4,6 +4,7 @@
  * one without probes): the recorder fed records, with a clock that starts an hour ago.
  *   app alpha: 192.0.2.1:443 tcp rx 1000 tx 100; 192.0.2.2:53 udp rx 50 tx 20
  *   app beta:  192.0.2.1:443 tcp rx 7 tx 3; 192.0.2.3:8080 tcp failed (ECONNREFUSED)
+ *   192.0.2.1 was resolved from the name svc.example.test (rname)
  * usage: mkdb PATH
  */
 #include <errno.h>
@@ -60,6 +61,7 @@ int main(int argc, char **argv)
 	struct leco_conn c[4];
 	struct leco_recorder *rec = NULL;
 	struct leco_error err = {0};
+	struct leco_name n = {.tgid = 990001, .ns = mono - NS, .naddr = 1};
 
 	if (argc != 2) {
 		fprintf(stderr, "usage: mkdb PATH\n");
@@ -68,6 +70,13 @@ int main(int argc, char **argv)
 	base = (int64_t)time(NULL) / 60 * 60 - 3600;
 	if (leco_recorder_open(argv[1], &o, &rec, &err)) {
 		fprintf(stderr, "mkdb: %s\n", err.msg);
+		return 1;
+	}
+	snprintf(n.name, sizeof(n.name), "svc.example.test");
+	n.addr[0][10] = n.addr[0][11] = 0xff, n.addr[0][12] = 192, n.addr[0][14] = 2;
+	n.addr[0][15] = 1;
+	if (leco_names_add(leco_recorder_reader(rec)->names, &n)) {
+		fprintf(stderr, "mkdb: out of memory\n");
 		return 1;
 	}
 	conn(&k[0], &c[0], 1, "alpha", 1, 443, 6, LECO_ST_ESTABLISHED, 1000, 100);

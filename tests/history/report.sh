@@ -18,11 +18,16 @@ js() { python3 -c "import json,sys; rows=[json.loads(l) for l in open(sys.argv[1
 t_check "--json: one object per app, exact bytes" js "$tmp/app.json" \
 	"len(rows)==2 and rows[0]['key']=='alpha' and rows[0]['rx']==1050 and rows[0]['tx']==120 and rows[1]['failed']==1"
 t_check "--json: the fields and names of the contract" js "$tmp/app.json" \
-	"all(set(r)=={'by','key','rx','tx','conns','failed','blocked','first_seen','last_seen'} and r['by']=='app' for r in rows)"
+	"all(set(r)=={'by','key','rx','tx','conns','failed','blocked','first_seen','last_seen','rname'} and r['by']=='app' and r['rname']=='' for r in rows)"
 "$leco" report --db "$db" --by remote --json --top 1 >"$tmp/remote.json"
 t_check "--by remote --top 1" js "$tmp/remote.json" "len(rows)==1 and rows[0]['key']=='192.0.2.1' and rows[0]['rx']==1007"
+"$leco" report --db "$db" --by remote --json >"$tmp/remote.json"
+t_check "--by remote: rname, the name the address was resolved from, where recorded" js "$tmp/remote.json" \
+	"{r['key']: r['rname'] for r in rows} == {'192.0.2.1': 'svc.example.test', '192.0.2.2': '', '192.0.2.3': ''}"
+"$leco" report --db "$db" --by remote >"$tmp/remote.txt"
+t_check "--by remote: text shows the name beside the address" grep -q '^192\.0\.2\.1 (svc\.example\.test) ' "$tmp/remote.txt"
 "$leco" report --db "$db" --by proto --csv >"$tmp/proto.csv"
-t_check "--csv: header and rows" bash -c "head -1 '$tmp/proto.csv' | grep -qx 'by,key,rx,tx,conns,failed,blocked,first_seen,last_seen' &&
+t_check "--csv: header and rows" bash -c "head -1 '$tmp/proto.csv' | grep -qx 'by,key,rx,tx,conns,failed,blocked,first_seen,last_seen,rname' &&
 	grep -q '^proto,udp,50,20,1,0,0,' '$tmp/proto.csv'"
 "$leco" report --db "$db" --by hour --since 3h >"$tmp/hour.txt"
 t_check "--by hour: text with a header" bash -c "head -1 '$tmp/hour.txt' | grep -q '^hour .*RX.*TX.*CONNS' && [ \$(wc -l <'$tmp/hour.txt') -ge 2 ]"
@@ -30,10 +35,11 @@ t_check "--by hour: text with a header" bash -c "head -1 '$tmp/hour.txt' | grep 
 t_check "--new --json: four pairs with app, raddr, rport, proto, first_seen" js "$tmp/new.json" \
 	"len(rows)==4 and {(r['app'],r['raddr'],r['rport'],r['proto']) for r in rows} >= {('alpha','192.0.2.2',53,'udp'),('beta','192.0.2.3',8080,'tcp')}"
 t_check "--new --json: the fields and names of the contract" js "$tmp/new.json" \
-	"all(set(r)=={'app','exe','unit','user','raddr','rport','proto','first_seen','last_seen'} for r in rows)"
+	"all(set(r)=={'app','exe','unit','user','raddr','rport','rname','proto','first_seen','last_seen'} and r['rname']==('svc.example.test' if r['raddr']=='192.0.2.1' else '') for r in rows)"
 "$leco" report --db "$db" --new --csv --since 2h >"$tmp/new.csv"
-t_check "--new --csv: header and the same pairs" bash -c "head -1 '$tmp/new.csv' | grep -qx 'app,exe,unit,user,raddr,rport,proto,first_seen,last_seen' &&
-	[ \$(wc -l <'$tmp/new.csv') = 5 ] && grep -q '^alpha,.*,192.0.2.2,53,udp,' '$tmp/new.csv'"
+t_check "--new --csv: header and the same pairs" bash -c "head -1 '$tmp/new.csv' | grep -qx 'app,exe,unit,user,raddr,rport,rname,proto,first_seen,last_seen' &&
+	[ \$(wc -l <'$tmp/new.csv') = 5 ] && grep -q '^alpha,.*,192.0.2.2,53,,udp,' '$tmp/new.csv' &&
+	grep -q '^beta,.*,192.0.2.1,443,svc.example.test,tcp,' '$tmp/new.csv'"
 "$leco" report --db "$db" --since '@1' --until '@2' --json >"$tmp/empty.json"
 t_check "an empty range prints nothing, exits 0" test ! -s "$tmp/empty.json"
 

@@ -3,8 +3,11 @@
  * The history store on records the test makes, with an injected clock (history_fixture.h):
  * exact counts across restarts (clean, and a child killed with SIGKILL anywhere in its loop),
  * connections that closed while no recorder ran, evictions, re-created records, failed and
- * blocked connections, one writer per file.
+ * blocked connections, one writer per file; the endpoints' names (rname).
  */
+#include <arpa/inet.h>
+
+#include "fields.h"
 #include "history_fixture.h"
 
 static void test_counts_and_restart(void)
@@ -225,6 +228,105 @@ static void test_one_writer(void)
 	leco_recorder_free(a);
 }
 
+/* A name (lib/names.c) for 192.0.2.<last_octet>, resolved 10 s ago by another process, into
+ * the index of the recorder's reader. */
+static void name_add(struct leco_recorder *rec, const char *name, uint8_t last_octet)
+{
+	struct leco_name n = {.tgid = 4242, .ns = sh->mono_now - 10 * NS, .naddr = 1};
+
+	snprintf(n.name, sizeof(n.name), "%s", name);
+	n.addr[0][10] = n.addr[0][11] = 0xff; /* IPv4 mapped, as the probe writes it */
+	n.addr[0][12] = 192, n.addr[0][14] = 2, n.addr[0][15] = last_octet;
+	CHECK_INTEQ(leco_names_add(leco_recorder_reader(rec)->names, &n), 0);
+}
+
+static void field_cb(void *ctx, const char *name, const struct leco_field_value *v)
+{
+	if (!strcmp(name, "rname"))
+		*(const char **)ctx = v->s;
+}
+
+/* The rname of the remote group `addr` (NULL: no such group), by the field list that `leco
+ * report --json`, Lua and /api/history write; and of its one new pair. */
+static const char *remote_name(const char *addr, const char **pair_name)
+{
+	static char name[LECO_NAME_LEN], pname[LECO_NAME_LEN];
+	LECO_OPTS(leco_history_query, q, .since = T0_REAL - 100, .until = now_s() + 86400,
+		  .by = LECO_HISTORY_BY_REMOTE);
+	const struct leco_history_total *t;
+	const struct leco_history_pair *p;
+	struct leco_history *h = NULL;
+	const char *v = NULL, *found = NULL;
+	int n;
+
+	CHECK_INTEQ(leco_history_open(db, &h, NULL), 0);
+	n = leco_history_totals(h, &q);
+	for (int i = 0; i < n; i++)
+		if (!strcmp((t = leco_history_total(h, (size_t)i))->key, addr)) {
+			leco_fields_each(leco_history_total_fields,
+					 LECO_NFIELDS(leco_history_total_fields), t, 0, field_cb,
+					 &v);
+			CHECKF(v == t->rname, "rname field of %s", addr);
+			snprintf(name, sizeof(name), "%s", t->rname);
+			found = name;
+		}
+	q.by = LECO_HISTORY_BY_APP; /* the other groupings have no name */
+	n = leco_history_totals(h, &q);
+	for (int i = 0; i < n; i++)
+		CHECK(!strcmp(leco_history_total(h, (size_t)i)->rname, ""));
+	CHECK_INTEQ(leco_history_new_pairs(h, T0_REAL - 100, 0, 0), 1);
+	if ((p = leco_history_pair(h, 0))) {
+		leco_fields_each(leco_history_pair_fields, LECO_NFIELDS(leco_history_pair_fields),
+				 p, 0, field_cb, &v);
+		snprintf(pname, sizeof(pname), "%s", v ? v : "(none)");
+	}
+	*pair_name = pname;
+	leco_history_free(h);
+	return found;
+}
+
+/* One tick with `rx` more bytes on connection `cookie`; then 192.0.2.20 is named `want` in its
+ * remote group and its pair (`what`: the step, for the message). */
+static void tick_named(struct leco_recorder *rec, uint64_t cookie, uint64_t rx, const char *want,
+		       const char *what)
+{
+	const char *pn, *nm;
+
+	traffic(cookie, rx, 0);
+	advance(10);
+	CHECK(tick(rec) == 0);
+	nm = remote_name("192.0.2.20", &pn);
+	CHECKF(nm && !strcmp(nm, want), "%s: '%s'", what, nm ? nm : "(no group)");
+	CHECKF(!strcmp(pn, want), "%s, the pair: '%s'", what, pn);
+}
+
+/* The endpoint keeps the latest name a connection to it had: a connection without one (a
+ * recorder started after the lookup) does not erase it; a new name replaces it. */
+static void test_endpoint_names(void)
+{
+	struct leco_recorder *rec;
+
+	fresh_db("names");
+	rec = rec_open();
+	name_add(rec, "www.example.test", 20);
+	conn_add(1, "curl", 20, 443, 6, LECO_ST_ESTABLISHED);
+	tick_named(rec, 1, 1000, "www.example.test", "named");
+	leco_recorder_free(rec);
+
+	rec = rec_open(); /* its names index is empty: the connections have no rname now */
+	conn_add(2, "curl", 20, 443, 6, LECO_ST_ESTABLISHED);
+	traffic(1, 10, 0);
+	tick_named(rec, 2, 10, "www.example.test", "kept");
+	CHECK_INTEQ(total_of(LECO_HISTORY_BY_REMOTE, "192.0.2.20", T0_REAL - 100, 0).rx, 1020);
+
+	name_add(rec, "cdn.example.test", 20);
+	tick_named(rec, 2, 10, "cdn.example.test", "the latest");
+	tick_named(rec, 2, 10, "cdn.example.test", "known already (no UPDATE)");
+	CHECK_INTEQ(sql_int("SELECT count(*) FROM endpoints WHERE rname <> ''"), 1);
+	leco_recorder_free(rec);
+	CHECK(integrity_ok());
+}
+
 int main(void)
 {
 	if (fixture_setup())
@@ -235,6 +337,7 @@ int main(void)
 	RUN(test_evicted_and_recreated);
 	RUN(test_failed_blocked);
 	RUN(test_one_writer);
+	RUN(test_endpoint_names);
 	fixture_teardown();
 	return th_done();
 }

@@ -83,7 +83,8 @@ def history(base, token, cli, tr):
     rows = get("/api/history?%s&by=app&n=50" % span)
     check("/api/history == leco report --json (the same objects, in the same order)",
           rows == cli_hist, (rows, cli_hist))
-    keys = {"by", "key", "rx", "tx", "conns", "failed", "blocked", "first_seen", "last_seen"}
+    keys = {"by", "key", "rx", "tx", "conns", "failed", "blocked", "first_seen", "last_seen",
+            "rname"}
     check("/api/history objects have the keys of leco report --json",
           isinstance(rows, list) and rows and all(set(r) == set(cli_hist[0]) == keys for r in rows),
           rows)
@@ -104,7 +105,8 @@ def history(base, token, cli, tr):
     cli_new = jlines(os.path.join(cli, "new.json"))
     new = get("/api/new?%s" % span)
     check("/api/new == leco report --new --json", new == cli_new, (new, cli_new))
-    pkeys = {"app", "exe", "unit", "user", "raddr", "rport", "proto", "first_seen", "last_seen"}
+    pkeys = {"app", "exe", "unit", "user", "raddr", "rport", "rname", "proto", "first_seen",
+             "last_seen"}
     check("/api/new objects have the keys of leco report --new --json",
           isinstance(new, list) and new and all(set(p) == set(cli_new[0]) == pkeys for p in new),
           new)
