@@ -112,7 +112,9 @@ def check_history(d):
     new = wait_for(lambda: d.execute_script(
         "return [...document.querySelectorAll('#new tbody tr')].map(r => r.textContent)"), 10)
     check("the new pairs: mkdb's four (%s)" % new, new and len(new) == 4 and
-          sum("alpha" in r for r in new) == 2 and any("192.0.2.3" in r and "8080" in r for r in new))
+          sum("alpha" in r for r in new) == 2 and any("192.0.2.3" in r and "8080" in r for r in new) and
+          # the endpoint's rname beside its address, on both apps' pairs with 192.0.2.1
+          sum("svc.example.test (192.0.2.1)" in r for r in new) == 2)
     # a click on alpha's bar shows alpha's endpoints (/api/new?app=alpha)
     canvas = d.find_element(By.ID, "history-chart")
     d.execute_script("arguments[0].scrollIntoView({block: 'center'})", canvas)
@@ -130,7 +132,7 @@ def check_history(d):
         "...[...document.querySelectorAll('#endpoints tbody tr')].map(r => r.textContent)]"), 5)
     check("a click on an app's bar lists its endpoints (%s)" % ends,
           ends and ends[0] == "alpha" and len(ends) == 3 and
-          any("192.0.2.1" in r and "443" in r and "tcp" in r for r in ends[1:]) and
+          any("svc.example.test (192.0.2.1)" in r and "443" in r and "tcp" in r for r in ends[1:]) and
           any("192.0.2.2" in r and "53" in r and "udp" in r for r in ends[1:]))
 
 

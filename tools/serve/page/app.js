@@ -38,6 +38,10 @@ function endpoint(addr, port) {
 	if (!addr) return '';
 	return (addr.includes(':') && addr[0] !== '[' ? '[' + addr + ']' : addr) + (port ? ':' + port : '');
 }
+// an address with the name a program here resolved it from (rname), when there is one
+function named(addr, rname) {
+	return rname ? rname + ' (' + addr + ')' : addr;
+}
 function fill(tbody, rows) {
 	tbody.replaceChildren(...rows);
 }
@@ -79,7 +83,7 @@ function renderConns(conns, count) {
 				title: 'the first time this app talks to this endpoint', textContent: '\u2605 '}));
 		}
 		tr.append(td(c.state + (c.err ? ' ' + c.err : '')), td(c.proto), cmd,
-			td(c.pid || ''), td(c.user), td(c.unit), td(c.dir), td(endpoint(c.raddr, c.rport)),
+			td(c.pid || ''), td(c.user), td(c.unit), td(c.dir), td(named(endpoint(c.raddr, c.rport), c.rname)),
 			td(endpoint(c.laddr, c.lport)), td(fmtBytes(c.rx), 'n'), td(fmtBytes(c.tx), 'n'),
 			td(fmtRate(c.rx_rate), 'n'), td(fmtRate(c.tx_rate), 'n'), td(fmtWhen(c.last_seen)));
 		return tr;
@@ -238,7 +242,8 @@ async function loadEndpoints(app) {
 	$('#endpoints-app').textContent = app;
 	fill($('#endpoints tbody'), rows.map((r) => {
 		const tr = document.createElement('tr');
-		tr.append(td(r.raddr), td(r.rport), td(r.proto), td(fmtWhen(r.first_seen)), td(fmtWhen(r.last_seen)));
+		tr.append(td(named(r.raddr, r.rname)), td(r.rport), td(r.proto), td(fmtWhen(r.first_seen)),
+			td(fmtWhen(r.last_seen)));
 		return tr;
 	}));
 }
@@ -247,7 +252,7 @@ async function loadNew() {
 	const rows = await getJSON(`/api/new?since=${since}`).catch(() => []);
 	fill($('#new tbody'), rows.map((r) => {
 		const tr = document.createElement('tr');
-		tr.append(td(r.app), td(r.raddr), td(r.rport), td(r.proto), td(fmtWhen(r.first_seen)));
+		tr.append(td(r.app), td(named(r.raddr, r.rname)), td(r.rport), td(r.proto), td(fmtWhen(r.first_seen)));
 		return tr;
 	}));
 }
