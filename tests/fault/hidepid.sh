@@ -9,10 +9,8 @@
 . "$(dirname "$0")/common.sh"
 command -v unshare >/dev/null || t_skip "unshare missing"
 u=lecot$$h
-made_group=0
-getent group leco >/dev/null || { groupadd --system leco && made_group=1; }
-useradd --no-create-home --no-user-group --gid nogroup --groups leco --shell /usr/sbin/nologin "$u"
-fault_cleanup_extra='userdel "$u" >/dev/null 2>&1; [ "$made_group" = 1 ] && groupdel leco >/dev/null 2>&1'
+fault_cleanup_extra=svc_users_gone
+svc_user_add "$u" member
 # The reader runs as that user: from copies it can read (the checkout may be 0700).
 if ! svc_stage "$SVC_TMP/stage"; then
 	t_check "leco and the Lua modules staged for the reader" false

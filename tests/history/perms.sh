@@ -25,24 +25,19 @@ pin=/sys/fs/bpf/leco-test-$$-hperm
 ur=lecoh$$r ua=lecoh$$a ub=lecoh$$b
 state=$SVC_TMP/state run=$SVC_TMP/run
 db=$state/history.db st=$run/status
-made_group=0 rec_pid=''
+rec_pid=''
 cleanup() {
 	[ -n "$rec_pid" ] && kill "$rec_pid" 2>/dev/null && wait "$rec_pid" 2>/dev/null
 	svc_unload "$pin"
-	for u in "$ur" "$ua" "$ub"; do userdel "$u" >/dev/null 2>&1; done
-	[ "$made_group" = 1 ] && groupdel leco >/dev/null 2>&1
+	svc_users_gone
 	rm -rf "$SVC_TMP"
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-if ! getent group leco >/dev/null; then
-	groupadd --system leco && made_group=1
-fi
-nl=/usr/sbin/nologin
-useradd --no-create-home --no-user-group --gid leco --shell "$nl" "$ur"
-useradd --no-create-home --no-user-group --gid nogroup --groups leco --shell "$nl" "$ua"
-useradd --no-create-home --no-user-group --gid nogroup --shell "$nl" "$ub"
+svc_user_add "$ur" primary
+svc_user_add "$ua" member
+svc_user_add "$ub" outsider
 t_check "test users created" bash -c "id '$ur' && id '$ua' && id '$ub'" >/dev/null
 t_check "leco, libleco and the Lua modules staged" svc_stage "$SVC_TMP/stage"
 cp "$here/../service/traffic.py" "$SVC_TMP/hp$$.py" && chmod 644 "$SVC_TMP/hp$$.py"

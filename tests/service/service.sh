@@ -18,22 +18,16 @@ SVC_TMP=$(mktemp -d /tmp/leco-svc-test.XXXXXX)
 chmod 755 "$SVC_TMP"
 pin=/sys/fs/bpf/leco-test-$$-svc
 ua=lecot$$a ub=lecot$$b
-made_group=0
 cleanup() {
 	svc_unload "$pin"
-	userdel "$ua" >/dev/null 2>&1
-	userdel "$ub" >/dev/null 2>&1
-	[ "$made_group" = 1 ] && groupdel leco >/dev/null 2>&1
+	svc_users_gone
 	rm -rf "$SVC_TMP"
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-if ! getent group leco >/dev/null; then
-	groupadd --system leco && made_group=1
-fi
-useradd --no-create-home --no-user-group --gid nogroup --groups leco --shell /usr/sbin/nologin "$ua"
-useradd --no-create-home --no-user-group --gid nogroup --shell /usr/sbin/nologin "$ub"
+svc_user_add "$ua" member
+svc_user_add "$ub" outsider
 t_check "test users created" bash -c "id '$ua' && id '$ub'" >/dev/null
 # The readers run as those users, leco-load as root without CAP_DAC_*: from copies they can
 # read (the checkout may sit in a 0700 home directory).

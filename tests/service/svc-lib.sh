@@ -80,3 +80,27 @@ for raw in open(sys.argv[1], encoding="utf-8", errors="strict"):
 sys.exit(0 if n else 1)
 PY
 }
+
+# Test users (root): svc_user_add NAME member|primary|outsider adds a user in group leco, one
+# whose primary group is leco, or one outside it, making the group when missing; no home, no
+# shell. svc_users_gone (for the test's cleanup) removes them, and the group if made here.
+SVC_USERS=() SVC_MADE_GROUP=0
+svc_user_add() {
+	local gid=nogroup more=()
+	if ! getent group leco >/dev/null; then
+		groupadd --system leco && SVC_MADE_GROUP=1
+	fi
+	case $2 in
+	member) more=(--groups leco) ;;
+	primary) gid=leco ;;
+	esac
+	useradd --no-create-home --no-user-group --gid "$gid" "${more[@]}" \
+		--shell /usr/sbin/nologin "$1" && SVC_USERS+=("$1")
+}
+svc_users_gone() {
+	local u
+	for u in "${SVC_USERS[@]}"; do userdel "$u" >/dev/null 2>&1; done
+	SVC_USERS=()
+	[ "$SVC_MADE_GROUP" = 1 ] && groupdel leco >/dev/null 2>&1
+	SVC_MADE_GROUP=0
+}

@@ -21,19 +21,9 @@ import time
 import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from webcheck import request, sse_first  # noqa: E402
+from webcheck import Checks, request, sse_first  # noqa: E402
 
-passed = failed = 0
-
-
-def check(name, cond, why=""):
-    global passed, failed
-    if cond:
-        passed += 1
-        print("ok   " + name)
-    else:
-        failed += 1
-        print("FAIL %s%s" % (name, ": " + str(why)[:600] if why else ""))
+check = Checks()
 
 
 def header(r, name):
@@ -290,8 +280,7 @@ def main():
     for hc, resp in held:
         resp.close()
         hc.close()
-    print("%d passed, %d failed" % (passed, failed))
-    sys.exit(1 if failed else 0)
+    check.done()
 
 
 if __name__ == "__main__":

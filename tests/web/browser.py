@@ -21,17 +21,10 @@ from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 
-passed = failed = 0
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from webcheck import Checks  # noqa: E402
 
-
-def check(name, cond, why=""):
-    global passed, failed
-    if cond:
-        passed += 1
-        print("ok   " + name)
-    else:
-        failed += 1
-        print("FAIL %s%s" % (name, ": " + str(why)[:800] if why else ""))
+check = Checks(why_max=800)
 
 
 def wait_for(fn, seconds, step=0.05):
@@ -195,8 +188,7 @@ def main():
     finally:
         talker.close()
         d.quit()
-    print("%d passed, %d failed" % (passed, failed))
-    sys.exit(1 if failed else 0)
+    check.done()
 
 
 if __name__ == "__main__":

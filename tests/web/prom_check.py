@@ -8,22 +8,16 @@ rate(leco_sent_bytes_total{program="rategen.py",direction="out"}[WINDOW]) at the
 traffic with what rategen.py logged it sent in that window. Within 5%.
 """
 import json
+import os
 import sys
 import time
 import urllib.parse
 import urllib.request
 
-passed = failed = 0
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from webcheck import Checks  # noqa: E402
 
-
-def check(name, cond, why=""):
-    global passed, failed
-    if cond:
-        passed += 1
-        print("ok   " + name)
-    else:
-        failed += 1
-        print("FAIL %s%s" % (name, ": " + str(why)[:600] if why else ""))
+check = Checks()
 
 
 def query(base, q, t=None):
@@ -63,8 +57,7 @@ def main():
     err = abs(prom - actual) / actual if actual else 1
     check("PromQL %s at the end of the traffic = %.0f B/s; rategen.py sent %.0f B/s in that "
           "window: %.2f%% apart (at most 5%%)" % (q, prom, actual, err * 100), err <= 0.05)
-    print("%d passed, %d failed" % (passed, failed))
-    sys.exit(1 if failed else 0)
+    check.done()
 
 
 if __name__ == "__main__":

@@ -21,24 +21,19 @@ SVC_TMP=$(mktemp -d /tmp/leco-web-test.XXXXXX)
 chmod 755 "$SVC_TMP"
 pin=/sys/fs/bpf/leco-test-$$-web
 ua=lecow$$a ub=lecow$$b
-made_group=0 spid= rpid=
+spid= rpid=
 cleanup() {
 	[ -n "$spid" ] && kill "$spid" 2>/dev/null && wait "$spid" 2>/dev/null
 	[ -n "$rpid" ] && kill "$rpid" 2>/dev/null && wait "$rpid" 2>/dev/null
 	svc_unload "$pin"
-	userdel "$ua" >/dev/null 2>&1
-	userdel "$ub" >/dev/null 2>&1
-	[ "$made_group" = 1 ] && groupdel leco >/dev/null 2>&1
+	svc_users_gone
 	rm -rf "$SVC_TMP"
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-if ! getent group leco >/dev/null; then
-	groupadd --system leco && made_group=1
-fi
-useradd --no-create-home --no-user-group --gid nogroup --groups leco --shell /usr/sbin/nologin "$ua"
-useradd --no-create-home --no-user-group --gid nogroup --shell /usr/sbin/nologin "$ub"
+svc_user_add "$ua" member
+svc_user_add "$ub" outsider
 t_check "leco, libleco and the test scripts staged for other users" \
 	svc_stage "$SVC_TMP/stage"
 mkdir -m 0755 "$SVC_TMP/py"

@@ -18,17 +18,10 @@ import threading
 import time
 import urllib.parse
 
-passed = failed = 0
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from webcheck import Checks  # noqa: E402
 
-
-def check(name, cond, why=""):
-    global passed, failed
-    if cond:
-        passed += 1
-        print("ok   " + name)
-    else:
-        failed += 1
-        print("FAIL %s%s" % (name, ": " + str(why)[:600] if why else ""))
+check = Checks()
 
 
 def rss_kib(pid):
@@ -133,8 +126,7 @@ def main():
     c = http.client.HTTPConnection(u.hostname, u.port, timeout=10)
     c.request("GET", "/api/status", headers={"Authorization": "Bearer " + token})
     check("still answering", c.getresponse().status == 200)
-    print("%d passed, %d failed" % (passed, failed))
-    sys.exit(1 if failed else 0)
+    check.done()
 
 
 if __name__ == "__main__":

@@ -15,6 +15,27 @@ import time
 import urllib.parse
 
 
+class Checks:
+    """The tests' verdicts: check(name, cond, why) prints "ok NAME" or "FAIL NAME: why";
+    done() prints "N passed, N failed" and exits 1 on any failure."""
+
+    def __init__(self, why_max=600):
+        self.passed = self.failed = 0
+        self.why_max = why_max
+
+    def __call__(self, name, cond, why=""):
+        if cond:
+            self.passed += 1
+            print("ok   " + name)
+        else:
+            self.failed += 1
+            print("FAIL %s%s" % (name, ": " + str(why)[:self.why_max] if why else ""))
+
+    def done(self):
+        print("%d passed, %d failed" % (self.passed, self.failed))
+        sys.exit(1 if self.failed else 0)
+
+
 def request(url, bearer=None, cookie=None, host=None, method="GET", accept=None,
             headers=None, timeout=10):
     u = urllib.parse.urlsplit(url)
