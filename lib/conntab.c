@@ -197,24 +197,30 @@ static uint64_t keep_cutoff(const struct leco_conntab *t, uint64_t now)
 	return lo;
 }
 
-void leco_conntab_end(struct leco_conntab *t, uint64_t now, bool live_all)
+/* A live TCP entry last seen at generation live_cut or later stays: a snapshot that read only
+ * what changed passes 0; one that read all of "live" its own generation; the end of a sweep
+ * the generation it began in (what was in "live" all along was read in one of its steps, what
+ * came or changed meanwhile through the changes ring) */
+void leco_conntab_end(struct leco_conntab *t, uint64_t now, uint32_t live_cut)
 {
 	uint64_t cutoff = keep_cutoff(t, now);
 
+	t->live = 0;
 	for (uint32_t b = 0; b < t->nbuckets; b++) {
 		uint32_t *pp = &t->buckets[b];
 
 		while (*pp != NONE) {
 			struct leco_ct_ent *e = &t->ents[*pp];
 
-			if (e->gen == t->gen && (!e->keep || e->c.last_ns >= cutoff)) {
-				pp = &e->next;
-			} else if ((e->keep && e->c.last_ns >= cutoff) || (e->live && !live_all)) {
-				remember_prev(e); /* unchanged since: no rate, not "changed" */
-				pp = &e->next;
-			} else {
+			if (e->keep ? e->c.last_ns < cutoff
+				    : e->gen != t->gen && (!e->live || e->gen < live_cut)) {
 				drop_ent(t, pp);
+				continue;
 			}
+			if (e->gen != t->gen)
+				remember_prev(e); /* unchanged since: no rate, not "changed" */
+			t->live += e->live;
+			pp = &e->next;
 		}
 	}
 }

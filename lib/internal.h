@@ -183,10 +183,19 @@ int leco_maps_read_conns(struct leco_maps *m, leco_maps_cb cb, void *ctx);
  * when it read all of them, 0 when only the changed ones, or -errno.
  */
 int leco_maps_read_tcp(struct leco_maps *m, bool full, leco_maps_cb cb, void *ctx);
+/*
+ * One step of a sweep of "live" (no iterator run): its records from bucket *pos on (0: the
+ * start) until about `budget` were read (whole buckets); *pos is where the next step goes on.
+ * Returns 1 when the sweep reached the end (a bucket larger than a chunk, or no batch lookup:
+ * all of "live" in this step), 0 when more remain, or -errno.
+ */
+int leco_maps_sweep_live(struct leco_maps *m, uint64_t *pos, uint32_t budget, leco_maps_cb cb,
+			 void *ctx);
 /* Closed TCP connections added to the ring since this reader's last read. */
 int leco_maps_read_ring(struct leco_maps *m, leco_maps_cb cb, void *ctx);
 int leco_maps_stats(struct leco_maps *m, struct leco_stats *sum);
-/* Ring helpers shared by the readers of the rings (lib/maps.c, lib/names.c):
+#define LECO_RING_CHUNK 256 /* most slots leco_ring_slots() reads at once */
+/* Ring helpers shared by the readers of the rings (lib/ring.c):
  *  - leco_ring_begin: the head now; the position moved up to what the ring still holds (a new
  *    reader starts with all of it, one further behind counts the rest as missed);
  *  - leco_ring_span: how many slots to read from the position on (at most `chunk`, never past
@@ -274,6 +283,7 @@ struct leco_conntab {
 	uint64_t dropped;	 /* records ignored because the table was full */
 	uint64_t keep_ns;	 /* closed connections stay this long after their last activity */
 	uint32_t keep_max, kept; /* at most this many of them; how many now */
+	uint32_t live;		 /* live TCP entries after the last leco_conntab_end() */
 };
 
 void leco_conntab_init(struct leco_conntab *t, uint32_t max);
@@ -289,9 +299,10 @@ enum leco_ct_src {
 /* Insert or update one record seen in this snapshot. */
 int leco_conntab_put(struct leco_conntab *t, const struct leco_key *k, const struct leco_conn *c,
 		     enum leco_ct_src src, uint64_t now_mono, int64_t now_real);
-/* End a snapshot: forget entries it did not contain (live TCP ones only when it read all of
- * them: `live_all`), and closed ones that aged out by now. */
-void leco_conntab_end(struct leco_conntab *t, uint64_t now, bool live_all);
+/* End a snapshot: forget entries it did not contain, except live TCP ones last seen at
+ * generation `live_cut` or later (0: all of them stay; this snapshot's: it read all of
+ * "live"), and closed ones that aged out by now. */
+void leco_conntab_end(struct leco_conntab *t, uint64_t now, uint32_t live_cut);
 
 /* ---- reader (lib/reader.c; the steps: lib/annotate.c, lib/view.c) ------- */
 
@@ -317,9 +328,17 @@ struct leco_reader {
 	uint64_t conns_evicted;		   /* conns inserts - present, highest seen */
 	uint64_t now_mono, prev_poll_mono; /* this poll; the last snapshot read (0: none) */
 	uint64_t snap_mono;
-	uint64_t live_all_mono;	  /* when live TCP was last read whole (0: never) */
+	uint64_t live_all_mono;	  /* when all of live TCP was last read or swept (0: never) */
 	uint64_t ring_missed_now; /* the closed ring's missed count then: more means read whole */
 	bool live_all;		  /* this snapshot read every live TCP record */
+	/* the sweep: all of "live" read a step per poll, for the check once a minute */
+	bool sweeping;
+	uint32_t sweep_gen;    /* the table's generation when it began */
+	uint32_t sweep_left;   /* steps of sweep_budget records left, then all the rest */
+	uint32_t sweep_budget; /* records a step reads (whole buckets: about) */
+	uint32_t sweep_min;    /* ... at least (tests: fewer) */
+	uint64_t sweep_pos;    /* where its next step goes on in "live" */
+	uint32_t live_cut;     /* live TCP entries last seen before this generation go */
 	int64_t now_real;
 
 	struct leco_users *users;

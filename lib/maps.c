@@ -22,7 +22,7 @@
 
 #include "internal.h"
 
-#define CHUNK		256
+#define CHUNK		LECO_RING_CHUNK
 #define ITER_BUF	4096
 #define KERNEL_ENOTSUPP 524 /* kernel-internal "operation not supported" */
 
@@ -447,43 +447,63 @@ static int read_by_keys(struct leco_maps *m, int fd, uint32_t max, leco_maps_cb 
 	return 0;
 }
 
-/* A hash of struct leco_key -> struct leco_conn, whole, in chunks */
-static int read_hash(struct leco_maps *m, int fd, uint32_t max, leco_maps_cb cb, void *ctx)
+/*
+ * A hash of struct leco_key -> struct leco_conn in chunks, from bucket *pos (0: the start) on,
+ * until `budget` records were read (0: no limit; whole buckets, so maybe a few more); *pos is
+ * where to go on. 1 when it reached the end, 0 when more remain. A bucket larger than a
+ * chunk, or no batch lookup: the whole hash key by key (and 1).
+ */
+static int read_hash_from(struct leco_maps *m, int fd, uint32_t max, uint64_t *pos, uint32_t budget,
+			  leco_maps_cb cb, void *ctx)
 {
 	LIBBPF_OPTS(bpf_map_batch_opts, o);
-	uint64_t tok_in = 0, tok_out = 0;
 	size_t total = 0, limit = (size_t)max * 2 + CHUNK;
-	bool first = true;
+	bool by_keys = m->batch_unsupported;
+	uint64_t tok_out = 0;
 	int ret;
 
 	if (fd < 0)
 		return -EBADF;
-	if (m->batch_unsupported)
-		return read_by_keys(m, fd, max, cb, ctx);
-	while (total < limit) {
-		__u32 cnt = CHUNK;
-		int err = bpf_map_lookup_batch(fd, first ? NULL : &tok_in, &tok_out, m->kbuf,
-					       m->vbuf, &cnt, &o);
+	while (!by_keys && (!budget || total < budget)) {
+		__u32 want = budget && budget - total < CHUNK ? (__u32)(budget - total) : CHUNK;
+		__u32 cnt = want;
+		int err = bpf_map_lookup_batch(fd, *pos ? pos : NULL, &tok_out, m->kbuf, m->vbuf,
+					       &cnt, &o);
 		int e = err < 0 ? (errno ? errno : -err) : 0;
 
+		if (e == ENOSPC && want < CHUNK) {
+			budget = (uint32_t)total + 2 * want; /* a bucket larger than the rest */
+			continue;
+		}
 		if (e && e != ENOENT) {
-			if (first && (e == EINVAL || e == KERNEL_ENOTSUPP || e == EOPNOTSUPP)) {
-				m->batch_unsupported = true;
-				return read_by_keys(m, fd, max, cb, ctx);
-			}
-			if (e == ENOSPC) /* a bucket larger than a chunk: read key by key */
-				return read_by_keys(m, fd, max, cb, ctx);
-			return -e;
+			/* a bucket larger than a chunk, or no batch lookup (known at once) */
+			if (e != ENOSPC &&
+			    (*pos || (e != EINVAL && e != KERNEL_ENOTSUPP && e != EOPNOTSUPP)))
+				return -e;
+			m->batch_unsupported = e != ENOSPC;
+			by_keys = true;
+			break;
 		}
 		if (cnt && (ret = cb(ctx, m->kbuf, m->vbuf, cnt)) < 0)
 			return ret;
 		total += cnt;
-		if (e == ENOENT)
-			break;
-		first = false;
-		tok_in = tok_out;
+		if (e == ENOENT || total >= limit)
+			return 1;
+		*pos = tok_out;
 	}
-	return 0;
+	if (!by_keys)
+		return 0; /* the budget is spent */
+	if ((ret = read_by_keys(m, fd, max, cb, ctx)) < 0)
+		return ret;
+	return 1;
+}
+
+static int read_hash(struct leco_maps *m, int fd, uint32_t max, leco_maps_cb cb, void *ctx)
+{
+	uint64_t pos = 0;
+	int ret = read_hash_from(m, fd, max, &pos, 0, cb, ctx);
+
+	return ret < 0 ? ret : 0;
 }
 
 int leco_maps_read_conns(struct leco_maps *m, leco_maps_cb cb, void *ctx)
@@ -510,44 +530,6 @@ static int refresh_live(struct leco_maps *m)
 	}
 	close(fd);
 	return ret;
-}
-
-/* Slots [idx, idx + n) of a ring into buf (records of vsize bytes), each copied with `flags`
- * (BPF_F_LOCK: under its lock) */
-int leco_ring_slots(struct leco_ring *g, uint32_t idx, uint32_t *n, void *buf, size_t vsize,
-		    uint64_t flags)
-{
-	LIBBPF_OPTS(bpf_map_batch_opts, o, .elem_flags = flags);
-	__u32 keys[CHUNK], prev = idx - 1, out;
-	int err;
-
-	if (!g->batch_unsupported) {
-		err = bpf_map_lookup_batch(g->fd, idx ? &prev : NULL, &out, keys, buf, n, &o);
-		if (!err || errno == ENOENT)
-			return 0;
-		if (errno != EINVAL && errno != KERNEL_ENOTSUPP && errno != EOPNOTSUPP)
-			return -errno;
-		g->batch_unsupported = true;
-	}
-	for (__u32 i = 0; i < *n; i++) {
-		__u32 k = idx + i;
-
-		if (bpf_map_lookup_elem_flags(g->fd, &k, (char *)buf + i * vsize, flags))
-			return -errno;
-	}
-	return 0;
-}
-
-/* How many slots from the reader's position to read in one go (at most `chunk`) */
-uint32_t leco_ring_span(const struct leco_ring *g, uint64_t head, uint32_t chunk)
-{
-	__u32 idx = (__u32)(g->pos % g->max), n = chunk;
-
-	if (n > g->max - idx)
-		n = g->max - idx;
-	if (n > head - g->pos)
-		n = (__u32)(head - g->pos);
-	return n;
 }
 
 /* The records of one chunk of slots from the reader's position on; *stop: the next one was
@@ -577,25 +559,6 @@ static int ring_chunk(struct leco_maps *m, struct leco_ring *g, uint64_t head, l
 		g->pos++;
 	}
 	return k ? cb(ctx, m->kbuf, m->vbuf, k) : 0;
-}
-
-/* The ring's head now; the reader's position moved up to what the ring still holds (a new
- * reader starts with all of it; one that fell further behind counts the rest missed) */
-int leco_ring_begin(struct leco_ring *g, struct leco_ring_head *h)
-{
-	__u32 zero = 0;
-
-	if (bpf_map_lookup_elem(g->head_fd, &zero, h))
-		return -errno;
-	g->head = h->next;
-	if (!g->started)
-		g->pos = h->next > g->max ? h->next - g->max : 0;
-	g->started = true;
-	if (h->next - g->pos > g->max) {
-		g->missed += h->next - g->max - g->pos;
-		g->pos = h->next - g->max;
-	}
-	return 0;
 }
 
 /* What a ring got since this reader's last read; a new reader starts with what it still holds */
@@ -648,6 +611,12 @@ int leco_maps_read_tcp(struct leco_maps *m, bool full, leco_maps_cb cb, void *ct
 	if ((ret = read_hash(m, m->live_fd, m->live_max, cb, ctx)) < 0)
 		return ret;
 	return 1;
+}
+
+int leco_maps_sweep_live(struct leco_maps *m, uint64_t *pos, uint32_t budget, leco_maps_cb cb,
+			 void *ctx)
+{
+	return m->tcp_path ? read_hash_from(m, m->live_fd, m->live_max, pos, budget, cb, ctx) : 1;
 }
 
 int leco_maps_stats(struct leco_maps *m, struct leco_stats *sum)

@@ -16,8 +16,13 @@
 #include "annotate.h"
 #include "history.h"
 
-/* Live TCP is read whole at least this often (else only what changed) */
+/* All of live TCP is checked at least this often (else only what changed is read): by a
+ * sweep of LIVE_SWEEP_POLLS steps, one per poll, fewer when polls are rarer, so that it lasts
+ * about LIVE_SWEEP_NS at most; a step reads LIVE_SWEEP_MIN records at least */
 #define LIVE_ALL_EVERY_NS (60 * LECO_NS)
+#define LIVE_SWEEP_POLLS  16
+#define LIVE_SWEEP_NS	  (15 * LECO_NS)
+#define LIVE_SWEEP_MIN	  256
 
 static uint64_t real_mono(void *ctx)
 {
@@ -193,6 +198,7 @@ LECO_API int leco_reader_open(const struct leco_reader_opts *opts, struct leco_r
 	r->clock = o.clock ? *o.clock
 			   : (struct leco_clock){.mono_ns = real_mono, .real_ns = real_real};
 	r->raw = o.raw;
+	r->sweep_min = LIVE_SWEEP_MIN;
 	r->max_lines_opt = o.max_lines;
 	r->pin_dir = strdup(o.pin_dir ? o.pin_dir : LECO_DEFAULT_PIN_DIR);
 	r->config_path = o.config_path ? strdup(o.config_path) : NULL;
@@ -303,23 +309,60 @@ static int ingest_conns(void *ctx, const struct leco_key *keys, const struct lec
 	return ingest_as(ctx, keys, conns, n, LECO_CT_CONNS);
 }
 
+/* A sweep of "live" begins: its steps and their size from the live connections in the table
+ * and the time since the last poll */
+static void sweep_begin(struct leco_reader *r)
+{
+	uint64_t every = r->now_mono - r->prev_poll_mono;
+	uint32_t steps = LIVE_SWEEP_POLLS;
+
+	if (r->prev_poll_mono && every > LIVE_SWEEP_NS / LIVE_SWEEP_POLLS)
+		steps = every >= LIVE_SWEEP_NS ? 1 : (uint32_t)(LIVE_SWEEP_NS / every);
+	r->sweeping = true;
+	r->sweep_gen = r->tab.gen;
+	r->sweep_pos = 0;
+	r->sweep_left = steps - 1;
+	r->sweep_budget = (r->tab.live + steps - 1) / steps;
+	if (r->sweep_budget < r->sweep_min)
+		r->sweep_budget = r->sweep_min;
+}
+
 /*
- * Live TCP: only what changed since this reader's last poll, except every 60 s and after
- * the closed ring overflowed for this reader (a connection whose close it never read would
- * stay open in its table): then all of it, and what is not there goes.
+ * Live TCP: only what changed since this reader's last poll, except on the first poll and
+ * after the changes or the closed ring overflowed for this reader (a connection whose close
+ * it never read would stay open in its table): then all of it, and what is not there goes.
+ * Every minute a sweep reads all of "live" a step per poll; at its end the live connections
+ * it did not see and the changes ring did not bring since it began go.
  */
 static int read_live(struct leco_reader *r)
 {
-	bool all = !r->live_all_mono || r->now_mono - r->live_all_mono >= LIVE_ALL_EVERY_NS ||
-		   r->maps.ring.missed != r->ring_missed_now;
+	bool all = !r->live_all_mono || r->maps.ring.missed != r->ring_missed_now;
 	int ret = leco_maps_read_tcp(&r->maps, all, ingest_live, r);
 
+	r->live_cut = 0;
 	if (ret < 0)
 		return ret;
 	r->live_all = ret > 0;
-	if (r->live_all) {
+	if (r->live_all) { /* it ends a sweep under way: it found all that would */
 		r->live_all_mono = r->now_mono;
 		r->ring_missed_now = r->maps.ring.missed;
+		r->sweeping = false;
+		r->live_cut = r->tab.gen;
+		return 0;
+	}
+	if (!r->sweeping && r->now_mono - r->live_all_mono < LIVE_ALL_EVERY_NS)
+		return 0;
+	if (!r->sweeping)
+		sweep_begin(r);
+	ret = leco_maps_sweep_live(&r->maps, &r->sweep_pos, r->sweep_left ? r->sweep_budget : 0,
+				   ingest_live, r);
+	if (ret < 0)
+		return ret;
+	r->sweep_left -= r->sweep_left > 0;
+	if (ret > 0) {
+		r->sweeping = false;
+		r->live_all_mono = r->now_mono;
+		r->live_cut = r->sweep_gen;
 	}
 	return 0;
 }
@@ -369,7 +412,7 @@ static void check_config(struct leco_reader *r)
  * (which annotates the connections it shows). */
 static int finish_poll(struct leco_reader *r)
 {
-	leco_conntab_end(&r->tab, r->now_mono, r->live_all);
+	leco_conntab_end(&r->tab, r->now_mono, r->live_cut);
 	leco_annotate_sweep(r);
 	r->snap_mono = r->now_mono;
 	if (r->acct)
@@ -417,6 +460,7 @@ int leco_reader_poll_records(struct leco_reader *r, const struct leco_key *keys,
 	clock_now(r);
 	leco_conntab_begin(&r->tab);
 	r->live_all = true;
+	r->live_cut = r->tab.gen;
 	if ((ret = ingest(r, keys, conns, n)) < 0)
 		return ret;
 	r->polls++;

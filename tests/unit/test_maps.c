@@ -564,8 +564,8 @@ static struct leco_reader *live_two(struct mapset *m, char *dir, size_t dirsz, c
 
 /*
  * Live TCP read by changes: the first poll reads all of "live"; later ones only the changes
- * ring, keeping what did not change; all of "live" again after a minute, when the changes
- * ring overflowed for this reader, and after the closed ring did.
+ * ring, keeping what did not change; all of "live" again after a minute (a sweep), when the
+ * changes ring overflowed for this reader, and after the closed ring did.
  */
 static void test_live_changes(void)
 {
@@ -586,10 +586,10 @@ static void test_live_changes(void)
 	CHECK_INTEQ(TX_OF(r, 101), 30);
 	CHECK_INTEQ(TX_OF(r, 102), 20);
 	CHECK_INTEQ(TX_OF(r, 103), -1);
-	/* a minute later: all of "live", what is not there goes */
+	/* a minute later: a sweep of all of "live" (one step here), what is not there goes */
 	r->live_all_mono -= 61 * LECO_NS;
 	CHECK(leco_reader_poll(r) >= 2);
-	CHECK(r->live_all);
+	CHECK(!r->live_all && !r->sweeping);
 	CHECK_INTEQ(TX_OF(r, 102), -1);
 	CHECK_INTEQ(TX_OF(r, 103), 40);
 	/* more changes than the ring holds between two polls: all of "live" */
@@ -609,6 +609,88 @@ static void test_live_changes(void)
 	CHECK(r->maps.ring.missed > 0);
 	CHECK(leco_reader_poll(r) >= 3 && r->live_all);
 	CHECK(leco_reader_poll(r) >= 3 && !r->live_all);
+	leco_reader_free(r);
+	mapset_unpin(dir);
+	mapset_close(&m);
+}
+
+/* Are connections 1, 4 .. `last` in the table (the view) with the tx bytes live_sweep() gave? */
+static bool sweep_kept(struct leco_reader *r, long long tx1, uint64_t last)
+{
+	bool ok = TX_OF(r, 101) == tx1;
+
+	for (uint64_t k = 4; k <= last; k++)
+		ok &= TX_OF(r, (uint16_t)(100 + k)) == (long long)(10 * k);
+	return ok;
+}
+
+/* Polls until the sweep under way ends (at most `max`); how many it took */
+static int sweep_end(struct leco_reader *r, int max)
+{
+	int polls = 0;
+
+	while (r->sweeping && polls < max && leco_reader_poll(r) >= 0)
+		polls++;
+	return polls;
+}
+
+/*
+ * The check once a minute is a sweep of "live", a step per poll (a record a step here): a
+ * connection that left "live" unannounced stays in the table until the sweep ends, never
+ * less; one in "live" all along, or that changed or came during it, stays; one that left
+ * during it goes by the end of the next one. A whole read (the changes ring overflowed) ends
+ * a sweep under way, and the next starts again a minute later.
+ */
+static void test_live_sweep(void)
+{
+	struct leco_reader *r;
+	struct mapset m;
+	char dir[600];
+	int polls;
+
+	if (!(r = live_two(&m, dir, sizeof(dir), "sweep")))
+		return;
+	for (uint64_t k = 3; k <= 8; k++)
+		live_set(&m, k, (uint16_t)(100 + k), 10 * k, false);
+	CHECK(leco_reader_poll(r) >= 8 && !r->live_all && !r->sweeping);
+	r->sweep_min = 1;
+	/* 2 leaves "live" unannounced; a minute later the sweep begins */
+	CHECK(bpf_map_delete_elem(m.live, &(struct leco_key){.cookie = 2}) == 0);
+	r->live_all_mono -= 61 * LECO_NS;
+	CHECK(leco_reader_poll(r) >= 8 && r->sweeping && !r->live_all);
+	/* during it: 3 leaves unannounced, 1 changes, 9 comes, 10 appears in "live" alone */
+	CHECK(bpf_map_delete_elem(m.live, &(struct leco_key){.cookie = 3}) == 0);
+	live_set(&m, 1, 101, 11, false);
+	live_set(&m, 9, 109, 90, false);
+	live_set(&m, 10, 110, 100, true);
+	for (polls = 1; r->sweeping && polls < 40; polls++) {
+		CHECK_INTEQ(TX_OF(r, 102), 20); /* never before the end */
+		CHECK_INTEQ(TX_OF(r, 103), 30);
+		CHECK(leco_reader_poll(r) >= 7);
+		CHECK(sweep_kept(r, 11, 9));
+	}
+	CHECKF(!r->sweeping && polls >= 4, "the sweep took %d polls", polls);
+	CHECK_INTEQ(TX_OF(r, 102), -1);
+	/* the next sweep: 3 goes if the last one saw it before it left; 10 is there */
+	r->live_all_mono -= 61 * LECO_NS;
+	CHECK(leco_reader_poll(r) >= 7 && r->sweeping);
+	polls = sweep_end(r, 40);
+	CHECKF(!r->sweeping && polls >= 3, "the sweep took %d more polls", polls);
+	CHECK_INTEQ(TX_OF(r, 103), -1);
+	CHECK_INTEQ(TX_OF(r, 110), 100);
+	CHECK(sweep_kept(r, 11, 9));
+	/* 4 leaves unannounced during a sweep that a whole read ends: that read drops it */
+	r->live_all_mono -= 61 * LECO_NS;
+	CHECK(leco_reader_poll(r) >= 7 && r->sweeping);
+	CHECK(bpf_map_delete_elem(m.live, &(struct leco_key){.cookie = 4}) == 0);
+	CHECK(leco_reader_poll(r) >= 7 && r->sweeping);
+	CHECK_INTEQ(TX_OF(r, 104), 40);
+	for (uint64_t tx = 12; tx < 22; tx++)
+		live_set(&m, 1, 101, tx, false);
+	CHECK(leco_reader_poll(r) >= 6 && r->live_all && !r->sweeping);
+	CHECK_INTEQ(TX_OF(r, 104), -1);
+	CHECK_INTEQ(TX_OF(r, 101), 21);
+	CHECK(leco_reader_poll(r) >= 6 && !r->live_all && !r->sweeping);
 	leco_reader_free(r);
 	mapset_unpin(dir);
 	mapset_close(&m);
@@ -670,9 +752,10 @@ static void test_live_accounting(void)
 	CHECK_INTEQ(mapset_push(&m, &c), 0);
 	CHECK(leco_reader_poll(r) >= 2);
 	CHECK_INTEQ(GTX(r, 101), 25);
-	/* all of "live" a minute later: 2 leaves the table, its bytes stay in its group */
+	/* all of "live" a minute later (a sweep of one step): 2 leaves the table, its bytes stay
+	 * in its group */
 	r->live_all_mono -= 61 * LECO_NS;
-	CHECK(leco_reader_poll(r) >= 1 && r->live_all);
+	CHECK(leco_reader_poll(r) >= 1 && !r->sweeping);
 	CHECK_INTEQ(TX_OF(r, 102), -1);
 	CHECK_INTEQ(GTX(r, 102), 5);
 	CHECK((t = leco_reader_top_total(r)) && t->tx == 30 && t->conns == 0 &&
@@ -702,6 +785,7 @@ int main(void)
 	RUN(test_layout_mismatch);
 	RUN(test_ring);
 	RUN(test_live_changes);
+	RUN(test_live_sweep);
 	RUN(test_names_ring);
 	RUN(test_live_accounting);
 	RUN(test_evicted_detached);
