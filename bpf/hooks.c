@@ -105,7 +105,12 @@ static const struct job jobs[] = {
 	   "tp_btf sock_send_length/sock_recv_length, cgroup sendmsg/recvmsg",
 	   "peer of recv() without an address on unconnected sockets",
 	   {P(leco_send, K_TRACE), P(leco_recv, K_TRACE), P(leco_sendmsg4, K_CGROUP),
-	    P(leco_sendmsg6, K_CGROUP), P(leco_recvmsg4, K_CGROUP), P(leco_recvmsg6, K_CGROUP)}}}},
+	    P(leco_sendmsg6, K_CGROUP), P(leco_recvmsg4, K_CGROUP), P(leco_recvmsg6, K_CGROUP)}},
+	  {"cgroup_skb",
+	   "cgroup_skb egress/ingress, cgroup sock_create",
+	   "owner: the socket's creator; received: reached the socket, read or not; "
+	   "per packet (TCP too)",
+	   {P(leco_skb_out, K_CGROUP), P(leco_skb_in, K_CGROUP), P(leco_skb_create, K_CGROUP)}}}},
 	{"drops",
 	 "drops",
 	 "firewall-blocked attempts",

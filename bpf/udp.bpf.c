@@ -12,7 +12,7 @@
  *   kprobe   the same functions by kprobe/kretprobe (one body with fentry)
  *   tp_btf   sock_send_length/sock_recv_length + the cgroup sendmsg/recvmsg
  *            hooks for unconnected peers
- *   (cgroup_skb, per packet: not built, see doc/kernel.md)
+ *   cgroup_skb   per packet, the last resort: udp_skb.bpf.c
  */
 #include "udp.bpf.h"
 

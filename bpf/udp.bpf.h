@@ -146,11 +146,9 @@ static __always_inline void evt_local(struct udp_evt *e, struct sock *sk, int bt
 	e->n.lport = RD(btf, sk, __sk_common.skc_num);
 }
 
-/* Count one datagram. `btf`: sk is BTF-typed (RD), and with it the socket's storage is
- * reachable; a kprobe's is not (no owner kept per socket, no restart flag, no closing) */
-static __always_inline void udp_account(struct udp_evt *e, struct sock *sk, int btf)
+/* Count one datagram into its record c, or mark c blocked; 0: no record yet, make it */
+static __always_inline int udp_count(struct udp_evt *e, struct leco_conn *c)
 {
-	struct leco_conn *c = bpf_map_lookup_elem(&conns, &e->key);
 	struct leco_stats *s;
 	__u64 now;
 
@@ -165,17 +163,27 @@ static __always_inline void udp_account(struct udp_evt *e, struct sock *sk, int 
 		s = stats_get();
 		if (s)
 			s->events++;
-		return;
+		return 1;
 	}
+	if (!c)
+		return 0;
+	if (c->state != LECO_ST_BLOCKED)
+		STAT_INC(blocked);
+	c->state = LECO_ST_BLOCKED;
+	c->err = EPERM;
+	c->last_ns = bpf_ktime_get_ns();
+	return 1;
+}
+
+/* Count one datagram. `btf`: sk is BTF-typed (RD), and with it the socket's storage is
+ * reachable; a kprobe's is not (no owner kept per socket, no restart flag, no closing) */
+static __always_inline void udp_account(struct udp_evt *e, struct sock *sk, int btf)
+{
+	__u64 now;
+
+	if (udp_count(e, bpf_map_lookup_elem(&conns, &e->key)))
+		return;
 	now = bpf_ktime_get_ns();
-	if (c) {
-		if (c->state != LECO_ST_BLOCKED)
-			STAT_INC(blocked);
-		c->state = LECO_ST_BLOCKED;
-		c->err = EPERM;
-		c->last_ns = now;
-		return;
-	}
 	evt_local(e, sk, btf);
 	udp_new(e, btf ? udp_sock_of(sk, e->tx, now) : 0, now);
 }

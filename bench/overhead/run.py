@@ -3,6 +3,7 @@
 """Probe overhead, measured side by side in one run (root; a benchmark, not a test).
 
 usage: bench/overhead/run.py [--build DIR] [--rounds N] [--secs S] [--cpus A,B]
+                             [--hooks-only] [--hooks JOB=TIER,...]
 
 Runs rounds of three configurations, in an order rotated every round:
   none   no programs attached
@@ -20,7 +21,8 @@ Then, with the probes loaded and kernel.bpf_stats_enabled=1, the run time of eac
 program (run_time_ns) per 64-byte ping-pong round trip, next to the empty programs'
 (target: ours <= 1.15 x theirs), and per short loopback connection
 (build/bench/leco-bench-shortconn: connect, 64-byte request and answer, close;
-target <= 1.5 us), each the least disturbed of three windows: other processes'
+target <= 1.5 us), and per 64-byte UDP round trip on 127.0.0.1 (--hooks udp=cgroup_skb
+for that tier's per-packet cost), each the least disturbed of three windows: other processes'
 traffic runs the same programs and only ever adds to a window. An empty program's
 ns/run is what the statistics themselves add to every run.
 Prints per-round ratios (rate with / without) and CPU-cost ratios (CPU time per
@@ -147,9 +149,37 @@ def best_window(ids, fn, count, ours, reps=3):
     return best[1], best[2]
 
 
-def program_costs(build, load, pin, port, secs):
+UDP_PINGPONG = r"""
+import socket, sys, time
+a, b = socket.socket(socket.AF_INET, socket.SOCK_DGRAM), socket.socket(socket.AF_INET,
+                                                                      socket.SOCK_DGRAM)
+a.bind(("127.0.0.1", 0)); b.bind(("127.0.0.1", 0)); a.settimeout(5); b.settimeout(5)
+n, msg, end = 0, b"x" * 64, time.monotonic() + float(sys.argv[1])
+while time.monotonic() < end:
+    a.sendto(msg, b.getsockname()); b.sendto(b.recv(100), a.getsockname()); a.recv(100)
+    n += 1
+print(n)
+"""
+
+
+def udp_pingpong(secs):
+    """64-byte UDP datagrams to and fro on 127.0.0.1 (one process): round trips"""
+    return int(sh(sys.executable, "-c", UDP_PINGPONG, str(secs)).stdout)
+
+
+def udp_costs(ids, secs, mine):
+    """per-program cost per UDP datagram (each round trip: two sent, two received)"""
+    d, rounds = best_window(ids, lambda: udp_pingpong(secs), lambda r: r, mine)
+    print("64-byte UDP ping-pong on 127.0.0.1, %d round trips (4 packets each):" % rounds)
+    for n, (ns, runs) in sorted(d.items()):
+        if runs and n in mine:
+            print("  %-18s %8.1f ns/run  %6.2f runs %7.1f ns per round trip"
+                  % (n, ns / runs, runs / rounds, ns / rounds))
+
+
+def program_costs(build, load, pin, port, secs, hooks):
     """bpf_stats of every program of ours and of the empty ones, loaded together"""
-    sh(load, "-p", pin)
+    sh(load, "-p", pin, *(["--hooks", hooks] if hooks else []))
     floor = Floor(build)
     try:
         sh("sysctl", "-qw", "kernel.bpf_stats_enabled=1")
@@ -186,6 +216,7 @@ def program_costs(build, load, pin, port, secs):
         print("  all our programs: %.0f ns per connection (target <= 1500); less what"
               " bpf_stats adds to each run (%.0f ns, an empty program's): %.0f ns"
               % (ours / conns, per_run, (ours - per_run * runs) / conns))
+        udp_costs(ids, secs, mine)
         stats_window(ids, lambda: workloads(build, port, secs))  # the iperf3 per-run costs
     finally:
         floor.close()
@@ -208,6 +239,8 @@ def main():
                     help="CPU of the client and of the server side (default 0,1 with two"
                     " or more CPUs; \"\": not pinned)")
     ap.add_argument("--hooks-only", action="store_true", help="only the per-program costs")
+    ap.add_argument("--hooks", default="",
+                    help="leco-load --hooks for the per-program costs (udp=cgroup_skb: that tier's)")
     args = ap.parse_args()
     if os.geteuid() != 0:
         sys.exit("overhead: needs root (loads the probes, sets kernel.bpf_stats_enabled)")
@@ -274,7 +307,7 @@ def main():
                       " insensitive to other load competing for the CPUs)" % (c, c))
                 for k in kinds:
                     print(median_line(k, cpu_ratio[c][k]))
-        program_costs(build, load, pin, port, args.secs)
+        program_costs(build, load, pin, port, args.secs, args.hooks)
     finally:
         subprocess.run(["sysctl", "-qw", "kernel.bpf_stats_enabled=" + stats_before],
                        capture_output=True)

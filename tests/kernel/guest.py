@@ -446,7 +446,7 @@ def steps_for(args):
         "load": ["%s -p %s && %s --unload -p %s" % (b("bin/leco-load"), pins, b("bin/leco-load"),
                                                     pins)],
         # the UDP tiers both Debian kernels have (doc/kernel.md): each must load and count
-        "core": [e2e + " --need-tier fentry --need-tier kprobe core"],
+        "core": [e2e + " --need-tier fentry --need-tier kprobe --need-tier cgroup_skb core"],
         "names": [names],
     }
     steps = []
