@@ -16,27 +16,11 @@
 #include <unistd.h>
 
 #include "account.h"
+#define FAKE_CLOCK_BOOT_S 2000000 /* "boot" was 2,000,000 s ago */
+#include "fake_clock.h"
 #include "harness.h"
 
 static char tmp[256];
-static uint64_t now_mono = 2000000 * LECO_NS; /* "boot" was 2,000,000 s ago */
-static int64_t now_real = 1767378760LL * (int64_t)LECO_NS;
-
-static uint64_t clock_mono(void *ctx)
-{
-	return now_mono;
-}
-static int64_t clock_real(void *ctx)
-{
-	return now_real;
-}
-static void wait_s(double s)
-{
-	now_mono += (uint64_t)(s * LECO_NS);
-	now_real += (int64_t)(s * LECO_NS);
-}
-
-static const struct leco_clock fixture_clock = {.mono_ns = clock_mono, .real_ns = clock_real};
 
 /* A snapshot being built: up to 16 records. */
 struct snap {
@@ -65,8 +49,8 @@ static struct leco_conn *rec(struct snap *s, uint64_t cookie, uint32_t pid, cons
 	c->rport = 443;
 	inet_pton(AF_INET, "10.0.0.2", c->laddr);
 	inet_pton(AF_INET, "10.9.0.1", c->raddr);
-	c->first_ns = now_mono - (uint64_t)(age * LECO_NS);
-	c->last_ns = now_mono;
+	c->first_ns = t_mono - (uint64_t)(age * LECO_NS);
+	c->last_ns = t_mono;
 	return c;
 }
 
@@ -95,7 +79,7 @@ static void process(uint32_t pid, const char *comm, double age)
 	if ((f = fopen(path, "w"))) {
 		/* a comm with ") (" in it: the start is read after the last ')' */
 		fprintf(f, "%u (%s) x) S 1 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 %llu 0 0\n", pid,
-			comm, (unsigned long long)((now_mono / LECO_NS - (uint64_t)age) * 100));
+			comm, (unsigned long long)((t_mono / LECO_NS - (uint64_t)age) * 100));
 		fclose(f);
 	}
 }
@@ -103,7 +87,7 @@ static void process(uint32_t pid, const char *comm, double age)
 /* The start a process that started `age` s ago has: whole seconds, as process() writes it */
 static uint64_t started(double age)
 {
-	return (now_mono / LECO_NS - (uint64_t)age) * LECO_NS;
+	return (t_mono / LECO_NS - (uint64_t)age) * LECO_NS;
 }
 
 static void process_gone(uint32_t pid)
@@ -124,7 +108,7 @@ static struct leco_reader *reader(void)
 	snprintf(proc, sizeof(proc), "%s/proc", tmp);
 	snprintf(cg, sizeof(cg), "%s/cg", tmp);
 	LECO_OPTS(leco_reader_opts, o, .pin_dir = "/nonexistent/leco", .proc_root = proc,
-		  .cgroup_root = cg, .passwd_path = passwd, .clock = &fixture_clock, .raw = true);
+		  .cgroup_root = cg, .passwd_path = passwd, .clock = &clk, .raw = true);
 	CHECKF(leco_reader_open(&o, &r, &err) == 0, "open: %s", err.msg);
 	return r;
 }
@@ -178,11 +162,11 @@ static void test_pid_reuse(void)
 	rec(&s, 1, 200, "curl", 0, 20)->tx_bytes = 0;
 	CHECK_INTEQ(poll_snap(r, &s), 1);
 	CHECK_INTEQ(top(r, LECO_BY_PROCESS, LECO_SORT_TOTAL), 1);
-	wait_s(1);
+	advance(1);
 	find(&s, 1)->tx_bytes = 1000;
 	poll_snap(r, &s);
 	/* curl exits; 11 s later a new process gets pid 200 and makes its own connection */
-	wait_s(11);
+	advance(11);
 	process(200, "curl", 5);
 	rec(&s, 2, 200, "curl", 2, 2)->tx_bytes = 700;
 	find(&s, 1)->state = LECO_ST_CLOSED;
@@ -195,12 +179,12 @@ static void test_pid_reuse(void)
 		goto out;
 	CHECK_INTEQ(old->tx, 1000);
 	CHECK_INTEQ(young->tx, 700);
-	CHECK_INTEQ(old->start_time, now_real / (int64_t)LECO_NS - 42);
-	CHECK_INTEQ(young->start_time, now_real / (int64_t)LECO_NS - 5);
+	CHECK_INTEQ(old->start_time, t_real / (int64_t)LECO_NS - 42);
+	CHECK_INTEQ(young->start_time, t_real / (int64_t)LECO_NS - 5);
 	CHECK(strcmp(old->key, young->key) != 0);
 	char key[48];
 
-	snprintf(key, sizeof(key), "200:%lld", (long long)(now_real / (int64_t)LECO_NS - 5));
+	snprintf(key, sizeof(key), "200:%lld", (long long)(t_real / (int64_t)LECO_NS - 5));
 	CHECK_STREQ(young->key, key);
 	CHECK_STREQ(old->cmd, "curl");
 	CHECK_INTEQ(old->conns, 0);
@@ -228,24 +212,24 @@ static void test_exited(void)
 	CHECK_INTEQ(top(r, LECO_BY_PROCESS, LECO_SORT_RATE), 1);
 	CHECK_INTEQ(leco_reader_conn_count(r), 1);
 	CHECK((ci = leco_reader_conn(r, 0)) && !ci->exited &&
-	      ci->start_time == now_real / (int64_t)LECO_NS - 10);
-	wait_s(1);
+	      ci->start_time == t_real / (int64_t)LECO_NS - 10);
+	advance(1);
 	find(&s, 1)->rx_bytes = 5000;
 	find(&s, 1)->state = LECO_ST_CLOSED;
 	poll_snap(r, &s);
 	process_gone(300);
-	wait_s(2);
+	advance(2);
 	poll_snap(r, &s);
 	CHECK_INTEQ(top(r, LECO_BY_PROCESS, LECO_SORT_RATE), 1);
 	CHECK((g = leco_reader_group(r, 0)) && g->exited && g->rx == 5000 && g->pid == 300);
 	CHECK((ci = leco_reader_conn(r, 0)) && ci->exited && ci->pid == 300);
 	/* the connection leaves the table: the group keeps its bytes until it ages out */
-	wait_s(1);
+	advance(1);
 	poll_snap(r, &none);
 	CHECK_INTEQ(leco_reader_conn_count(r), 0);
 	CHECK_INTEQ(top(r, LECO_BY_PROCESS, LECO_SORT_RATE), 1);
 	CHECK((g = leco_reader_group(r, 0)) && g->exited && g->rx == 5000 && g->conns == 0);
-	wait_s(601);
+	advance(601);
 	poll_snap(r, &none);
 	CHECK_INTEQ(top(r, LECO_BY_PROCESS, LECO_SORT_RATE), 0);
 	CHECK((g = leco_reader_top_total(r)) && g->rx == 5000 && g->conns_total == 1);
@@ -279,7 +263,7 @@ static void test_rollup_unit_user(void)
 	process(403, "foo", 50);
 	poll_snap(r, &s);
 	CHECK_INTEQ(top(r, LECO_BY_UNIT, LECO_SORT_TOTAL), 0);
-	wait_s(1);
+	advance(1);
 	(c = rec(&s, 1, 401, "ssh", 1000, 1))->cgroup_id = tmux, c->rx_bytes = 100, c->tx_bytes = 1;
 	(c = rec(&s, 2, 402, "curl", 1000, 1))->cgroup_id = tmux, c->rx_bytes = 200;
 	(c = rec(&s, 3, 402, "curl", 1000, 1))->cgroup_id = tmux, c->rx_bytes = 300;
@@ -318,7 +302,7 @@ static void test_unattributed(void)
 	process(501, "nginx", 50);
 	poll_snap(r, &s);
 	top(r, LECO_BY_PROCESS, LECO_SORT_RX);
-	wait_s(1);
+	advance(1);
 	rec(&s, 1, 0, "", 0, 1)->rx_bytes = 111;
 	rec(&s, 2, 0, "", 0, 1)->rx_bytes = 222;
 	rec(&s, 3, 501, "nginx", 33, 1)->rx_bytes = 50;
@@ -349,22 +333,22 @@ static void test_rates_missed_poll(void)
 	c->tx_bytes = 1000000; /* before the accounting started: not counted */
 	poll_snap(r, &s);
 	top(r, LECO_BY_PROCESS, LECO_SORT_RATE);
-	wait_s(0.5);
+	advance(0.5);
 	c->tx_bytes += 1000;
 	poll_snap(r, &s);
 	top(r, LECO_BY_PROCESS, LECO_SORT_RATE);
 	CHECK((g = leco_reader_group(r, 0)) && near(g->tx_rate, 2000) && g->tx == 1000);
 	/* a failed poll (no probes), then a good one: 4000 B over 2 s */
-	wait_s(1);
+	advance(1);
 	CHECK_INTEQ(leco_reader_poll(r), -ENOENT);
-	wait_s(1);
+	advance(1);
 	c->tx_bytes += 4000;
 	poll_snap(r, &s);
 	top(r, LECO_BY_PROCESS, LECO_SORT_RATE);
 	CHECK((g = leco_reader_group(r, 0)) && g->tx == 5000);
 	CHECKF(g && near(g->tx_rate, 2000), "tx_rate %f, want 2000", g ? g->tx_rate : -1);
 	/* a skipped poll: 3 s, 9000 B */
-	wait_s(3);
+	advance(3);
 	c->tx_bytes += 9000;
 	poll_snap(r, &s);
 	top(r, LECO_BY_PROCESS, LECO_SORT_RATE);
@@ -386,17 +370,17 @@ static void test_retired(void)
 	process(700, "apt", 100);
 	poll_snap(r, &s);
 	top(r, LECO_BY_PROGRAM, LECO_SORT_RX);
-	wait_s(1);
+	advance(1);
 	rec(&s, 1, 700, "apt", 0, 1)->rx_bytes = 1000;
 	rec(&s, 2, 700, "apt", 0, 1)->rx_bytes = 2000;
 	poll_snap(r, &s);
-	wait_s(1);
+	advance(1);
 	find(&s, 1)->rx_bytes = 1500;
 	find(&s, 1)->state = LECO_ST_CLOSED;
 	find(&s, 2)->state = LECO_ST_FAILED;
 	find(&s, 2)->err = ECONNREFUSED;
 	poll_snap(r, &s);
-	wait_s(1);
+	advance(1);
 	/* both leave the table; one older connection is seen for the first time: 10 s old,
 	 * 10,000 B: all its bytes count, its rate is 1,000 B/s */
 	rec(&later, 3, 700, "apt", 0, 10)->rx_bytes = 10000;
@@ -406,7 +390,7 @@ static void test_retired(void)
 	      g->conns_total == 3 && g->failed == 1);
 	CHECKF(g && near(g->rx_rate, 1000), "rx_rate %f", g ? g->rx_rate : -1);
 	/* a count that restarted (record evicted and made again) adds all of it */
-	wait_s(1);
+	advance(1);
 	later.c[0].rx_bytes = 400;
 	poll_snap(r, &later);
 	top(r, LECO_BY_PROGRAM, LECO_SORT_RX);
@@ -430,8 +414,8 @@ static void test_recorded_start(void)
 	mkdir(path, 0755);
 	poll_snap(r, &s);
 	top(r, LECO_BY_PROCESS, LECO_SORT_TX);
-	wait_s(1);
-	now_s = now_real / (int64_t)LECO_NS;
+	advance(1);
+	now_s = t_real / (int64_t)LECO_NS;
 	process(1001, "node", 30);
 	rec(&s, 1, 1001, "node", 0, 5)->start_ns = started(30);
 	rec(&s, 2, 1002, "curl", 0, 5)->start_ns = started(7);
@@ -463,7 +447,7 @@ static void test_recorded_start(void)
 	 * exited once /proc is checked again */
 	process(1001, "node", 0);
 	rec(&s, 4, 1001, "node", 0, 0)->start_ns = started(0);
-	wait_s(11);
+	advance(11);
 	poll_snap(r, &s);
 	CHECK_INTEQ(top(r, LECO_BY_PROCESS, LECO_SORT_TX), 4);
 	CHECK((g = group_of_pid(r, 1001, true)) && g->start_time == now_s - 30);
@@ -485,12 +469,12 @@ static void test_made_again(void)
 	process(1100, "dig", 100);
 	poll_snap(r, &s);
 	top(r, LECO_BY_PROGRAM, LECO_SORT_RX);
-	wait_s(1);
+	advance(1);
 	c = rec(&s, 1, 1100, "dig", 0, 1);
 	c->rx_bytes = 100, c->proto = 17, c->state = LECO_ST_ACTIVE;
 	poll_snap(r, &s);
-	wait_s(1);
-	c->first_ns = now_mono - LECO_NS / 2, c->rx_bytes = 300, c->flags |= LECO_F_RESTARTED;
+	advance(1);
+	c->first_ns = t_mono - LECO_NS / 2, c->rx_bytes = 300, c->flags |= LECO_F_RESTARTED;
 	poll_snap(r, &s);
 	CHECK_INTEQ(top(r, LECO_BY_PROGRAM, LECO_SORT_RX), 1);
 	CHECK((g = leco_reader_group(r, 0)) && g->rx == 400 && g->conns_total == 1);
@@ -509,7 +493,7 @@ static void test_sort_cut_names(void)
 		process(p, "w", 100);
 	poll_snap(r, &s);
 	top(r, LECO_BY_PROCESS, LECO_SORT_RATE);
-	wait_s(1);
+	advance(1);
 	for (uint32_t p = 801; p <= 804; p++) {
 		struct leco_conn *c = rec(&s, p, p, "w", 0, 1);
 
@@ -563,7 +547,7 @@ static void test_conns_walk(void)
 			continue;
 		}
 		CHECK(ci->pid == 900 && !strcmp(ci->user, "alice") && !strcmp(ci->cmd, "python3"));
-		CHECK(!ci->exited && ci->start_time == now_real / (int64_t)LECO_NS - 100);
+		CHECK(!ci->exited && ci->start_time == t_real / (int64_t)LECO_NS - 100);
 		CHECK(!strcmp(ci->raddr, "10.9.0.1") && ci->rport == 443);
 	}
 	CHECK_INTEQ(seen, 0x3ffe);
@@ -576,7 +560,7 @@ static void test_conns_walk(void)
 static void test_remote_names(void)
 {
 	struct leco_reader *r = reader();
-	struct leco_name n = {.tgid = 900, .ns = now_mono - 10 * LECO_NS, .naddr = 1};
+	struct leco_name n = {.tgid = 900, .ns = t_mono - 10 * LECO_NS, .naddr = 1};
 	struct snap s = {0};
 	const struct leco_conn_info *ci;
 	const struct leco_group *g;

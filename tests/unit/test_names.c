@@ -15,23 +15,12 @@
 #include <unistd.h>
 
 #include "annotate.h"
+#include "fake_clock.h"
 #include "harness.h"
 
 #define S LECO_NS
 
 static char tmp[256];
-static uint64_t t_mono = 1000000 * S;
-static int64_t t_real = 1767378760LL * (int64_t)S; /* 2026-01-02 18:32:40 UTC */
-
-static uint64_t fake_mono(void *ctx)
-{
-	return t_mono;
-}
-static int64_t fake_real(void *ctx)
-{
-	return t_real;
-}
-static const struct leco_clock clk = {.mono_ns = fake_mono, .real_ns = fake_real};
 
 /* A record of the ring: `name` resolved by (tgid, start) at `ns`, to the addresses given as
  * text (IPv4 written mapped, as the kernel does) */

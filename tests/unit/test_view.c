@@ -14,27 +14,10 @@
 #include <unistd.h>
 
 #include "annotate.h"
+#include "fake_clock.h"
 #include "harness.h"
 
 static char tmp[256];
-static uint64_t t_mono = 1000000 * LECO_NS;
-static int64_t t_real = 1767378760LL * (int64_t)LECO_NS; /* 2026-01-02 18:32:40 UTC */
-
-static uint64_t fake_mono(void *ctx)
-{
-	return t_mono;
-}
-static int64_t fake_real(void *ctx)
-{
-	return t_real;
-}
-static void advance(double s)
-{
-	t_mono += (uint64_t)(s * LECO_NS);
-	t_real += (int64_t)(s * LECO_NS);
-}
-
-static const struct leco_clock clk = {.mono_ns = fake_mono, .real_ns = fake_real};
 
 static void conn(struct leco_key *k, struct leco_conn *c, uint64_t cookie, const char *raddr,
 		 uint16_t rport, uint32_t uid, const char *comm, double ago_first, double ago_last)
