@@ -153,26 +153,16 @@ static enum MHD_Result h_chartjs(struct req *q)
 			 q->s->chartjs_len, false);
 }
 
-static enum MHD_Result h_conns(struct req *q)
+/* /api/conns and /api/top: from the live reader */
+static enum MHD_Result h_live(struct req *q)
 {
 	char *body = NULL;
 	size_t len = 0;
 	int r;
 
 	pthread_mutex_lock(&q->s->lock);
-	r = web_api_conns(q->s, &q->q, &body, &len, q->msg, sizeof(q->msg));
-	pthread_mutex_unlock(&q->s->lock);
-	return send_api(q, r, body, len);
-}
-
-static enum MHD_Result h_top(struct req *q)
-{
-	char *body = NULL;
-	size_t len = 0;
-	int r;
-
-	pthread_mutex_lock(&q->s->lock);
-	r = web_api_top(q->s, &q->q, &body, &len, q->msg, sizeof(q->msg));
+	r = (q->route == WEB_TOP ? web_api_top : web_api_conns)(q->s, &q->q, &body, &len, q->msg,
+								sizeof(q->msg));
 	pthread_mutex_unlock(&q->s->lock);
 	return send_api(q, r, body, len);
 }
@@ -239,8 +229,8 @@ static enum MHD_Result h_metrics(struct req *q)
 
 static enum MHD_Result (*const handlers[WEB_ROUTES])(struct req *) = {
 	[WEB_PAGE] = h_page,	 [WEB_APP_JS] = h_asset,     [WEB_STYLE_CSS] = h_asset,
-	[WEB_ICON] = h_asset,	 [WEB_CHART_JS] = h_chartjs, [WEB_CONNS] = h_conns,
-	[WEB_TOP] = h_top,	 [WEB_HISTORY] = h_history,  [WEB_NEW] = h_history,
+	[WEB_ICON] = h_asset,	 [WEB_CHART_JS] = h_chartjs, [WEB_CONNS] = h_live,
+	[WEB_TOP] = h_live,	 [WEB_HISTORY] = h_history,  [WEB_NEW] = h_history,
 	[WEB_STATUS] = h_status, [WEB_EVENTS] = h_events,    [WEB_METRICS] = h_metrics,
 };
 
